@@ -1,0 +1,6 @@
+/**
+ * Configuration: one zod schema with defaults, loaded flag > environment > file > default.
+ * @see ../../docs/configuration.md
+ */
+export { configSchema, environmentOverrides, type RoleportConfig, type RoleportConfigInput } from './schema.ts';
+export { loadConfig, type LoadConfigOptions, type ResolvedConfig } from './load.ts';

@@ -1,0 +1,31 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { FastifyBaseLogger } from 'fastify';
+import { registerApiErrorHandler } from './plugins/errors.ts';
+import { registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
+import { registerOpsRoutes, type OpsRouteOptions } from './routes/ops/health.ts';
+
+export interface HttpServerOptions {
+  logger: FastifyBaseLogger;
+  /** Trusted reverse proxies (X-Forwarded-*), as Fastify's `trustProxy` accepts. */
+  trustedProxies: readonly string[];
+  issuer: IssuerRouteOptions;
+  ops: OpsRouteOptions;
+  /** Adds further route groups (STS, SSO, sessions…), wired by app.ts. */
+  extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
+}
+
+/** Builds the Fastify app: logging with secrets redacted, error handling, the route groups. */
+export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
+    bodyLimit: 256 * 1024,
+  });
+  await app.register(formbody);
+  registerApiErrorHandler(app);
+  registerIssuerRoutes(app, options.issuer);
+  registerOpsRoutes(app, options.ops);
+  for (const register of options.extraRoutes ?? []) await register(app);
+  return app;
+}

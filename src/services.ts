@@ -1,0 +1,157 @@
+import { hostname } from 'node:os';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { sql } from 'kysely';
+import type { ResolvedConfig } from './config/index.ts';
+import { RoleportError, systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
+import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
+import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
+import {
+  createBatchedAuditWriter,
+  createRepositories,
+  migrateToLatest,
+  openDatabase,
+  withLock,
+  type Repositories,
+  type StoreDatabase,
+} from './store/index.ts';
+import { createSigningKeyRepository } from './store/repositories/signing-keys.ts';
+
+export interface ServicesOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Start background timers (key lifecycle). The CLI's one-shot commands leave them off. */
+  background?: boolean;
+}
+
+/**
+ * Everything the broker is made of, constructed and wired — without HTTP. The server, the
+ * CLI's admin commands and the tests all start here.
+ */
+export interface Services {
+  config: ResolvedConfig;
+  clock: Clock;
+  logger: Logger;
+  store: StoreDatabase;
+  repositories: Repositories;
+  sealer: Sealer;
+  keys: KeyManager;
+  mintToken: MintToken;
+  metrics: BrokerMetrics;
+  audit: ReturnType<typeof createBatchedAuditWriter>;
+  masterKeySource: 'provided' | 'generated' | 'file';
+  /** Resolves when the database answers; throws otherwise. */
+  checkDatabase(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BrokerMetrics {
+  registry: Registry;
+  tokensMinted: Counter;
+  jwksRequests: Counter;
+  signingKeys: Gauge;
+}
+
+const MASTER_KEY_CHECK = 'master_key_check';
+
+export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const masterKey = loadMasterKey(config.masterKey, config.dataDir);
+  if (config.mode === 'production' && masterKey.source !== 'provided' && !config.masterKeyBackupAcknowledged) {
+    throw new RoleportError(
+      'ERR_CONFIG_INVALID',
+      `masterKeyBackupAcknowledged: production mode refuses a generated master key (${masterKey.path}) until you back it up and set masterKeyBackupAcknowledged: true, or provide ROLEPORT_MASTER_KEY`,
+    );
+  }
+  if (masterKey.source === 'generated') {
+    logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
+  }
+  const sealer = createSealer(masterKey.key);
+  const store = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(store);
+    const repositories = createRepositories(store);
+    await verifyMasterKey(repositories, sealer, clock);
+    const audit = createBatchedAuditWriter({ repository: repositories.auditEvents, logger });
+    const holder = `${hostname()}:${process.pid}`;
+    const keys = createKeyManager({
+      issuer: config.issuer,
+      keys: repositories.signingKeys,
+      withKeysLocked: (work) => withLock(store.db, 'signing_keys', holder, clock.now(), (trx) => work(createSigningKeyRepository(trx))),
+      sealer,
+      clock,
+      logger,
+      events: audit,
+      policy: {
+        rotationIntervalMs: config.keys.rotationIntervalSeconds * 1000,
+        prePublicationMs: (config.keys.prePublicationSeconds ?? config.keys.jwksCacheSeconds) * 1000,
+        // A retired key stays published for the longest token lifetime plus AWS's 5-minute skew.
+        retentionMs: (config.tokens.maxTtlSeconds + 300) * 1000,
+      },
+      algorithm: config.keys.algorithm,
+      rsaModulusLength: config.keys.rsaModulusLength,
+      checkIntervalMs: config.keys.checkIntervalSeconds * 1000,
+    });
+    await keys.refresh();
+    if (options.background === true) keys.start();
+    const metrics = createMetrics(keys);
+    const mintToken = createMinter({
+      issuer: config.issuer,
+      clock,
+      events: audit,
+      signingKey: () => keys.signingKey(),
+      defaultTtlSeconds: config.tokens.defaultTtlSeconds,
+      maxTtlSeconds: config.tokens.maxTtlSeconds,
+      onMint: () => metrics.tokensMinted.inc(),
+    });
+    return {
+      config,
+      clock,
+      logger,
+      store,
+      repositories,
+      sealer,
+      keys,
+      mintToken,
+      metrics,
+      audit,
+      masterKeySource: masterKey.source,
+      checkDatabase: async () => {
+        await sql`select 1`.execute(store.db);
+      },
+      close: async () => {
+        keys.stop();
+        await audit.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** A sealed marker proves at start-up that the master key is the one the data was sealed with. */
+async function verifyMasterKey(repositories: Repositories, sealer: Sealer, clock: Clock): Promise<void> {
+  const stored = await repositories.settings.setIfAbsent(MASTER_KEY_CHECK, sealer.seal('roleport', `settings:${MASTER_KEY_CHECK}`), clock.now());
+  sealer.openText(stored, `settings:${MASTER_KEY_CHECK}`);
+}
+
+function createMetrics(keys: KeyManager): BrokerMetrics {
+  const registry = new Registry();
+  return {
+    registry,
+    tokensMinted: new Counter({ name: 'roleport_tokens_minted_total', help: 'Tokens minted by this broker', registers: [registry] }),
+    jwksRequests: new Counter({ name: 'roleport_jwks_requests_total', help: 'Discovery and JWKS requests served', labelNames: ['document'], registers: [registry] }),
+    signingKeys: new Gauge({
+      name: 'roleport_signing_keys',
+      help: 'Signing keys by state',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const key of await keys.list()) this.inc({ state: key.state });
+      },
+    }),
+  };
+}

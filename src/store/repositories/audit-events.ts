@@ -1,0 +1,76 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEvent } from '../../core/index.ts';
+import type { AuditEventTable, Database } from '../schema.ts';
+
+export type AuditEventRow = Selectable<AuditEventTable>;
+
+export interface AuditQuery {
+  userName?: string | undefined;
+  sessionId?: string | undefined;
+  roleArn?: string | undefined;
+  type?: string | undefined;
+  jti?: string | undefined;
+  since?: number | undefined;
+  limit?: number | undefined;
+}
+
+// SQLite limits bound parameters per statement; 13 columns × 60 rows stays far below it.
+const INSERT_CHUNK = 60;
+
+export function createAuditEventRepository(db: Kysely<Database>) {
+  return {
+    async insertMany(events: readonly AuditEvent[]): Promise<void> {
+      for (let start = 0; start < events.length; start += INSERT_CHUNK) {
+        const rows = events.slice(start, start + INSERT_CHUNK).map(toRow);
+        await db.insertInto('audit_events').values(rows).execute();
+      }
+    },
+    async query(query: AuditQuery = {}): Promise<AuditEvent[]> {
+      let select = db.selectFrom('audit_events').selectAll();
+      if (query.userName !== undefined) select = select.where('user_name', '=', query.userName);
+      if (query.sessionId !== undefined) select = select.where('session_id', '=', query.sessionId);
+      if (query.roleArn !== undefined) select = select.where('role_arn', '=', query.roleArn);
+      if (query.type !== undefined) select = select.where('type', '=', query.type);
+      if (query.jti !== undefined) select = select.where('jti', '=', query.jti);
+      if (query.since !== undefined) select = select.where('occurred_at', '>=', query.since);
+      const rows = await select.orderBy('id', 'desc').limit(query.limit ?? 500).execute();
+      return rows.map(fromRow);
+    },
+  };
+}
+
+export type AuditEventRepository = ReturnType<typeof createAuditEventRepository>;
+
+function toRow(event: AuditEvent) {
+  return {
+    occurred_at: event.occurredAt,
+    type: event.type,
+    actor: event.actor,
+    user_name: event.userName ?? null,
+    session_id: event.sessionId ?? null,
+    jti: event.jti ?? null,
+    kid: event.kid ?? null,
+    subject: event.subject ?? null,
+    audience: event.audience ?? null,
+    role_arn: event.roleArn ?? null,
+    expires_at: event.expiresAt ?? null,
+    details: event.details === undefined ? null : JSON.stringify(event.details),
+  };
+}
+
+function fromRow(row: AuditEventRow): AuditEvent {
+  return {
+    type: row.type,
+    actor: row.actor,
+    occurredAt: row.occurred_at,
+    userName: row.user_name ?? undefined,
+    sessionId: row.session_id ?? undefined,
+    jti: row.jti ?? undefined,
+    kid: row.kid ?? undefined,
+    subject: row.subject ?? undefined,
+    audience: row.audience ?? undefined,
+    roleArn: row.role_arn ?? undefined,
+    expiresAt: row.expires_at ?? undefined,
+    details: row.details === null ? undefined : (JSON.parse(row.details) as Record<string, unknown>),
+  };
+}
