@@ -1,6 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { ResolvedConfig } from './config/index.ts';
 import { buildHttpServer } from './http/server.ts';
+import { registerWebRoutes } from './http/routes/web/index.ts';
+import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
+import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
+import { registerSessionWebRoutes } from './http/routes/web/sessions.ts';
+import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
+import { buildStsListener } from './http/routes/sts/listener.ts';
+import { registerIntegrationApiRoutes } from './http/routes/integrations/api.ts';
+import { registerCredentialsRoute } from './http/routes/integrations/credentials.ts';
+import { registerIntegrationWebRoutes } from './http/routes/integrations/web.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 import { createLogger } from './logger.ts';
 
@@ -10,15 +20,23 @@ export interface Application {
   /** Listens on the configured address; resolves with the bound URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** Where the local STS answers once listening: its own listener (`sts.listen`), `<broker>/sts`, or undefined when `sts.enabled` is false. */
+  stsUrl(): string | undefined;
+}
+
+export interface ApplicationOptions extends ServicesOptions {
+  /** Where the process's logs (HTTP and services) go instead of stderr; tests read them. */
+  logDestination?: DestinationStream | undefined;
 }
 
 /** The composition root: services plus the HTTP adapter, wired. No logic lives here. */
-export async function createApplication(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Application> {
-  const logger = createLogger(config.log.level);
+export async function createApplication(config: ResolvedConfig, options: ApplicationOptions = {}): Promise<Application> {
+  const logger = createLogger(config.log.level, options.logDestination);
   const services = await createServices(config, { background: true, logger, ...options });
   const http = await buildHttpServer({
     logger,
     trustedProxies: config.trustedProxies,
+    tls: config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
     issuer: {
       documents: () => services.keys.documents(),
       cacheSeconds: config.keys.jwksCacheSeconds,
@@ -29,14 +47,82 @@ export async function createApplication(config: ResolvedConfig, options: Service
       keysReady: () => services.keys.ready(),
       metrics: services.metrics.registry,
     },
+    extraRoutes: [
+      (app) => registerWebRoutes(app, { sso: services.sso, users: services.users, publicUrl: config.issuer, roleClaim: config.sso.claims.roleArn }),
+      (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
+      (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
+      (app) =>
+        registerSessionWebRoutes(app, {
+          sessions: services.sessions,
+          sso: services.sso,
+          users: services.users,
+          // Flushed first, so the page shows what just happened.
+          readAudit: async (query) => {
+            await services.audit.flush();
+            return services.repositories.auditEvents.query(query);
+          },
+          clock: services.clock,
+          publicUrl: config.issuer,
+        }),
+      (app) => registerIntegrationApiRoutes(app, { integrations: services.integrations }),
+      (app) => registerCredentialsRoute(app, { integrations: services.integrations }),
+      (app) =>
+        registerIntegrationWebRoutes(app, {
+          integrations: services.integrations,
+          sso: services.sso,
+          users: services.users,
+          isAdmin: async (username) => (await services.sessions.findUser(username))?.admin === true,
+          clock: services.clock,
+          publicUrl: config.issuer,
+          defaultRegion: config.sessions.defaultRegion,
+        }),
+      ...(config.sts.enabled && config.sts.listen === undefined
+        ? [async (app: FastifyInstance) => void (await app.register((scope) => registerStsRoutes(scope, services.sts), { prefix: '/sts' }))]
+        : []),
+    ],
   });
+  const stsHttp = config.sts.enabled && config.sts.listen !== undefined ? await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts }) : undefined;
+  let stsUrl: string | undefined;
   return {
     services,
     http,
     async listen() {
       const [host, port] = splitListen(config.listen);
-      return http.listen({ host, port });
+      const url = await http.listen({ host, port });
+      if (stsHttp !== undefined) {
+        const [stsHost, stsPort] = splitListen(config.sts.listen!);
+        stsUrl = await stsHttp.listen({ host: stsHost, port: stsPort });
+      } else if (config.sts.enabled) stsUrl = `${url}/sts`;
+      return url;
     },
+    stsUrl: () => stsUrl,
+    async close() {
+      await stsHttp?.close();
+      await http.close();
+      await services.close();
+    },
+  };
+}
+
+/**
+ * Only the local STS (`roleport sts serve`): the services, and the STS's own listener on
+ * `sts.listen`. No broker routes, no key rotation timer.
+ */
+export async function createStsApplication(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Application> {
+  if (config.sts.listen === undefined) throw new TypeError('createStsApplication needs config.sts.listen');
+  const logger = createLogger(config.log.level);
+  const services = await createServices(config, { background: false, logger, ...options });
+  const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts });
+  let url: string | undefined;
+  return {
+    services,
+    http,
+    async listen() {
+      const [host, port] = splitListen(config.sts.listen!);
+      url = await http.listen({ host, port });
+      return url;
+    },
+    stsUrl: () => url,
     async close() {
       await http.close();
       await services.close();

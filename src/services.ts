@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { sql } from 'kysely';
@@ -11,10 +12,19 @@ import {
   migrateToLatest,
   openDatabase,
   withLock,
+  withHeldLock,
   type Repositories,
   type StoreDatabase,
 } from './store/index.ts';
 import { createSigningKeyRepository } from './store/repositories/signing-keys.ts';
+import { createUserSsoTokenRepository } from './store/index.ts';
+import { createUsers, type UserService } from './users/index.ts';
+import { createSso, type Sso } from './sso/index.ts';
+import { createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
+import { createSts, type Sts } from './sts/index.ts';
+import { evaluatePolicy, formatEvaluation, parsePolicy } from './policy/index.ts';
+import { createIntegrations, type Integrations } from './integrations/index.ts';
+import { createViewerGrantRepository } from './store/index.ts';
 
 export interface ServicesOptions {
   clock?: Clock;
@@ -36,6 +46,16 @@ export interface Services {
   sealer: Sealer;
   keys: KeyManager;
   mintToken: MintToken;
+  /** Users and their AWS roles (read from the database on every call). */
+  users: UserService;
+  /** Single sign-on through the company IdP, browser sessions, IdP token refresh. */
+  sso: Sso;
+  /** Users' sessions, their agents' token exchange, user API tokens and the CLI's sign-in. */
+  sessions: Sessions;
+  /** The local STS: its registry of providers and roles, and the Query-protocol handler. */
+  sts: Sts;
+  /** Integrations for published content: API keys, integrations, content, viewer grants, the credentials exchange. */
+  integrations: Integrations;
   metrics: BrokerMetrics;
   audit: ReturnType<typeof createBatchedAuditWriter>;
   masterKeySource: 'provided' | 'generated' | 'file';
@@ -84,13 +104,16 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       events: audit,
       policy: {
         rotationIntervalMs: config.keys.rotationIntervalSeconds * 1000,
-        prePublicationMs: (config.keys.prePublicationSeconds ?? config.keys.jwksCacheSeconds) * 1000,
+        // Replicas publish a key another one created at their next check, and only then does a
+        // verifier's JWKS cache time start to run: the window covers both.
+        prePublicationMs: ((config.keys.prePublicationSeconds ?? config.keys.jwksCacheSeconds) + config.keys.checkIntervalSeconds) * 1000,
         // A retired key stays published for the longest token lifetime plus AWS's 5-minute skew.
         retentionMs: (config.tokens.maxTtlSeconds + 300) * 1000,
       },
       algorithm: config.keys.algorithm,
       rsaModulusLength: config.keys.rsaModulusLength,
       checkIntervalMs: config.keys.checkIntervalSeconds * 1000,
+      extraDiscovery: { token_endpoint: `${config.issuer}${TOKEN_ENDPOINT_PATH}`, grant_types_supported: [TOKEN_EXCHANGE_GRANT] },
     });
     await keys.refresh();
     if (options.background === true) keys.start();
@@ -104,6 +127,70 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       maxTtlSeconds: config.tokens.maxTtlSeconds,
       onMint: () => metrics.tokensMinted.inc(),
     });
+    const users = createUsers({ repository: repositories.users, clock, events: audit, logger, claimNames: config.sso.claims });
+    const sso = await createSso({
+      config: config.sso,
+      mode: config.mode,
+      brokerUrl: config.issuer,
+      sealer,
+      clock,
+      logger,
+      events: audit,
+      users,
+      tokens: repositories.userSsoTokens,
+      // One lock per user: refreshes of different users never wait on each other.
+      withUserTokensLocked: (userId, work) =>
+        withHeldLock(store, `sso_tokens:${userId}`, holder, clock.now(), (db) => work(createUserSsoTokenRepository(db))),
+      browserSessions: repositories.browserSessions,
+      settings: repositories.settings,
+    });
+    const sessions = createSessions({
+      sessions: repositories.sessions,
+      userApiTokens: repositories.userApiTokens,
+      cliLoginCodes: repositories.cliLoginCodes,
+      users: userDirectoryFrom(users, config.admins),
+      viewerTokens: viewerTokensFrom(users, sso),
+      mintToken,
+      events: audit,
+      // Flushed first, so a timeline read right after a refresh shows it.
+      readAudit: async (query) => {
+        await audit.flush();
+        return repositories.auditEvents.query(query);
+      },
+      clock,
+      settings: {
+        ...config.sessions,
+        maxTokenTtlSeconds: config.tokens.maxTtlSeconds,
+        defaultAudience: config.tokens.defaultAudience,
+        subjectTemplate: config.tokens.subjectTemplate,
+      },
+    });
+    const sts = createSts({
+      settings: config.sts,
+      storage: { providers: repositories.stsProviders, roles: repositories.stsRoles, credentials: repositories.stsCredentials, principals: repositories.stsPrincipals },
+      sealer,
+      clock,
+      logger,
+      events: audit,
+      policyEngine: { parsePolicy, evaluatePolicy, formatEvaluation: (evaluation) => formatEvaluation(evaluation) },
+    });
+    const integrations = createIntegrations({
+      repositories: { apiKeys: repositories.apiKeys, integrations: repositories.oauthIntegrations, content: repositories.content, viewerGrants: repositories.viewerGrants },
+      // One lock per (viewer, integration): a rotating refresh token is never spent twice.
+      withGrantLocked: (userName, integrationGuid, work) =>
+        withLock(store.db, `viewer_grant:${integrationGuid}:${userName}`, holder, clock.now(), (trx) => work(createViewerGrantRepository(trx))),
+      sealer,
+      clock,
+      events: audit,
+      mintToken,
+      publishedKeys: () => keys.publishedKeys(),
+      settings: {
+        ...config.integrations,
+        issuer: config.issuer,
+        defaultAudience: config.tokens.defaultAudience,
+        defaultRegion: config.sessions.defaultRegion,
+      },
+    });
     return {
       config,
       clock,
@@ -113,6 +200,11 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       sealer,
       keys,
       mintToken,
+      users,
+      sso,
+      sessions,
+      sts,
+      integrations,
       metrics,
       audit,
       masterKeySource: masterKey.source,
@@ -127,6 +219,16 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     };
   } catch (error) {
     await store.close();
+    if (masterKey.source === 'generated' && error instanceof RoleportError && error.code === 'ERR_MASTER_KEY_MISMATCH') {
+      // The database already holds secrets sealed with another key, so nothing was sealed with
+      // the key generated just now: remove it, leaving the data directory as it was.
+      rmSync(masterKey.path!, { force: true });
+      throw new RoleportError(
+        'ERR_MASTER_KEY_MISMATCH',
+        `the database holds secrets sealed with a master key that was not given: set ROLEPORT_MASTER_KEY or restore ${masterKey.path}`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -51,6 +51,9 @@ function resolveDerived(config: RoleportConfig, source: string): ResolvedConfig 
   if (prePublication < config.keys.jwksCacheSeconds) {
     throw new RoleportError('ERR_CONFIG_INVALID', `keys.prePublicationSeconds: must be at least keys.jwksCacheSeconds (${config.keys.jwksCacheSeconds}) so verifiers see a key before it signs (in ${source})`);
   }
+  if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
+    throw new RoleportError('ERR_CONFIG_INVALID', `tls: set both certFile and keyFile, or neither (in ${source})`);
+  }
   if (config.mode === 'production' && issuer.startsWith('http://')) {
     throw new RoleportError('ERR_CONFIG_INVALID', `issuer: production mode needs an https:// issuer, AWS refuses ${issuer} (in ${source})`);
   }
@@ -78,10 +81,13 @@ function readConfigFile(file: string): Record<string, unknown> {
 function describeIssue(error: z.ZodError, source: string, fromFile: boolean): string {
   const issue = error.issues[0];
   if (issue === undefined) return `invalid configuration (in ${source})`;
-  const key = issue.path.join('.') || '(top level)';
+  // An unknown key is named by its own path (`keys.algorithim`), like every other problem.
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const key = [...issue.path, ...unknown.slice(0, 1)].join('.') || '(top level)';
   const envName = Object.entries(environmentOverrides).find(([, path]) => path === key)?.[0];
   const where = fromFile ? `in ${source}` : `from ${envName ?? 'defaults'}`;
-  const message = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  const others = unknown.slice(1).map((k) => `"${k}"`).join(', ');
+  const message = unknown.length > 0 ? `unknown key${others === '' ? '' : ` (also ${others})`}` : issue.message;
   return `${key}: ${message} (${where}${envName !== undefined && fromFile ? ` or ${envName}` : ''})`;
 }
 

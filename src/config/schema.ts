@@ -13,6 +13,122 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http(s) URL without query or fragment');
 
+/** Client authentication methods at the IdP's token endpoint that need a client secret. */
+const secretAuthMethods = ['client_secret_basic', 'client_secret_post'];
+
+/**
+ * Single sign-on through the company IdP (the broker is an OpenID Connect relying party).
+ * Secrets may come from the environment: ROLEPORT_SSO_CLIENT_SECRET.
+ */
+const ssoSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Sign users in through the IdP below. Env ROLEPORT_SSO_ENABLED.'),
+    issuer: httpUrl
+      .optional()
+      .describe('The IdP\'s issuer URL; discovery is fetched from <issuer>/.well-known/openid-configuration. http:// only outside production. Env ROLEPORT_SSO_ISSUER.'),
+    // Coerced: environment values that look like numbers must stay strings here.
+    clientId: z.coerce.string().min(1).optional().describe('Client ID registered at the IdP. Env ROLEPORT_SSO_CLIENT_ID.'),
+    clientSecret: z.coerce
+      .string()
+      .min(1)
+      .optional()
+      .describe('Client secret for client_secret_basic / client_secret_post. Env ROLEPORT_SSO_CLIENT_SECRET.'),
+    tokenEndpointAuthMethod: z
+      .enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'])
+      .default('client_secret_basic')
+      .describe('How the broker authenticates at the token endpoint; none = public client (PKCE only).'),
+    privateKeyFile: z.string().min(1).optional().describe('PEM (PKCS#8) RSA or P-256 private key for private_key_jwt.'),
+    privateKeyId: z.string().min(1).optional().describe('`kid` of the private_key_jwt key, when the IdP needs one to pick the public key.'),
+    scopes: z.string().min(1).default('openid profile email offline_access').describe('Scopes requested at sign-in (space-separated); offline_access yields the refresh token that keeps sessions alive.'),
+    claims: z
+      .object({
+        username: z.array(z.string().min(1)).min(1).default(['preferred_username', 'email', 'sub']).describe('ID-token claims tried in order for the username.'),
+        groups: z.string().min(1).default('groups').describe('Claim holding the user\'s groups (array or string).'),
+        roleArn: z.string().min(1).default('aws_role_arn').describe('Claim holding the user\'s IAM role ARNs (a string or an array); when present it replaces the roles set by the CLI.'),
+        roleSessionName: z.string().min(1).default('aws_role_session_name').describe('Claim holding the AWS role session name.'),
+      })
+      .strict()
+      .prefault({}),
+    redirectPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be a path such as /auth/callback')
+      .default('/auth/callback')
+      .describe('Path of the callback; the redirect URI registered at the IdP is <issuer><redirectPath>.'),
+    sessionTtlSeconds: z.number().int().min(300).max(30 * 86400).default(12 * 3600).describe('Lifetime of a browser sign-in.'),
+    timeoutSeconds: z.number().int().min(1).max(60).default(10).describe('Timeout of each request to the IdP.'),
+  })
+  .strict()
+  .superRefine((sso, context) => {
+    if (!sso.enabled) return;
+    if (sso.issuer === undefined) context.addIssue({ code: 'custom', path: ['issuer'], message: 'required when sso.enabled is true' });
+    if (sso.clientId === undefined) context.addIssue({ code: 'custom', path: ['clientId'], message: 'required when sso.enabled is true' });
+    if (secretAuthMethods.includes(sso.tokenEndpointAuthMethod) && sso.clientSecret === undefined) {
+      context.addIssue({ code: 'custom', path: ['clientSecret'], message: `required for tokenEndpointAuthMethod ${sso.tokenEndpointAuthMethod} (or set ROLEPORT_SSO_CLIENT_SECRET)` });
+    }
+    if (sso.tokenEndpointAuthMethod === 'private_key_jwt' && sso.privateKeyFile === undefined) {
+      context.addIssue({ code: 'custom', path: ['privateKeyFile'], message: 'required for tokenEndpointAuthMethod private_key_jwt' });
+    }
+  })
+  .prefault({});
+
+/**
+ * The local STS (`roleport sts serve`, `roleport dev`): its listener and the providers and
+ * roles it knows besides those added with `roleport sts provider|role add` (the database
+ * wins when both name the same URL or ARN).
+ */
+const stsSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the local STS: on sts.listen when set, else under /sts on the broker.'),
+    listen: listenAddress.optional().describe('host:port of the STS\'s own listener (the AWS SDKs and CLI post to its root). Unset: mounted on the broker at /sts.'),
+    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID').default('123456789012').describe('Account the local STS names its OIDC provider ARNs with in listings; a role\'s sessions use the account of the role\'s ARN.'),
+    providers: z
+      .array(
+        z
+          .object({
+            url: httpUrl.describe('Issuer URL, equal to the tokens\' iss. http:// is accepted for local issuers (AWS itself takes https:// only).'),
+            clientIds: z.array(z.string().min(1).max(255)).min(1).max(100).describe('Accepted audiences (aud), e.g. sts.amazonaws.com.'),
+            thumbprints: z.array(z.string().regex(/^[0-9a-fA-F]{40}$/, 'must be a 40-hex-digit SHA-1 thumbprint')).max(5).default([]).describe('SHA-1 thumbprints of a CA certificate in the issuer\'s TLS chain, for chains no public CA signs.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('IAM OIDC identity providers.'),
+    roles: z
+      .array(
+        z
+          .object({
+            arn: z.string().min(20).max(2048).describe('arn:aws:iam::ACCOUNT:role/[PATH/]NAME'),
+            trustPolicy: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).describe('The trust policy: a JSON string or a mapping.'),
+            maxSessionDurationSeconds: z.number().int().min(3600).max(43200).default(3600).describe('Longest DurationSeconds a session may ask for (1-12 h).'),
+            tags: z.record(z.string(), z.string()).default({}).describe('Role tags (iam:ResourceTag/KEY in trust-policy conditions).'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('IAM roles and their trust policies.'),
+    maxTokenAgeSeconds: z.number().int().min(60).optional().describe('Refuse web identity tokens issued longer ago than this (ExpiredTokenException "Token too old"); unset = no limit, as AWS documents none.'),
+    jwksCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('How long fetched discovery documents and JWKS are reused.'),
+  })
+  .strict()
+  .prefault({});
+
+/**
+ * Integrations for published content: the tokens content and its viewers get, and how the
+ * broker reaches STS for their credentials exchange.
+ */
+const integrationsSchema = z
+  .object({
+    contentTokenAudience: z.string().min(1).max(255).default('roleport-content').describe('`aud` of content session tokens and user session tokens (sub content:{guid} / user:{username}); only the broker\'s credentials exchange accepts them.'),
+    contentTokenTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of a content session token; `roleport content run` refreshes the file at 80% of it.'),
+    userTokenTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of the user session token sent to content with a viewer\'s proxied requests.'),
+    serviceAccountTokenTtlSeconds: z.number().int().min(60).max(3600).default(300).describe('Lifetime of the broker-signed web identity token of a Service Account integration (used for one STS call).'),
+    stsEndpoint: httpUrl.optional().describe('STS endpoint for the credentials exchange instead of https://sts.<sts_region>.amazonaws.com, e.g. the local STS (http://127.0.0.1:8080/sts).'),
+    stsFailoverRegions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-west-2')).max(10).default([]).describe('Regions tried in turn when STS in an integration\'s sts_region fails for a passing reason.'),
+    idpTimeoutSeconds: z.number().int().min(1).max(60).default(10).describe('Timeout of each request to a Viewer integration\'s token endpoint.'),
+  })
+  .strict()
+  .prefault({});
+
 /**
  * The whole configuration: one schema, a default and a description per option. The
  * reference in docs/configuration.md is generated from it (`npm run docs:config`).
@@ -57,7 +173,7 @@ export const configSchema = z
           .int()
           .min(0)
           .optional()
-          .describe('How long a new key is published before it signs. Default and minimum: jwksCacheSeconds.'),
+          .describe('How long a new key is published before it signs, plus checkIntervalSeconds (the time every replica takes to publish it). Default and minimum: jwksCacheSeconds.'),
         checkIntervalSeconds: z.number().int().min(1).default(5).describe('How often a broker re-reads keys and advances their lifecycle.'),
       })
       .strict()
@@ -71,6 +187,53 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    sessions: z
+      .object({
+        nameTemplate: z
+          .string()
+          .min(1)
+          .default('{username}.{session_id_short}')
+          .describe('AWS role session name when the IdP sends no aws_role_session_name; {username}, {email}, {session_id}, {session_id_short}, {role_name}, {account_id}. Sanitized to STS rules (2-64 of [\\w+=,.@-]).'),
+        defaultTokenTtlSeconds: z.number().int().min(10).max(43200).default(3600).describe('Lifetime of a session\'s tokens when the session gives none.'),
+        defaultRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1').default('us-east-1').describe('AWS region of a session when the request gives none.'),
+        sourceIdentityTemplate: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('If set, broker tokens carry https://aws.amazon.com/source_identity rendered from this template (e.g. {username}); the role trust policy then needs sts:SetSourceIdentity.'),
+        tags: z
+          .object({
+            user: z.array(z.string().min(1)).default([]).describe('User attributes that become session tags (tag key = attribute): username, email, name, or a string claim kept by SSO.'),
+            group: z
+              .object({
+                key: z.string().min(1).max(128).default('groups').describe('Tag key for the user\'s allowed groups, joined with ":".'),
+                allow: z.array(z.string().min(1)).min(1).describe('Groups that may appear in the tag; "*" allows all.'),
+              })
+              .strict()
+              .optional()
+              .describe('Put the user\'s groups (those allowed) into one session tag.'),
+            session: z
+              .array(z.enum(['session_id', 'role_name', 'account_id', 'region', 'token_source']))
+              .default([])
+              .describe('Session attributes that become session tags.'),
+            transitiveTagKeys: z.array(z.string().min(1).max(128)).default([]).describe('Tag keys marked transitive (kept through role chaining).'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Session tags (https://aws.amazon.com/tags) in broker tokens; empty = no tags claim. The role trust policy then needs sts:TagSession.'),
+        userTokenTtlSeconds: z.number().int().min(60).max(365 * 86400).default(30 * 86400).describe('Lifetime of user API tokens (rpu_…) issued by `roleport login`.'),
+        cliLoginCodeTtlSeconds: z.number().int().min(10).max(600).default(60).describe('Lifetime of the one-time code of the CLI\'s loopback sign-in.'),
+      })
+      .strict()
+      .prefault({}),
+    admins: z
+      .object({
+        users: z.array(z.string().min(1)).default([]).describe('Usernames with admin rights in the web UI and API: every session (list, revoke), the audit log.'),
+        groups: z.array(z.string().min(1)).default([]).describe('Groups (from the IdP\'s groups claim) whose members are admins.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Who is an admin of the broker. The CLI on the data directory is always admin.'),
     tls: z
       .object({
         certFile: z.string().optional().describe('PEM certificate chain; TLS is on when both files are set. Reloaded when it changes.'),
@@ -78,6 +241,9 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    sso: ssoSchema,
+    sts: stsSchema,
+    integrations: integrationsSchema,
     trustedProxies: z.array(z.string()).default([]).describe('Addresses/CIDRs whose X-Forwarded-* headers are trusted.'),
     log: z
       .object({
@@ -101,4 +267,8 @@ export const environmentOverrides = {
   ROLEPORT_MODE: 'mode',
   ROLEPORT_LOG_LEVEL: 'log.level',
   ROLEPORT_KEYS_ALGORITHM: 'keys.algorithm',
+  ROLEPORT_SSO_ENABLED: 'sso.enabled',
+  ROLEPORT_SSO_ISSUER: 'sso.issuer',
+  ROLEPORT_SSO_CLIENT_ID: 'sso.clientId',
+  ROLEPORT_SSO_CLIENT_SECRET: 'sso.clientSecret',
 } as const satisfies Record<string, string>;

@@ -19,10 +19,33 @@ export const errorCodes = {
   ERR_FORBIDDEN: { status: 403, expose: true },
   ERR_TOKEN_INVALID: { status: 400, expose: true },
   ERR_POLICY_MALFORMED: { status: 400, expose: true },
+  /** The local STS refused a request; `StsError.awsCode` (src/sts) carries AWS's error code and status. */
+  ERR_STS_REFUSED: { status: 400, expose: true },
   ERR_SSO_STATE: { status: 400, expose: true },
   ERR_SSO_IDP: { status: 502, expose: true },
   ERR_SSO_UNREACHABLE: { status: 502, expose: true },
+  // Single sign-on: an ID token that fails validation, an IdP identity that maps to no
+  // usable account, SSO switched off, a refresh token the IdP no longer honours, CSRF.
+  ERR_SSO_ID_TOKEN: { status: 400, expose: true },
+  ERR_SSO_ACCOUNT: { status: 403, expose: true },
+  ERR_SSO_DISABLED: { status: 404, expose: true },
+  ERR_SSO_REFRESH: { status: 401, expose: true },
+  ERR_CSRF: { status: 403, expose: true },
   ERR_INTERNAL: { status: 500, expose: false },
+  // Sessions and their token exchange (OAuth: invalid_grant, invalid_target, temporarily_unavailable).
+  ERR_GRANT_INVALID: { status: 400, expose: true },
+  ERR_TARGET_INVALID: { status: 400, expose: true },
+  ERR_SESSION_INACTIVE: { status: 409, expose: true },
+  ERR_TOKEN_SOURCE_UNAVAILABLE: { status: 503, expose: false },
+  ERR_GRANT_TYPE_UNSUPPORTED: { status: 400, expose: true },
+  // Clients of the broker (CLI, agent) and of AWS STS: unreachable or garbled peers, refusals.
+  ERR_BROKER_UNAVAILABLE: { status: 503, expose: false },
+  ERR_BROKER_PROTOCOL: { status: 502, expose: false },
+  ERR_STS_REJECTED: { status: 403, expose: true },
+  ERR_STS_UNAVAILABLE: { status: 503, expose: false },
+  ERR_CREDENTIALS_UNAVAILABLE: { status: 503, expose: false },
+  // AWS setup generators: the issuer's TLS endpoint or discovery could not be inspected.
+  ERR_AWS_ISSUER_UNREACHABLE: { status: 502, expose: true },
 } as const satisfies Record<string, { status: number; expose: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

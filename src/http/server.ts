@@ -2,13 +2,16 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { FastifyBaseLogger } from 'fastify';
 import { registerApiErrorHandler } from './plugins/errors.ts';
-import { registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
+import { createIssuerFastPath, registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
+import { createNodeServerFactory, type TlsFiles } from './node-server.ts';
 import { registerOpsRoutes, type OpsRouteOptions } from './routes/ops/health.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   /** Trusted reverse proxies (X-Forwarded-*), as Fastify's `trustProxy` accepts. */
   trustedProxies: readonly string[];
+  /** Terminate TLS with these files (reloaded on change); unset behind a TLS-terminating proxy. */
+  tls?: TlsFiles | undefined;
   issuer: IssuerRouteOptions;
   ops: OpsRouteOptions;
   /** Adds further route groups (STS, SSO, sessions…), wired by app.ts. */
@@ -21,6 +24,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: 256 * 1024,
+    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger }),
   });
   await app.register(formbody);
   registerApiErrorHandler(app);

@@ -75,9 +75,11 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     removeAfter: row.retired_at === null ? null : Math.max(row.retired_at + options.policy.retentionMs, row.last_token_expires_at),
   });
 
-  const insertKey = async (keys: SigningKeyRepository, state: 'next' | 'active', activateAfter: number): Promise<string> => {
-    const now = options.clock.now();
+  /** `prePublicationMs` counts from the key's creation, after generation and any wait for the lock. */
+  const insertKey = async (keys: SigningKeyRepository, state: 'next' | 'active', prePublicationMs: number): Promise<string> => {
     const material = await generateSigningKey({ alg: options.algorithm, rsaModulusLength: options.rsaModulusLength });
+    const now = options.clock.now();
+    const activateAfter = now + prePublicationMs;
     await keys.insert({
       kid: material.kid,
       alg: material.alg,
@@ -99,10 +101,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     const now = options.clock.now();
     switch (step.kind) {
       case 'create-active':
-        await insertKey(keys, 'active', now);
+        await insertKey(keys, 'active', 0);
         return;
       case 'create-next':
-        await insertKey(keys, 'next', step.activateAfter);
+        await insertKey(keys, 'next', options.policy.prePublicationMs);
         return;
       case 'activate':
         if (step.retireKid !== undefined && step.retireKid !== step.kid) {
@@ -178,11 +180,11 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       await options.withKeysLocked(async (keys) => {
         const pending = (await keys.list()).filter((k) => k.state === 'next');
         if (rotateOptions.immediate === true) {
-          const kid = pending[0]?.kid ?? (await insertKey(keys, 'next', now));
+          const kid = pending[0]?.kid ?? (await insertKey(keys, 'next', 0));
           const current = (await keys.list()).find((k) => k.state === 'active');
           await applyStep(keys, { kind: 'activate', kid, retireKid: current?.kid });
         } else if (pending.length === 0) {
-          await insertKey(keys, 'next', now + options.policy.prePublicationMs);
+          await insertKey(keys, 'next', options.policy.prePublicationMs);
         }
         options.events.record({ type: 'key.rotated', actor: rotateOptions.actor ?? 'cli', occurredAt: now, details: { immediate: rotateOptions.immediate === true } });
       });

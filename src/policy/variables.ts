@@ -87,6 +87,14 @@ export function staticParts(template: ValueTemplate): readonly PatternPart[] {
   return parts;
 }
 
+/** The value of one variable part from the request, or undefined when it cannot be resolved. */
+export function resolveVariable(part: TemplatePart & { kind: 'variable' }, lookup: VariableLookup): string | undefined {
+  const value = lookup(part.key, part.keyLower);
+  if (typeof value === 'string') return value;
+  if (value === undefined || value.length === 0) return part.fallback;
+  return undefined;
+}
+
 /**
  * Substitutes the variables from the request context. A substituted value is literal text:
  * a `*` in a user name never becomes a wildcard. A variable whose key is missing (and has

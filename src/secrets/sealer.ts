@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, createHash, createSecretKey } from 'node:crypto';
 import { RoleportError } from '../core/index.ts';
 
 /**
@@ -20,8 +20,9 @@ const VERSION = 'v1';
 
 export function createSealer(masterKey: Uint8Array): Sealer {
   if (masterKey.length !== 32) throw new TypeError('master key must be 32 bytes');
-  const key = Buffer.from(masterKey);
-  const keyId = masterKeyId(key);
+  // One KeyObject for the process: building it per call was a tenth of the STS's CPU.
+  const key = createSecretKey(Buffer.from(masterKey));
+  const keyId = masterKeyId(masterKey);
 
   const open = (sealed: string, associatedData: string): Buffer => {
     const parts = sealed.split('.');

@@ -69,7 +69,14 @@ export async function migrateToLatest(store: StoreDatabase): Promise<void> {
   const migrations = buildMigrations(store.dialect);
   const provider: MigrationProvider = { getMigrations: async (): Promise<Record<string, Migration>> => migrations };
   const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'roleport_migrations', migrationLockTableName: 'roleport_migrations_lock' });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Two processes starting on a fresh SQLite file (`roleport serve & roleport sts serve`)
+  // race: Kysely's migration lock is per connection there. The loser's DDL fails because the
+  // winner's tables exist; once the winner commits, a retry finds nothing left to do.
+  for (let attempt = 0; error !== undefined && store.dialect === 'sqlite' && attempt < 5; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new RoleportError('ERR_STORE_UNAVAILABLE', `database migration ${failed} failed: ${(error as Error).message}`, { cause: error });

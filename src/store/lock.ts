@@ -23,3 +23,34 @@ export async function withLock<T>(
     return work(trx);
   });
 }
+
+const processLocks = new Map<string, Promise<unknown>>();
+
+/**
+ * A lock held across slow work, such as a call to the IdP. On PostgreSQL it is `withLock`
+ * (a row lock in a transaction: every replica waits). On SQLite — one broker process by
+ * design — Kysely runs every query on a single connection, so a transaction held across a
+ * network call would stall all other queries of the process; an in-process queue per name
+ * serializes instead, and `work` runs on the plain connection.
+ */
+export async function withHeldLock<T>(
+  store: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres' },
+  name: string,
+  holder: string,
+  now: number,
+  work: (db: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  if (store.dialect === 'postgres') return withLock(store.db, name, holder, now, work);
+  const previous = processLocks.get(name) ?? Promise.resolve();
+  const run = previous.then(() => work(store.db), () => work(store.db));
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  processLocks.set(name, settled);
+  try {
+    return await run;
+  } finally {
+    if (processLocks.get(name) === settled) processLocks.delete(name);
+  }
+}

@@ -30,10 +30,12 @@ export function registerTokenCommands(program: Command): void {
       const result = await withServices(flags, async (services) =>
         services.mintToken({ subject: flags.sub!, audience: flags.aud!, ttlSeconds: ttl, claims, actor: 'cli' }),
       );
-      print(
-        { json: flags.json === true },
-        { token: result.token, jti: result.jti, kid: result.kid, expires_at: new Date(result.expiresAt * 1000).toISOString(), claims: result.claims },
-        () => result.token,
-      );
+      if (flags.json === true) {
+        print({ json: true }, { token: result.token, jti: result.jti, kid: result.kid, expires_at: new Date(result.expiresAt * 1000).toISOString(), claims: result.claims }, () => '');
+      } else {
+        // Bare: `roleport token mint … > token` must be a file the AWS SDKs can use as
+        // AWS_WEB_IDENTITY_TOKEN_FILE, and they do not trim it. A terminal still gets a newline.
+        process.stdout.write(process.stdout.isTTY ? `${result.token}\n` : result.token);
+      }
     });
 }

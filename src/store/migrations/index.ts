@@ -1,6 +1,11 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import * as foundation from './0001-foundation.ts';
+import * as sts from './0002-sts.ts';
+import * as users from './0003-users.ts';
+import * as sessions from './0004-sessions.ts';
+import * as stsPrincipals from './0005-sts-principals.ts';
+import * as integrations from './0006-integrations.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -12,6 +17,11 @@ interface DialectMigration {
  */
 const ordered: Record<string, DialectMigration> = {
   '0001-foundation': foundation,
+  '0002-sts': sts,
+  '0003-users': users,
+  '0004-sessions': sessions,
+  '0005-sts-principals': stsPrincipals,
+  '0006-integrations': integrations,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {

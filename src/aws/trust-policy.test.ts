@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RoleportError } from '../core/index.ts';
+import { buildTrustPolicy, defaultSubjectPattern } from './trust-policy.ts';
+import { oidcProviderArn, parseOidcProviderArn, providerPrefix } from './provider-arn.ts';
+
+const base = { roleName: 'ExecutionRole', issuer: 'https://roleport.example.com', audience: 'sts.amazonaws.com', subjectTemplate: 'user:{username}' };
+
+const isInputError = (pattern: RegExp) => (error: unknown) => error instanceof RoleportError && error.code === 'ERR_INPUT_INVALID' && pattern.test(error.message);
+
+test('the trust policy names the provider as Federated principal and conditions :aud and :sub', () => {
+  const result = buildTrustPolicy({ ...base, account: '111122223333' });
+  assert.deepEqual(result.policy, {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'RoleportWebIdentity',
+        Effect: 'Allow',
+        Principal: { Federated: 'arn:aws:iam::111122223333:oidc-provider/roleport.example.com' },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'roleport.example.com:aud': 'sts.amazonaws.com' },
+          StringLike: { 'roleport.example.com:sub': 'user:*' },
+        },
+      },
+    ],
+  });
+  assert.equal(result.accountPlaceholder, false);
+});
+
+test('session tags and source identity add their actions; several sub patterns become a list', () => {
+  const result = buildTrustPolicy({ ...base, sessionTags: true, sourceIdentity: true, subLike: ['user:alice', 'user:bob', 'user:alice'] });
+  const statement = result.policy.Statement[0]!;
+  assert.deepEqual(statement.Action, ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity']);
+  assert.deepEqual(statement.Condition?.['StringLike'], { 'roleport.example.com:sub': ['user:alice', 'user:bob'] });
+  assert.equal(result.providerArn, 'arn:aws:iam::ACCOUNT_ID:oidc-provider/roleport.example.com');
+  assert.equal(result.accountPlaceholder, true);
+});
+
+test('the condition-key prefix keeps the issuer path and a dev port, without scheme or trailing slash', () => {
+  assert.equal(providerPrefix('https://id.example.com/tenants/a/'), 'id.example.com/tenants/a');
+  assert.equal(providerPrefix('http://127.0.0.1:8080'), '127.0.0.1:8080');
+  const result = buildTrustPolicy({ ...base, issuer: 'https://id.example.com/tenants/a', account: '111122223333', partition: 'aws-us-gov' });
+  assert.equal(result.providerArn, 'arn:aws-us-gov:iam::111122223333:oidc-provider/id.example.com/tenants/a');
+  assert.ok('id.example.com/tenants/a:aud' in (result.policy.Statement[0]!.Condition?.['StringEquals'] ?? {}));
+});
+
+test('provider ARNs parse back, and malformed ones are refused', () => {
+  const arn = oidcProviderArn({ account: '111122223333', issuer: 'https://id.example.com/x' });
+  assert.deepEqual(parseOidcProviderArn(arn), { partition: 'aws', account: '111122223333', prefix: 'id.example.com/x' });
+  for (const bad of ['arn:aws:iam::1234:oidc-provider/x', 'arn:aws:iam::111122223333:role/x', 'arn:aws:iam::111122223333:oidc-provider/', 'not-an-arn']) {
+    assert.equal(parseOidcProviderArn(bad), undefined, bad);
+  }
+});
+
+test('the default :sub pattern replaces template placeholders by * and escapes literal wildcards', () => {
+  assert.equal(defaultSubjectPattern('user:{username}'), 'user:*');
+  assert.equal(defaultSubjectPattern('repo:{repository}:ref:{ref}'), 'repo:*:ref:*');
+  assert.equal(defaultSubjectPattern('{username}{session_id}'), '*');
+  // IAM: ${*}, ${?} and ${$} are literal characters in Version 2012-10-17 (reference_policies_variables).
+  assert.equal(defaultSubjectPattern('what?{username}*$'), 'what${?}*${*}${$}');
+});
+
+test('bad input is refused naming the value', () => {
+  assert.throws(() => buildTrustPolicy({ ...base, roleName: 'has space' }), isInputError(/--role-name "has space"/));
+  assert.throws(() => buildTrustPolicy({ ...base, roleName: 'x'.repeat(65) }), isInputError(/--role-name/));
+  assert.throws(() => buildTrustPolicy({ ...base, account: '12345' }), isInputError(/--account "12345": must be 12 digits/));
+  assert.throws(() => buildTrustPolicy({ ...base, subLike: ['*'] }), isInputError(/would match every subject/));
+  assert.throws(() => buildTrustPolicy({ ...base, audience: '' }), isInputError(/--audience/));
+  assert.throws(() => buildTrustPolicy({ ...base, issuer: 'ftp://x' }), isInputError(/https/));
+  assert.throws(() => buildTrustPolicy({ ...base, issuer: 'https://x/?q=1' }), isInputError(/query/));
+  assert.throws(() => buildTrustPolicy({ ...base, maxSessionDurationSeconds: 100 }), isInputError(/3600 to 43200/));
+});

@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RoleportError } from '../core/index.ts';
+import type { BrokerClient } from './broker-client.ts';
+import type { CliLoginResult } from './types.ts';
+
+export interface LoopbackLoginOptions {
+  client: BrokerClient;
+  /** Called once with the URL the user must open (print it, or hand it to a browser opener). */
+  onLoginUrl: (url: string) => void;
+  /** How long to wait for the browser to come back (default 5 minutes). */
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** PKCE verifier and its S256 challenge (RFC 7636 §4.1–4.2). */
+export function createPkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/**
+ * `roleport login`'s flow: listens on `127.0.0.1:<random>/callback`, hands out the broker's
+ * `/cli/login` URL (with `state` and a PKCE S256 challenge), waits for the redirect back with
+ * a one-time code, checks `state`, and trades code + verifier for a user API token.
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+ * @see ../../docs/session-protocol.md
+ */
+export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): Promise<CliLoginResult> {
+  const state = randomBytes(16).toString('base64url');
+  const pkce = createPkcePair();
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+
+  let settle: { resolve: (value: CliLoginResult) => void; reject: (error: unknown) => void } | undefined;
+  const outcome = new Promise<CliLoginResult>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  let redirectUri = '';
+  let handled = false;
+
+  const server = createServer((request, response) => {
+    void handleCallback(request, response);
+  });
+
+  async function handleCallback(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (request.method !== 'GET' || url.pathname !== '/callback') {
+      respond(response, 404, 'Not found.');
+      return;
+    }
+    if (url.searchParams.get('state') !== state) {
+      // Not our redirect (a stale tab, a forged link): refuse it and keep waiting for the real one.
+      respond(response, 400, 'This sign-in link does not belong to the waiting roleport login. Start it again.');
+      return;
+    }
+    if (handled) {
+      respond(response, 409, 'This sign-in was already completed.');
+      return;
+    }
+    handled = true;
+    const error = url.searchParams.get('error');
+    const code = url.searchParams.get('code');
+    if (error !== null || code === null) {
+      const description = url.searchParams.get('error_description') ?? error ?? 'no code in the redirect';
+      respond(response, 400, `Sign-in failed: ${description}. You can close this window.`);
+      settle?.reject(new RoleportError('ERR_UNAUTHENTICATED', `sign-in failed: ${description}`));
+      return;
+    }
+    try {
+      const result = await options.client.exchangeCliLoginCode({ code, codeVerifier: pkce.verifier, redirectUri });
+      respond(response, 200, `Signed in as ${result.username}. You can close this window and return to the terminal.`);
+      settle?.resolve(result);
+    } catch (exchangeError) {
+      respond(response, 400, 'Sign-in failed while completing the login; see the terminal. You can close this window.');
+      settle?.reject(exchangeError);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const timer = setTimeout(() => settle?.reject(new RoleportError('ERR_UNAUTHENTICATED', `sign-in did not complete within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  const onAbort = (): void => settle?.reject(options.signal?.reason ?? new Error('aborted'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const { port } = server.address() as AddressInfo;
+    redirectUri = `http://127.0.0.1:${port}/callback`;
+    const loginUrl = new URL(`${options.client.baseUrl}/cli/login`);
+    loginUrl.searchParams.set('redirect_uri', redirectUri);
+    loginUrl.searchParams.set('state', state);
+    loginUrl.searchParams.set('code_challenge', pkce.challenge);
+    options.onLoginUrl(loginUrl.href);
+    return await outcome;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function respond(response: ServerResponse, status: number, message: string): void {
+  const escaped = message.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roleport sign-in</title></head><body><p>${escaped}</p></body></html>`);
+}

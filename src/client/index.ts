@@ -1,0 +1,31 @@
+/**
+ * Roleport's own API, from the outside: a typed fetch client for the session API, the
+ * RFC 8693 token endpoint and the CLI sign-in, plus the CLI's stored credentials. Shared by
+ * the CLI and the agent.
+ * @see ../../docs/session-protocol.md
+ */
+export {
+  createBrokerClient,
+  ID_TOKEN_TYPE,
+  SESSION_CREDENTIAL_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT,
+  type BrokerClient,
+  type BrokerClientOptions,
+  type CliCodeExchange,
+  type ExchangeTokenOptions,
+} from './broker-client.ts';
+export { BrokerClientError, isBrokerClientError } from './errors.ts';
+export type {
+  BrokerSession,
+  BrokerSessionRole,
+  BrokerSessionState,
+  BrokerTokenSource,
+  CliLoginResult,
+  ExchangedToken,
+  StartSessionRequest,
+  StartedSession,
+} from './types.ts';
+export { defaultCredentialsPath, readCliCredentials, removeCliCredentials, writeCliCredentials, type CliCredentials } from './credentials-file.ts';
+export { createPkcePair, loginWithLoopbackRedirect, type LoopbackLoginOptions } from './cli-login.ts';
+export { decodeToken, tokenExpiry, type DecodedToken } from './jwt.ts';
+export { findSessionCredential, resolveBrokerUrl, sessionIdOfCredential, type FoundSessionCredential, type SessionCredentialLookup } from './session-credential.ts';

@@ -1,0 +1,53 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { FastifyBaseLogger, FastifyServerFactory } from 'fastify';
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface NodeServerOptions {
+  /** Terminate TLS with these PEM files; reloaded when either changes, without a restart. */
+  tls?: TlsFiles | undefined;
+  /** Answers a request before Fastify routing when it returns true (hot public documents). */
+  fastPath?: ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined;
+  logger: FastifyBaseLogger;
+}
+
+const TLS_POLL_MS = 5000;
+
+/**
+ * The node:http(s) server under Fastify. Two jobs Fastify does not do: TLS whose certificate
+ * is renewed on disk (certbot, cert-manager) without a restart, and a fast path that answers
+ * discovery and JWKS — the documents AWS STS polls — without the router's per-request work.
+ */
+export function createNodeServerFactory(options: NodeServerOptions): FastifyServerFactory {
+  return (handler) => {
+    const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
+      if (options.fastPath?.(request, response) === true) return;
+      handler(request, response);
+    };
+    if (options.tls === undefined) return createHttpServer(dispatch);
+    const tls = options.tls;
+    const load = () => ({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
+    const server = createHttpsServer(load(), dispatch);
+    const reload = (): void => {
+      try {
+        server.setSecureContext(load());
+        options.logger.info({ certFile: tls.certFile }, 'reloaded TLS certificate');
+      } catch (error) {
+        // A half-written renewal: keep serving the old certificate and try at the next change.
+        options.logger.error({ err: error, certFile: tls.certFile }, 'TLS certificate reload failed; keeping the previous one');
+      }
+    };
+    watchFile(tls.certFile, { interval: TLS_POLL_MS, persistent: false }, reload);
+    watchFile(tls.keyFile, { interval: TLS_POLL_MS, persistent: false }, reload);
+    server.on('close', () => {
+      unwatchFile(tls.certFile, reload);
+      unwatchFile(tls.keyFile, reload);
+    });
+    return server as unknown as Server;
+  };
+}

@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isRoleportError, type ErrorCode } from '../../core/index.ts';
+import { IdpResponseError } from '../../sso/index.ts';
+import { renderErrorPage, type ErrorView } from '../../web/index.ts';
+
+const TITLES: Partial<Record<ErrorCode, string>> = {
+  ERR_SSO_STATE: 'Sign-in could not be verified',
+  ERR_SSO_IDP: 'The identity provider refused the sign-in',
+  ERR_SSO_UNREACHABLE: 'The identity provider is unreachable',
+  ERR_SSO_ID_TOKEN: 'The identity provider’s token was rejected',
+  ERR_SSO_ACCOUNT: 'Your account cannot be used here',
+  ERR_SSO_DISABLED: 'Single sign-on is not configured',
+  ERR_SSO_REFRESH: 'Please sign in again',
+  ERR_CSRF: 'The form could not be accepted',
+  ERR_NOT_FOUND: 'Page not found',
+  ERR_INPUT_INVALID: 'The request is not valid',
+};
+
+// Sign-in failures whose messages were written for the person signing in; shown even as 5xx.
+const SIGN_IN_CODES = new Set<ErrorCode>(['ERR_SSO_STATE', 'ERR_SSO_IDP', 'ERR_SSO_UNREACHABLE', 'ERR_SSO_ID_TOKEN', 'ERR_SSO_ACCOUNT', 'ERR_SSO_DISABLED', 'ERR_SSO_REFRESH']);
+
+/**
+ * The web UI's error serializer: a clear HTML page with the error's status. The IdP's own
+ * `error`/`error_description` are shown escaped; internals of a 5xx never are.
+ */
+export function registerHtmlErrorHandler(scope: FastifyInstance): void {
+  scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const view = errorViewFor(error);
+    if (view.status >= 500 && !(isRoleportError(error) && SIGN_IN_CODES.has(error.code))) request.log.error({ err: error }, 'page failed');
+    return reply.status(view.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderErrorPage(view));
+  });
+}
+
+/** The page for an error: its status, a title by code, and the message where it may be shown. */
+export function errorViewFor(error: FastifyError | Error): ErrorView {
+  if (isRoleportError(error)) {
+    const visible = error.expose || SIGN_IN_CODES.has(error.code);
+    return {
+      status: error.status,
+      title: TITLES[error.code] ?? (error.status >= 500 ? 'Something went wrong' : 'The request could not be completed'),
+      message: visible ? error.message : 'an internal error occurred; the details are in the broker’s log',
+      idpError: error instanceof IdpResponseError ? { error: error.idpError, description: error.idpErrorDescription } : undefined,
+      retrySignIn: SIGN_IN_CODES.has(error.code) || error.code === 'ERR_CSRF',
+    };
+  }
+  const fastifyError = error as FastifyError;
+  const status = fastifyError.validation !== undefined ? 400 : (fastifyError.statusCode ?? 500);
+  return {
+    status,
+    title: status >= 500 ? 'Something went wrong' : 'The request is not valid',
+    message: status >= 500 ? 'an internal error occurred; the details are in the broker’s log' : fastifyError.message,
+    retrySignIn: false,
+  };
+}

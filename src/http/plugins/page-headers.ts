@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Headers for every server-rendered page of a scope: no scripts at all, styles only from us,
+ * no framing, no referrer (the callback URL carries the one-time code), never cached.
+ *
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/HTTP_Headers_Cheat_Sheet.html
+ */
+export function registerPageHeaders(scope: FastifyInstance): void {
+  scope.addHook('onSend', async (_request, reply, payload) => {
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      reply
+        .header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        .header('x-frame-options', 'DENY')
+        .header('cache-control', 'no-store');
+    }
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    return payload;
+  });
+}

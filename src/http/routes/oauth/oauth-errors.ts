@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isRoleportError, type ErrorCode } from '../../../core/index.ts';
+
+/** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes, with the status each is sent with. */
+const OAUTH_ERRORS: Partial<Record<ErrorCode, { error: string; status: number }>> = {
+  ERR_INPUT_INVALID: { error: 'invalid_request', status: 400 },
+  ERR_GRANT_INVALID: { error: 'invalid_grant', status: 400 },
+  ERR_TARGET_INVALID: { error: 'invalid_target', status: 400 },
+  ERR_GRANT_TYPE_UNSUPPORTED: { error: 'unsupported_grant_type', status: 400 },
+  ERR_TOKEN_SOURCE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },
+  ERR_STORE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },
+  ERR_KEY_NO_ACTIVE: { error: 'temporarily_unavailable', status: 503 },
+};
+
+const TEMPORARY_DESCRIPTION = 'the broker cannot issue a token right now; retry later';
+
+/**
+ * The OAuth JSON error serializer for one route scope: `{error, error_description}`, never
+ * cached. The only place the token endpoint's errors are shaped; 5xx descriptions are
+ * generic, the cause goes to the log.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function registerOAuthErrorHandler(scope: FastifyInstance): void {
+  scope.setErrorHandler((failure: FastifyError | Error, request, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    if (isRoleportError(failure)) {
+      const mapped = OAUTH_ERRORS[failure.code];
+      if (mapped === undefined || mapped.status >= 500 || failure.status >= 500) {
+        request.log.error({ err: failure, detail: failure.detail }, failure.message);
+        const error = mapped?.error ?? 'server_error';
+        return reply.status(mapped?.status ?? 500).send({ error, error_description: error === 'server_error' ? 'internal error' : TEMPORARY_DESCRIPTION });
+      }
+      return reply.status(mapped.status).send({ error: mapped.error, error_description: failure.message });
+    }
+    const fastifyError = failure as FastifyError;
+    const status = fastifyError.statusCode ?? 500;
+    if (fastifyError.validation !== undefined || (status >= 400 && status < 500)) {
+      // Schema failures, a body that does not parse, a wrong content type: all malformed requests.
+      return reply.status(400).send({ error: 'invalid_request', error_description: fastifyError.message });
+    }
+    request.log.error({ err: failure }, 'token request failed');
+    return reply.status(500).send({ error: 'server_error', error_description: 'internal error' });
+  });
+}

@@ -1,0 +1,126 @@
+import type { Clock, EventSink } from '../core/index.ts';
+import { RoleportError, base64urlDecode, isRoleportError, type ErrorCode } from '../core/index.ts';
+import { renderSubject, type MintToken } from '../issuer/index.ts';
+import { buildSessionTags, renderSourceIdentity } from './session-tags.ts';
+import type { Session, SessionsSettings, SessionUser, ViewerTokenProvider } from './types.ts';
+
+/** A token handed to a session's agent. Times are epoch milliseconds. */
+export interface IssuedToken {
+  token: string;
+  issuedAt: number;
+  expiresAt: number;
+  jti: string | undefined;
+}
+
+export interface TokenRequest {
+  session: Session;
+  user: SessionUser;
+  roleArn: string;
+  /** The audience asked for; the session's when absent. */
+  audience: string | undefined;
+}
+
+const TAGS_CLAIM = 'https://aws.amazon.com/tags';
+/**
+ * Viewer failures no retry can fix: the IdP refused the refresh token, the identity no
+ * longer maps to the user, the user is gone. Anything else (IdP down, timeouts, a
+ * misconfigured client the admin can fix) is temporary: the agent backs off and retries.
+ */
+const FINAL_VIEWER_FAILURES: ReadonlySet<ErrorCode> = new Set(['ERR_SSO_REFRESH', 'ERR_SSO_ACCOUNT', 'ERR_SSO_ID_TOKEN', 'ERR_NOT_FOUND', 'ERR_GRANT_INVALID'] as const);
+const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
+
+/**
+ * The claims of a broker token, built and checked before anything is signed. `startSession`
+ * calls it too, so a template that cannot render for this user refuses the session instead
+ * of every later token.
+ */
+export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Session, 'id' | 'region' | 'tokenSource'>, user: SessionUser, roleArn: string) {
+  const subject = renderSubject(settings.subjectTemplate, { username: user.username, email: user.email, session_id: session.id });
+  const claims: Record<string, unknown> = {
+    preferred_username: user.username,
+    ...(user.email === undefined ? {} : { email: user.email }),
+    ...(user.name === undefined ? {} : { name: user.name }),
+    groups: [...user.groups],
+    session_id: session.id,
+  };
+  const tags = buildSessionTags(settings.tags, { user, sessionId: session.id, roleArn, region: session.region, tokenSource: session.tokenSource });
+  if (tags !== undefined) claims[TAGS_CLAIM] = tags;
+  if (settings.sourceIdentityTemplate !== undefined) claims[SOURCE_IDENTITY_CLAIM] = renderSourceIdentity(settings.sourceIdentityTemplate, user, session.id);
+  return { subject, claims };
+}
+
+/**
+ * broker: Roleport signs the token (AWS trusts Roleport's issuer). `mintToken` writes the
+ * `token.minted` audit event with the session, user and role.
+ */
+export function issueBrokerToken(mintToken: MintToken, settings: SessionsSettings, request: TokenRequest): IssuedToken {
+  const { subject, claims } = brokerTokenClaims(settings, request.session, request.user, request.roleArn);
+  const minted = mintToken({
+    subject,
+    audience: request.audience ?? request.session.audience,
+    ttlSeconds: request.session.tokenTtlSeconds,
+    claims,
+    actor: `session:${request.session.id}`,
+    userName: request.user.username,
+    sessionId: request.session.id,
+    roleArn: request.roleArn,
+  });
+  return { token: minted.token, issuedAt: minted.issuedAt * 1000, expiresAt: minted.expiresAt * 1000, jti: minted.jti };
+}
+
+export interface ViewerSourceDeps {
+  provider: ViewerTokenProvider | undefined;
+  events: EventSink;
+  clock: Clock;
+}
+
+/**
+ * viewer: the token is the company IdP's own ID token (AWS trusts the IdP), refreshed by the
+ * SSO module with the user's stored refresh token. Its audience is the IdP's client id and
+ * cannot be chosen. It is recorded as `token.minted` (with `token_source: viewer`) so the
+ * audit log and the refresh timeline show both sources alike.
+ */
+export async function issueViewerToken(deps: ViewerSourceDeps, request: TokenRequest): Promise<IssuedToken> {
+  if (deps.provider === undefined) throw new RoleportError('ERR_TOKEN_SOURCE_UNAVAILABLE', 'viewer tokens need single sign-on, which is not configured');
+  let idToken;
+  try {
+    idToken = await deps.provider.currentIdToken(request.user.username);
+  } catch (error) {
+    if (isRoleportError(error) && FINAL_VIEWER_FAILURES.has(error.code)) {
+      throw new RoleportError('ERR_GRANT_INVALID', `the IdP no longer accepts ${request.user.username}'s sign-in; sign in again to resume this session`, { cause: error });
+    }
+    throw new RoleportError('ERR_TOKEN_SOURCE_UNAVAILABLE', 'the IdP did not refresh the viewer token; retry later', { cause: error, detail: (error as Error).message });
+  }
+  const claims = decodeJwtClaims(idToken.token);
+  const audiences = typeof claims['aud'] === 'string' ? [claims['aud']] : Array.isArray(claims['aud']) ? claims['aud'].map(String) : [];
+  if (request.audience !== undefined && request.audience !== request.session.audience && !audiences.includes(request.audience)) {
+    throw new RoleportError('ERR_TARGET_INVALID', `a viewer token's audience is set by the IdP (${audiences.join(' ')}), not ${request.audience}`);
+  }
+  const now = deps.clock.now();
+  const jti = typeof claims['jti'] === 'string' ? claims['jti'] : undefined;
+  deps.events.record({
+    type: 'token.minted',
+    actor: `session:${request.session.id}`,
+    occurredAt: now,
+    userName: request.user.username,
+    sessionId: request.session.id,
+    roleArn: request.roleArn,
+    jti,
+    subject: typeof claims['sub'] === 'string' ? claims['sub'] : undefined,
+    audience: audiences.join(' '),
+    expiresAt: idToken.expiresAt,
+    details: { token_source: 'viewer', issuer: claims['iss'] },
+  });
+  const issuedAt = typeof claims['iat'] === 'number' ? claims['iat'] * 1000 : now;
+  return { token: idToken.token, issuedAt, expiresAt: idToken.expiresAt, jti };
+}
+
+function decodeJwtClaims(token: string): Record<string, unknown> {
+  try {
+    const payload = JSON.parse(base64urlDecode(token.split('.')[1] ?? '').toString('utf8')) as unknown;
+    if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) return payload as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new RoleportError('ERR_TOKEN_SOURCE_UNAVAILABLE', 'the IdP returned an ID token that is not a JWT');
+}

@@ -1,0 +1,53 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, SessionTable } from '../schema.ts';
+
+export type SessionRow = Selectable<SessionTable>;
+export type NewSessionRow = Insertable<SessionTable>;
+
+export interface SessionListQuery {
+  userName?: string | undefined;
+  state?: SessionTable['state'] | undefined;
+  limit?: number | undefined;
+}
+
+export function createSessionRepository(db: Kysely<Database>) {
+  return {
+    async insert(row: NewSessionRow): Promise<void> {
+      await db.insertInto('sessions').values(row).execute();
+    },
+    async findById(id: string): Promise<SessionRow | undefined> {
+      return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async list(query: SessionListQuery = {}): Promise<SessionRow[]> {
+      let select = db.selectFrom('sessions').selectAll();
+      if (query.userName !== undefined) select = select.where('user_name', '=', query.userName);
+      if (query.state !== undefined) select = select.where('state', '=', query.state);
+      return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit ?? 500).execute();
+    },
+    /**
+     * Moves an active session to `state`. The `state = 'active'` guard makes concurrent
+     * end/revoke calls race safely: exactly one of them changes the row.
+     * @returns whether this call changed it.
+     */
+    async finish(id: string, state: 'ended' | 'revoked', at: number, by: string): Promise<boolean> {
+      const result = await db
+        .updateTable('sessions')
+        .set({ state, ended_at: at, ended_by: by })
+        .where('id', '=', id)
+        .where('state', '=', 'active')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** Replaces the roles of an active session; returns whether it was active. */
+    async setRoles(id: string, roles: string): Promise<boolean> {
+      const result = await db.updateTable('sessions').set({ roles }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** Notes the latest token handed to the session's agent. */
+    async recordToken(id: string, at: number, expiresAt: number): Promise<void> {
+      await db.updateTable('sessions').set({ last_token_at: at, token_expires_at: expiresAt }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type SessionRepository = ReturnType<typeof createSessionRepository>;

@@ -1,0 +1,136 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+
+/**
+ * `roleport dev` as a newcomer runs it: it starts on loopback, prints where it is, serves
+ * the issuer, picks up admin changes made by the CLI on its data directory, and stops
+ * cleanly on SIGTERM.
+ */
+interface DevProcess {
+  child: ChildProcessWithoutNullStreams;
+  lines: AsyncIterator<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+function startDev(args: string[]): DevProcess {
+  const child = spawn(process.execPath, [ROLEPORT_BIN, 'dev', ...args], { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited, stderr: () => stderr };
+}
+
+/** The next stdout line; fails (instead of waiting for ever) if none comes within 30 s or the process exits. */
+async function firstLine(dev: DevProcess): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<IteratorResult<string>>((resolve) => {
+    timer = setTimeout(() => resolve({ done: true, value: 'no line within 30 s' }), 30_000);
+  });
+  const exited = dev.exited.then((exit) => ({ done: true as const, value: `exited ${JSON.stringify(exit)}` }));
+  try {
+    const next = await Promise.race([dev.lines.next(), exited, timeout]);
+    assert.ok(!next.done, `roleport dev printed no further line: ${String(next.value)}\n${dev.stderr()}`);
+    return next.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stop(dev: DevProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGTERM');
+  return dev.exited;
+}
+
+describe('roleport dev --port 0 --json', () => {
+  let dir: string;
+  let dev: DevProcess;
+  let endpoints: { issuer: string; web: string };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'roleport-dev-'));
+    dev = startDev(['--port', '0', '--json', '--data-dir', join(dir, 'data')]);
+    endpoints = JSON.parse(await firstLine(dev)) as { issuer: string; web: string };
+  });
+  after(async () => {
+    if (dev !== undefined) await stop(dev);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('prints one JSON object with the issuer and web URLs on loopback, and serves discovery there', async () => {
+    assert.match(endpoints.issuer, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(endpoints.web, endpoints.issuer);
+    const response = await fetch(`${endpoints.issuer}/.well-known/openid-configuration`);
+    assert.equal(response.status, 200);
+    const discovery = (await response.json()) as { issuer: string; jwks_uri: string };
+    assert.equal(discovery.issuer, endpoints.issuer);
+    assert.equal(discovery.jwks_uri, `${endpoints.issuer}/openid/v1/jwks`);
+    assert.equal((await fetch(`${endpoints.issuer}/readyz`)).status, 200);
+  });
+
+  test('a token minted by the CLI on the same data directory verifies against the running broker', async () => {
+    const env = { ROLEPORT_DATA_DIR: join(dir, 'data'), ROLEPORT_ISSUER: endpoints.issuer };
+    const minted = await runCli(['token', 'mint', '--sub', 'user:alice', '--aud', 'sts.amazonaws.com'], env);
+    assert.equal(minted.code, 0, minted.stderr);
+    const { payload } = await jwtVerify(minted.stdout.trim(), createRemoteJWKSet(new URL(`${endpoints.issuer}/openid/v1/jwks`)), { issuer: endpoints.issuer, audience: 'sts.amazonaws.com' });
+    assert.equal(payload.sub, 'user:alice');
+  });
+
+  test('keys rotate by the CLI is served by the running broker at its next key check, without a restart', async () => {
+    const env = { ROLEPORT_DATA_DIR: join(dir, 'data'), ROLEPORT_ISSUER: endpoints.issuer };
+    const rotated = await runCli(['keys', 'rotate', '--immediate', '--json'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const active = (JSON.parse(rotated.stdout) as { keys: Array<{ kid: string; state: string }> }).keys.find((k) => k.state === 'active')!;
+    const started = Date.now();
+    let kids: string[] = [];
+    while (Date.now() - started < 15_000) {
+      kids = ((await (await fetch(`${endpoints.issuer}/openid/v1/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+      if (kids.includes(active.kid)) break;
+      await delay(200);
+    }
+    assert.ok(kids.includes(active.kid), `the new key ${active.kid} is published by the running broker (got ${kids.join(', ')})`);
+    const minted = await runCli(['token', 'mint', '--sub', 's', '--aud', 'a'], env);
+    assert.equal(decodeProtectedHeader(minted.stdout.trim()).kid, active.kid);
+  });
+
+  test('SIGTERM stops it with exit code 0', async () => {
+    const exit = await stop(dev);
+    assert.deepEqual(exit, { code: 0, signal: null }, dev.stderr());
+  });
+});
+
+test('roleport dev without --json prints one line per service and what to try next', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roleport-dev-'));
+  const dev = startDev(['--port', '0', '--data-dir', join(dir, 'data')]);
+  try {
+    // `name: url` lines (issuer, web, and whatever services later issues add) up to a blank line.
+    const services = new Map<string, string>();
+    for (let line = await firstLine(dev); line !== ''; line = await firstLine(dev)) {
+      const match = /^([a-z][a-z ]*): (http:\/\/127\.0\.0\.1:\d+\S*)$/.exec(line);
+      assert.ok(match, `a service line: ${JSON.stringify(line)}`);
+      services.set(match[1]!, match[2]!);
+    }
+    const issuer = services.get('issuer');
+    assert.ok(issuer !== undefined, [...services.keys()].join(', '));
+    assert.equal(services.get('web'), issuer);
+    assert.equal(await firstLine(dev), 'Try next:');
+    // The hints are the last lines printed: read up to the token mint one, which must name the issuer.
+    const hints: string[] = [];
+    while (!hints.some((line) => line.includes('token mint'))) hints.push(await firstLine(dev));
+    assert.ok(hints.every((line) => line.startsWith('  ')), hints.join('\n'));
+    assert.ok(hints.at(-1)!.includes(`ROLEPORT_DATA_DIR=${join(dir, 'data')} ROLEPORT_ISSUER=${issuer} `), hints.join('\n'));
+    assert.equal((await fetch(`${issuer}/healthz`)).status, 200);
+  } finally {
+    const exit = await stop(dev);
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(exit.code, 0);
+  }
+});

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { isRoleportError } from '../../src/core/index.ts';
+import { startDemoIdp } from '../../src/demo-idp/index.ts';
+import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+import { CookieJar, rolesOnPage } from './sso-fixtures.ts';
+
+/**
+ * `roleport dev` with its demo IdP: a newcomer signs in as alice with the printed password
+ * and sees her two roles, with no IdP of their own.
+ */
+interface DevProcess {
+  child: ChildProcessWithoutNullStreams;
+  lines: AsyncIterator<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+function startDev(args: string[]): DevProcess {
+  const child = spawn(process.execPath, [ROLEPORT_BIN, 'dev', ...args], { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited, stderr: () => stderr };
+}
+
+async function nextLine(dev: DevProcess): Promise<string> {
+  const next = await Promise.race([dev.lines.next(), dev.exited.then((exit) => ({ done: true as const, value: `exited ${JSON.stringify(exit)}` }))]);
+  assert.ok(!next.done, `roleport dev printed nothing more: ${next.value}\n${dev.stderr()}`);
+  return next.value;
+}
+
+async function stop(dev: DevProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGTERM');
+  return dev.exited;
+}
+
+/** Signs in at the broker through the demo IdP's login form, as a browser without JavaScript would. */
+async function signInThroughDemoIdp(web: string, username: string, password: string): Promise<CookieJar> {
+  const broker = new CookieJar();
+  const idp = new CookieJar();
+  let response = await broker.fetch(`${web}/login`);
+  assert.equal(response.status, 303);
+  let url = new URL(response.headers.get('location')!);
+  for (let hop = 0; hop < 10 && url.origin !== new URL(web).origin; hop++) {
+    response = await idp.fetch(url);
+    if (response.status === 200) {
+      const page = await response.text();
+      assert.match(page, /Roleport demo IdP/);
+      const action = /<form id="login-form" method="post" action="([^"]+)"/.exec(page)?.[1];
+      assert.ok(action, 'the demo IdP shows its login form');
+      response = await idp.fetch(new URL(action.replaceAll('&amp;', '&'), url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username, password }).toString(),
+      });
+    }
+    assert.ok(response.status >= 300 && response.status < 400, `demo IdP answered ${response.status}`);
+    url = new URL(response.headers.get('location')!, url);
+  }
+  response = await broker.fetch(url);
+  assert.equal(response.status, 303, await response.clone().text());
+  return broker;
+}
+
+describe('roleport dev starts a demo IdP for sign-in', () => {
+  let dir: string;
+  let dev: DevProcess;
+  let endpoints: Record<string, string>;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'roleport-sso-dev-'));
+    dev = startDev(['--port', '0', '--json', '--data-dir', join(dir, 'data')]);
+    endpoints = JSON.parse(await nextLine(dev)) as Record<string, string>;
+  });
+  after(async () => {
+    if (dev !== undefined) await stop(dev);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints issuer, sts, idp and web in its JSON, the IdP on loopback with discovery', async () => {
+    for (const key of ['issuer', 'sts', 'idp', 'web']) assert.ok(key in endpoints, `--json has ${key}`);
+    assert.match(endpoints['idp']!, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(endpoints['idp'], endpoints['web']);
+    const discovery = (await (await fetch(`${endpoints['idp']}/.well-known/openid-configuration`)).json()) as { issuer: string; code_challenge_methods_supported: string[]; scopes_supported: string[] };
+    assert.equal(discovery.issuer, endpoints['idp']);
+    assert.deepEqual(discovery.code_challenge_methods_supported, ['S256']);
+    assert.ok(discovery.scopes_supported.includes('offline_access'));
+  });
+
+  it('signs alice in (alice / alice) and shows her two roles from the array claim', async () => {
+    const jar = await signInThroughDemoIdp(endpoints['web']!, 'alice', 'alice');
+    const page = await (await jar.fetch(`${endpoints['web']}/`)).text();
+    assert.match(page, /id="current-user">alice</);
+    assert.deepEqual(rolesOnPage(page), [
+      { arn: 'arn:aws:iam::111111111111:role/DataScientist', source: 'claim' },
+      { arn: 'arn:aws:iam::222222222222:role/ReadOnly', source: 'claim' },
+    ]);
+  });
+
+  it('signs bob in (bob / bob) with one role from a string claim, and the CLI lists both users', async () => {
+    const jar = await signInThroughDemoIdp(endpoints['web']!, 'bob', 'bob');
+    assert.deepEqual(rolesOnPage(await (await jar.fetch(`${endpoints['web']}/`)).text()), [{ arn: 'arn:aws:iam::222222222222:role/ReadOnly', source: 'claim' }]);
+    const list = await runCli(['users', 'list', '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual((JSON.parse(list.stdout) as { users: { username: string }[] }).users.map((user) => user.username), ['alice', 'bob']);
+  });
+
+  it('stops the demo IdP with the broker on SIGTERM', async () => {
+    const exit = await stop(dev);
+    assert.equal(exit.code, 0, dev.stderr());
+    await assert.rejects(fetch(`${endpoints['idp']}/.well-known/openid-configuration`));
+  });
+});
+
+describe('roleport dev without --json', () => {
+  it('prints a "demo idp:" line and how to sign in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'roleport-sso-dev-text-'));
+    const dev = startDev(['--port', '0', '--data-dir', join(dir, 'data')]);
+    try {
+      const lines: string[] = [];
+      while (!lines.some((line) => line.startsWith('web: '))) lines.push(await nextLine(dev));
+      lines.push(await nextLine(dev), await nextLine(dev), await nextLine(dev));
+      const idpLine = lines.find((line) => line.startsWith('demo idp: '));
+      assert.match(idpLine ?? '', /^demo idp: http:\/\/127\.0\.0\.1:\d+$/);
+      assert.ok(lines.some((line) => /alice \/ alice/.test(line)), lines.join('\n'));
+    } finally {
+      await stop(dev);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the demo IdP in production mode', () => {
+  it('refuses to start', async () => {
+    await assert.rejects(
+      startDemoIdp({ mode: 'production', clients: [] }),
+      (error: unknown) => isRoleportError(error) && error.code === 'ERR_CONFIG_INVALID' && /production/.test(error.message),
+    );
+  });
+});

@@ -1,0 +1,224 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { sql } from 'kysely';
+import type { AuditEvent } from '../../src/core/index.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import {
+  createBatchedAuditWriter,
+  createRepositories,
+  migrateToLatest,
+  openDatabase,
+  withLock,
+  type NewSigningKeyRow,
+  type Repositories,
+  type StoreDatabase,
+} from '../../src/store/index.ts';
+import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
+
+/**
+ * The store's contract: every repository behaves the same on SQLite (node:sqlite) and on
+ * PostgreSQL (pg). Each backend gets a fresh, migrated database.
+ */
+const backends = ['sqlite', 'postgres'] as const;
+
+// Epoch milliseconds beyond 2^31 and 2^32: they must come back as the same JS numbers.
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function signingKey(kid: string, fields: Partial<NewSigningKeyRow> = {}): NewSigningKeyRow {
+  return {
+    kid,
+    alg: 'RS256',
+    state: 'next',
+    public_jwk: JSON.stringify({ kty: 'RSA', kid }),
+    private_key_sealed: `v1.sealed.${kid}`,
+    created_at: T0,
+    activate_after: T0 + 300_000,
+    activated_at: null,
+    retired_at: null,
+    last_token_expires_at: 0,
+    ...fields,
+  };
+}
+
+function auditEvent(i: number, fields: Partial<AuditEvent> = {}): AuditEvent {
+  return { type: 'token.minted', actor: 'test', occurredAt: T0 + i, jti: `jti-${i}`, kid: 'k1', subject: `user:${i}`, audience: 'sts.amazonaws.com', expiresAt: T0 + 3_600_000, ...fields };
+}
+
+for (const backend of backends) {
+  describe(`store contract on ${backend}`, () => {
+    let store: StoreDatabase;
+    let repos: Repositories;
+    let pg: PostgresHandle | undefined;
+    let dir: string | undefined;
+
+    before(async () => {
+      if (backend === 'postgres') {
+        pg = await testPostgres();
+        store = openDatabase(pg.url);
+      } else {
+        dir = await mkdtemp(join(tmpdir(), 'roleport-store-'));
+        store = openDatabase(`sqlite:${join(dir, 'data', 'roleport.sqlite')}`);
+      }
+      await migrateToLatest(store);
+      repos = createRepositories(store);
+    });
+
+    after(async () => {
+      await store?.close();
+      await pg?.stop();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    });
+
+    test('opens the right dialect and migrations are idempotent', async () => {
+      assert.equal(store.dialect, backend);
+      await migrateToLatest(store);
+      await migrateToLatest(store);
+      const applied = await sql<{ name: string }>`select name from roleport_migrations order by name`.execute(store.db);
+      assert.deepEqual(applied.rows.map((r) => r.name), ['0001-foundation', ...applied.rows.slice(1).map((r) => r.name)]);
+      assert.equal(new Set(applied.rows.map((r) => r.name)).size, applied.rows.length, 'each migration recorded once');
+    });
+
+    test('signing keys: insert, list in creation order, activate, retire, extend expiry upward only, remove', async () => {
+      await repos.signingKeys.insert(signingKey('key-b', { created_at: T0 + 2 }));
+      await repos.signingKeys.insert(signingKey('key-a', { created_at: T0 + 1, state: 'active', activated_at: T0 + 1, activate_after: T0 + 1 }));
+      await assert.rejects(repos.signingKeys.insert(signingKey('key-a')), 'kid is the primary key');
+
+      let rows = await repos.signingKeys.list();
+      assert.deepEqual(rows.map((r) => r.kid), ['key-a', 'key-b']);
+      assert.deepEqual({ ...rows[1] }, signingKey('key-b', { created_at: T0 + 2 }), 'every column round-trips with its JS type');
+
+      await repos.signingKeys.activate('key-b', T0 + 400_000);
+      await repos.signingKeys.retire('key-a', T0 + 400_000, T0 + 400_000 + 43_500_000);
+      rows = await repos.signingKeys.list();
+      assert.deepEqual(
+        rows.map((r) => [r.kid, r.state, r.activated_at, r.retired_at, r.last_token_expires_at]),
+        [
+          ['key-a', 'retired', T0 + 1, T0 + 400_000, T0 + 400_000 + 43_500_000],
+          ['key-b', 'active', T0 + 400_000, null, 0],
+        ],
+      );
+
+      await repos.signingKeys.extendLastTokenExpiry('key-b', T0 + 10_000);
+      await repos.signingKeys.extendLastTokenExpiry('key-b', T0 + 5_000);
+      assert.equal((await repos.signingKeys.list())[1]!.last_token_expires_at, T0 + 10_000, 'never lowered');
+
+      await repos.signingKeys.remove('key-a');
+      await repos.signingKeys.remove('key-b');
+      assert.deepEqual(await repos.signingKeys.list(), []);
+    });
+
+    test('audit events: batches beyond one statement, filters, newest first, details as JSON', async () => {
+      const events = Array.from({ length: 150 }, (_, i) => auditEvent(i, i % 50 === 0 ? { type: 'key.rotated', userName: 'alice', sessionId: 's-1', roleArn: 'arn:aws:iam::123456789012:role/r', details: { immediate: true, n: i } } : {}));
+      await repos.auditEvents.insertMany(events);
+
+      const all = await repos.auditEvents.query({ limit: 1000 });
+      assert.equal(all.length, 150);
+      assert.equal(all[0]!.jti, 'jti-149', 'newest first');
+      assert.equal(all[149]!.occurredAt, T0);
+
+      const rotated = await repos.auditEvents.query({ type: 'key.rotated' });
+      assert.deepEqual(rotated.map((e) => e.jti), ['jti-100', 'jti-50', 'jti-0']);
+      assert.deepEqual(rotated[0], {
+        type: 'key.rotated',
+        actor: 'test',
+        occurredAt: T0 + 100,
+        userName: 'alice',
+        sessionId: 's-1',
+        jti: 'jti-100',
+        kid: 'k1',
+        subject: 'user:100',
+        audience: 'sts.amazonaws.com',
+        roleArn: 'arn:aws:iam::123456789012:role/r',
+        expiresAt: T0 + 3_600_000,
+        details: { immediate: true, n: 100 },
+      });
+      assert.equal((await repos.auditEvents.query({ jti: 'jti-7' }))[0]?.subject, 'user:7');
+      assert.equal((await repos.auditEvents.query({ userName: 'alice', sessionId: 's-1', roleArn: 'arn:aws:iam::123456789012:role/r' })).length, 3);
+      assert.equal((await repos.auditEvents.query({ since: T0 + 140 })).length, 10);
+      assert.equal((await repos.auditEvents.query({ limit: 5 })).length, 5);
+      assert.deepEqual(await repos.auditEvents.query({ jti: 'missing' }), []);
+    });
+
+    test('settings: the first value set wins, later ones are ignored', async () => {
+      assert.equal(await repos.settings.get('contract'), undefined);
+      assert.equal(await repos.settings.setIfAbsent('contract', 'first', T0), 'first');
+      assert.equal(await repos.settings.setIfAbsent('contract', 'second', T0 + 1), 'first');
+      const racing = await Promise.all(['x', 'y', 'z'].map((v) => repos.settings.setIfAbsent('race', v, T0)));
+      assert.equal(new Set(racing).size, 1, `concurrent writers agree on one value: ${racing.join(',')}`);
+    });
+
+    test('withLock serializes read-modify-write across concurrent callers', async () => {
+      await repos.settings.setIfAbsent('counter', '0', T0);
+      const increment = (holder: string) =>
+        withLock(store.db, 'contract-counter', holder, T0, async (trx) => {
+          const row = await trx.selectFrom('settings').select('value').where('name', '=', 'counter').executeTakeFirstOrThrow();
+          await delay(5); // give the other callers every chance to interleave
+          await trx.updateTable('settings').set({ value: String(Number(row.value) + 1) }).where('name', '=', 'counter').execute();
+        });
+      await Promise.all(Array.from({ length: 8 }, (_, i) => increment(`holder-${i}`)));
+      assert.equal(await repos.settings.get('counter'), '8');
+      const lock = await store.db.selectFrom('locks').selectAll().where('name', '=', 'contract-counter').executeTakeFirstOrThrow();
+      assert.match(lock.holder ?? '', /^holder-\d$/);
+    });
+
+    test('withLock rolls back everything when the work throws', async () => {
+      await assert.rejects(
+        withLock(store.db, 'contract-rollback', 'h', T0, async (trx) => {
+          await trx.insertInto('settings').values({ name: 'rolled-back', value: 'v', updated_at: T0 }).execute();
+          throw new Error('work failed');
+        }),
+        /work failed/,
+      );
+      assert.equal(await repos.settings.get('rolled-back'), undefined);
+    });
+
+    test('the batched audit writer queues without waiting and writes every event on flush and close', async () => {
+      const writer = createBatchedAuditWriter({ repository: repos.auditEvents, logger: silentLogger, maxBatch: 100, flushIntervalMs: 60_000 });
+      for (let i = 0; i < 250; i++) writer.record(auditEvent(i, { type: 'writer.test' }));
+      await writer.flush();
+      assert.equal((await repos.auditEvents.query({ type: 'writer.test', limit: 1000 })).length, 250);
+      writer.record(auditEvent(999, { type: 'writer.close' }));
+      await writer.close();
+      assert.equal((await repos.auditEvents.query({ type: 'writer.close' })).length, 1);
+    });
+
+    test('the batched audit writer keeps events through a failed write and writes them once the table is back', async () => {
+      const writer = createBatchedAuditWriter({ repository: repos.auditEvents, logger: silentLogger, flushIntervalMs: 60_000 });
+      await sql`alter table audit_events rename to audit_events_away`.execute(store.db);
+      try {
+        for (let i = 0; i < 3; i++) writer.record(auditEvent(i, { type: 'writer.retry' }));
+        await writer.flush(); // fails: the table is gone; the events stay queued
+      } finally {
+        await sql`alter table audit_events_away rename to audit_events`.execute(store.db);
+      }
+      assert.equal((await repos.auditEvents.query({ type: 'writer.retry' })).length, 0);
+      await writer.close();
+      assert.equal((await repos.auditEvents.query({ type: 'writer.retry' })).length, 3);
+    });
+
+    if (backend === 'sqlite') {
+      test('SQLite: one file in WAL mode, readable by its owner only', async () => {
+        const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+        assert.equal(mode.rows[0]?.journal_mode, 'wal');
+        const file = join(dir!, 'data', 'roleport.sqlite');
+        assert.equal((await stat(file)).mode & 0o777, 0o600);
+        assert.equal(store.displayUrl, `sqlite:${file}`);
+      });
+    } else {
+      test('PostgreSQL: the display URL hides the password', () => {
+        const other = openDatabase('postgres://roleport:hunter2@db.example.test:5432/roleport');
+        assert.equal(other.displayUrl, 'postgres://roleport:***@db.example.test:5432/roleport');
+        return other.close();
+      });
+    }
+  });
+}
+
+test('a database URL of another kind is a configuration error', () => {
+  assert.throws(() => openDatabase('mysql://db/x'), { code: 'ERR_CONFIG_INVALID' });
+  assert.throws(() => openDatabase('sqlite:'), { code: 'ERR_CONFIG_INVALID' });
+});
