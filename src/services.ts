@@ -178,7 +178,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       repositories: { apiKeys: repositories.apiKeys, integrations: repositories.oauthIntegrations, content: repositories.content, viewerGrants: repositories.viewerGrants },
       // One lock per (viewer, integration): a rotating refresh token is never spent twice.
       withGrantLocked: (userName, integrationGuid, work) =>
-        withLock(store.db, `viewer_grant:${integrationGuid}:${userName}`, holder, clock.now(), (trx) => work(createViewerGrantRepository(trx))),
+        withHeldLock(store, `viewer_grant:${integrationGuid}:${userName}`, holder, clock.now(), (db) => work(createViewerGrantRepository(db))),
       sealer,
       clock,
       events: audit,

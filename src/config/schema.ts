@@ -271,4 +271,5 @@ export const environmentOverrides = {
   ROLEPORT_SSO_ISSUER: 'sso.issuer',
   ROLEPORT_SSO_CLIENT_ID: 'sso.clientId',
   ROLEPORT_SSO_CLIENT_SECRET: 'sso.clientSecret',
+  ROLEPORT_INTEGRATIONS_STS_ENDPOINT: 'integrations.stsEndpoint',
 } as const satisfies Record<string, string>;

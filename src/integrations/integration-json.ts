@@ -119,7 +119,7 @@ export function parseIntegrationCreate(body: unknown, defaults: IntegrationDefau
   checkKnown(fields, TOP_LEVEL_FIELDS, '');
   const template = parseTemplate(fields['template']);
   const name = requiredText(fields['name'], 'name', MAX_NAME);
-  const description = optionalText(fields['description'], 'description', MAX_DESCRIPTION) ?? '';
+  const description = parseDescription(fields['description']) ?? '';
   if (fields['config'] === undefined) throw invalidInput('config is required');
   const config = objectOf(fields['config'], 'config');
   const secret = parseSecret(config['client_secret']);
@@ -137,7 +137,7 @@ export function parseIntegrationPatch(current: Integration, body: unknown, defau
   checkKnown(fields, TOP_LEVEL_FIELDS, '');
   const template = fields['template'] === undefined ? current.template : parseTemplate(fields['template']);
   const name = fields['name'] === undefined ? current.name : requiredText(fields['name'], 'name', MAX_NAME);
-  const description = fields['description'] === undefined ? current.description : (optionalText(fields['description'], 'description', MAX_DESCRIPTION) ?? '');
+  const description = fields['description'] === undefined ? current.description : (parseDescription(fields['description']) ?? '');
   if (fields['config'] === undefined) {
     return { name, description, template, config: current.config, clientSecret: undefined };
   }
@@ -208,6 +208,13 @@ function parseTemplate(value: unknown): 'aws' {
   if (value === undefined || value === null) throw invalidInput('template is required ("aws")');
   if (value !== 'aws') throw invalidInput(`unknown template ${describe(value)}: only "aws" is supported`);
   return 'aws';
+}
+
+/** A description may be empty (the publishing server's clients send ""). */
+function parseDescription(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_DESCRIPTION) throw invalidInput(`description must be a string of at most ${MAX_DESCRIPTION} characters`);
+  return value;
 }
 
 function parseSecret(value: unknown): string | null | undefined {

@@ -10,7 +10,7 @@ export type WithGrantLocked = <T>(userName: string, integrationGuid: string, wor
 export interface ViewerGrantDeps {
   repository: ViewerGrantRepository;
   withGrantLocked: WithGrantLocked;
-  oauth: Pick<ViewerOAuth, 'refresh'>;
+  oauth: Pick<ViewerOAuth, 'refresher'>;
   sealer: Sealer;
   clock: Clock;
   events: EventSink;
@@ -74,6 +74,7 @@ export function createViewerGrants(deps: ViewerGrantDeps) {
      *   refresh; ERR_TOKEN_SOURCE_UNAVAILABLE when the IdP cannot be reached.
      */
     async currentIdToken(userName: string, integration: Integration, minValiditySeconds: number): Promise<ViewerIdToken> {
+      const refresh = await deps.oauth.refresher(integration);
       const outcome = await deps.withGrantLocked(userName, integration.guid, async (grants): Promise<ViewerIdToken | { failure: unknown }> => {
         const row = await grants.get(userName, integration.guid);
         if (row === undefined || row.refresh_token_sealed === null) {
@@ -84,7 +85,7 @@ export function createViewerGrants(deps: ViewerGrantDeps) {
         }
         let tokens: ViewerTokens;
         try {
-          tokens = await deps.oauth.refresh(integration, sealer.openText(row.refresh_token_sealed, aad(userName, integration.guid, 'refresh_token')));
+          tokens = await refresh(sealer.openText(row.refresh_token_sealed, aad(userName, integration.guid, 'refresh_token')));
         } catch (error) {
           // A refused refresh token is dead: forget it (committed with the lock's transaction),
           // so the viewer is asked to authorize again.

@@ -55,9 +55,8 @@ const MAX_RESPONSE_BYTES = 256 * 1024;
 export function createViewerOAuth(deps: ViewerOAuthDeps) {
   const { sealer, clock } = deps;
 
-  const tokenRequest = async (integration: Integration, settings: ViewerOAuthSettings, params: URLSearchParams, step: 'code' | 'refresh'): Promise<Record<string, unknown>> => {
+  const tokenRequest = async (integration: Integration, settings: ViewerOAuthSettings, params: URLSearchParams, step: 'code' | 'refresh', secret: string | undefined): Promise<Record<string, unknown>> => {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    const secret = settings.tokenEndpointAuthMethod === 'none' ? undefined : await deps.clientSecret(integration.guid);
     if (settings.tokenEndpointAuthMethod !== 'none' && secret === undefined) {
       throw new RoleportError('ERR_TOKEN_SOURCE_UNAVAILABLE', `integration ${integration.guid} has no client secret; an admin must set config.client_secret`);
     }
@@ -119,6 +118,9 @@ export function createViewerOAuth(deps: ViewerOAuthDeps) {
     return { idToken, idTokenExpiresAt: claims.exp * 1000, refreshToken, issuer: claims.iss, subject: claims.sub };
   };
 
+  const secretFor = (integration: Integration, settings: ViewerOAuthSettings): Promise<string | undefined> =>
+    settings.tokenEndpointAuthMethod === 'none' ? Promise.resolve(undefined) : deps.clientSecret(integration.guid);
+
   return {
     /** Where to send the viewer, and the sealed transaction for the callback's cookie. */
     async beginAuthorization(integration: Integration, options: { userName: string; returnTo: string }): Promise<{ url: string; transactionCookie: string }> {
@@ -176,14 +178,21 @@ export function createViewerOAuth(deps: ViewerOAuthDeps) {
       if (code === '') throw new RoleportError('ERR_SSO_STATE', 'the authorization response carries no code');
       const params = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: deps.redirectUri });
       if (transaction.codeVerifier !== undefined) params.set('code_verifier', transaction.codeVerifier);
-      const fields = await tokenRequest(integration, settings, params, 'code');
+      const fields = await tokenRequest(integration, settings, params, 'code', await secretFor(integration, settings));
       return readTokens(integration, settings, fields, transaction.nonce, 'code');
     },
 
-    async refresh(integration: Integration, refreshToken: string): Promise<ViewerTokens> {
+    /**
+     * A refresher for one integration, its client secret read now: the refresh itself runs
+     * inside the grant's database transaction, where no other query may wait for the database.
+     */
+    async refresher(integration: Integration): Promise<(refreshToken: string) => Promise<ViewerTokens>> {
       const settings = viewerSettings(integration);
-      const fields = await tokenRequest(integration, settings, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), 'refresh');
-      return readTokens(integration, settings, fields, undefined, 'refresh');
+      const secret = await secretFor(integration, settings);
+      return async (refreshToken) => {
+        const fields = await tokenRequest(integration, settings, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), 'refresh', secret);
+        return readTokens(integration, settings, fields, undefined, 'refresh');
+      };
     },
   };
 }

@@ -138,7 +138,7 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
       const headers: Record<string, string> = { accept: 'application/json' };
       if (key !== null) headers['authorization'] = `Key ${key}`;
       if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
-      return read(await fetch(`${url}${path}`, { method, headers, body: callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body) }));
+      return read(await fetch(`${url}${path}`, { method, headers, body: callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body), signal: AbortSignal.timeout(30_000) }));
     },
     async exchange(params) {
       return read(
@@ -146,6 +146,7 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams(params).toString(),
+          signal: AbortSignal.timeout(30_000),
         }),
       );
     },

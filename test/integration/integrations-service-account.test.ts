@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
 import {
   ACCOUNT,
   AWS_CREDENTIALS_TYPE,
@@ -15,15 +16,20 @@ import {
   type IntegrationsBroker,
 } from './integrations-fixtures.ts';
 
-describe('Service Account integration: API key → content token → exchange → credentials the local STS accepts', () => {
+for (const backend of ['sqlite', 'postgres'] as const) describe(`Service Account integration: API key → content token → exchange → credentials the local STS accepts (${backend})`, () => {
   let broker: IntegrationsBroker;
+  let pg: PostgresHandle | undefined;
   let integrationGuid: string;
   let contentGuid: string;
 
   before(async () => {
-    broker = await startIntegrationsBroker();
+    if (backend === 'postgres') pg = await testPostgres();
+    broker = await startIntegrationsBroker(pg === undefined ? {} : { databaseUrl: pg.url });
   });
-  after(() => broker?.close());
+  after(async () => {
+    await broker?.close();
+    await pg?.stop();
+  });
 
   test('an admin API key creates the integration; the response has the publishing server\'s shape', async () => {
     const created = await broker.api('POST', INTEGRATIONS_PATH, { body: serviceAccountBody() });

@@ -26,7 +26,7 @@ export interface DevEndpoints {
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('run everything on loopback for a first look: broker and issuer (data in ./.roleport)')
+    .description('run everything on loopback for a first look: broker, issuer, local STS and demo IdP (data in ./.roleport)')
     .option('--port <port>', 'broker port on 127.0.0.1 (0 picks a free one)', '8080')
     .option('--json', 'print the endpoints as one JSON object')
     .action(async (_options: unknown, command: Command) => {
@@ -47,6 +47,8 @@ export function registerDevCommand(program: Command): void {
           // The local STS on the next port; registerDevSts (below) makes it trust the dev issuer for two demo roles.
           'sts.enabled': true,
           'sts.listen': `127.0.0.1:${port < 65535 ? port + 1 : 0}`,
+          // Content's credentials exchange calls the same local STS, not AWS.
+          'integrations.stsEndpoint': `http://127.0.0.1:${port < 65535 ? port + 1 : 0}`,
           // Single sign-on through the demo IdP.
           'sso.enabled': true,
           'sso.issuer': `http://127.0.0.1:${idpPort}`,

@@ -27,7 +27,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 /** `roleport sts …`: the local STS's providers and roles, and `sts serve`. */
 export function registerStsCommands(program: Command): void {
-  const sts = program.command('sts').description('the local STS: OIDC providers, roles, and an offline AssumeRoleWithWebIdentity endpoint');
+  const sts = program.command('sts').description('the local STS: OIDC providers, roles, principals with identity policies, and an offline STS endpoint (AssumeRoleWithWebIdentity, AssumeRole, GetCallerIdentity)');
 
   const provider = sts.command('provider').description('IAM OIDC identity providers the local STS trusts');
   provider

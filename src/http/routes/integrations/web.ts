@@ -187,7 +187,6 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
         );
       },
     );
-
   });
 
   await app.register(async (scope) => {
@@ -216,7 +215,8 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
       },
     );
 
-    scope.get(INTEGRATION_CALLBACK_PATH, async (request, reply) => {
+    // The query is read raw (every parameter the IdP sends goes to the response check).
+    scope.get(INTEGRATION_CALLBACK_PATH, { schema: { querystring: { type: 'object', properties: { code: TEXT(4096), state: TEXT(512), error: TEXT(256), error_description: TEXT(1024) } } } }, async (request, reply) => {
       // The transaction is single-use: the cookie goes whatever the outcome.
       const transactionCookie = request.cookies[INTEGRATION_AUTH_COOKIE];
       reply.clearCookie(INTEGRATION_AUTH_COOKIE, { ...baseCookie, path: INTEGRATION_CALLBACK_PATH });
@@ -227,11 +227,11 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
       return reply.redirect(safeReturnTo(result.returnTo), 303);
     });
 
-    scope.get('/admin/integrations', async (request, reply) => {
+    scope.get<{ Querystring: { done?: string } }>('/admin/integrations', { schema: { querystring: { type: 'object', properties: { done: TEXT(16) } } } }, async (request, reply) => {
       const current = await requireVisitor(request, reply);
       if (current === undefined) return reply;
       requireAdmin(current);
-      const notice = NOTICES[String((request.query as Record<string, unknown>)['done'] ?? '')];
+      const notice = request.query.done === undefined ? undefined : NOTICES[request.query.done];
       return sendHtml(reply, renderIntegrationList({ user: current.header, integrations: await views(), callbackUrl: integrations.callbackUrl, notice }));
     });
 
