@@ -34,6 +34,7 @@ export type { ContentTokenFile, ContentTokenFileOptions, RefreshTimers } from '.
 export { API_KEY_ROLES } from './api-keys.ts';
 export { isContentGuid } from './content.ts';
 export { isIntegrationGuid } from './integration-service.ts';
+export { toContentJson, toAssociationJson, type ContentJson } from './content-json.ts';
 export { toIntegrationJson, toConfigJson, formatWireTime, MIN_SESSION_DURATION, MAX_SESSION_DURATION, type IntegrationJson, type IntegrationConfigJson } from './integration-json.ts';
 export { USER_SESSION_TOKEN_TYPE, CONTENT_SESSION_TOKEN_TYPE, AWS_CREDENTIALS_TOKEN_TYPE, roleSessionName } from './credentials-exchange.ts';
 export { encodeAwsCredentials } from './wire-credentials.ts';

@@ -9,11 +9,27 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * (a SELECT, or anything with RETURNING) is a reader.
  */
 export function adaptNodeSqlite(database: DatabaseSync): SqliteDatabase {
+  // Kysely prepares every query anew; compiling the same few hundred SQL texts again and
+  // again was a tenth of the STS's CPU. Statements are reusable, so keep them, bounded.
+  const prepared = new Map<string, SqliteStatement>();
   return {
-    close: () => database.close(),
-    prepare: (sql: string) => adaptStatement(database.prepare(sql)),
+    close: () => {
+      prepared.clear();
+      database.close();
+    },
+    prepare: (sql: string) => {
+      let statement = prepared.get(sql);
+      if (statement === undefined) {
+        statement = adaptStatement(database.prepare(sql));
+        if (prepared.size >= MAX_CACHED_STATEMENTS) prepared.delete(prepared.keys().next().value!);
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
   };
 }
+
+const MAX_CACHED_STATEMENTS = 500;
 
 function adaptStatement(statement: StatementSync): SqliteStatement {
   return {

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/index.ts';
@@ -9,13 +8,15 @@ import {
   CONTENT_SESSION_TOKEN_FILE_ENV,
   formatWireTime,
   startContentTokenFile,
-  type Content,
-  type ContentAssociation,
+  toAssociationJson,
+  toContentJson,
+  type ContentJson,
   type IssuedSessionToken,
 } from '../../integrations/index.ts';
 import { createServices } from '../../services.ts';
 import { createLogger } from '../../logger.ts';
 import { configFromFlags, withServices } from '../context.ts';
+import { runChild } from '../run-child.ts';
 import { UsageError, print, table } from '../output.ts';
 import { CommandExitStatus } from './agent.ts';
 import { apiTargetOf, callApi, type ApiFlags, type ApiTarget } from './integrations.ts';
@@ -28,15 +29,6 @@ interface ContentFlags extends ApiFlags {
   dir?: string;
 }
 
-interface ContentJson {
-  guid: string;
-  name: string;
-  title: string | null;
-  upstream_url: string | null;
-  created_time: string;
-  updated_time: string;
-}
-
 interface AssociationJson {
   oauth_integration_guid: string;
   oauth_integration_name: string;
@@ -44,7 +36,6 @@ interface AssociationJson {
 }
 
 const CLI = { name: 'cli' };
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * `roleport content …`: the content registry (create → guid, list, show, delete), which
@@ -72,7 +63,7 @@ export function registerContentCommands(program: Command): void {
     const flags = command.optsWithGlobals<ContentFlags>();
     const target = apiTargetOf(flags);
     const created = target === undefined
-      ? await withServices(flags, async (services) => toJson(await services.integrations.content.create({ name: flags.name!, title: flags.title, upstreamUrl: flags.upstreamUrl, actor: CLI })))
+      ? await withServices(flags, async (services) => toContentJson(await services.integrations.content.create({ name: flags.name!, title: flags.title, upstreamUrl: flags.upstreamUrl, actor: CLI })))
       : ((await callApi(target, 'POST', '/__api__/v1/content', { name: flags.name, ...(flags.title === undefined ? {} : { title: flags.title }), ...(flags.upstreamUrl === undefined ? {} : { upstream_url: flags.upstreamUrl }) })) as ContentJson);
     print({ json: flags.json === true }, created, () => created.guid);
   });
@@ -81,7 +72,7 @@ export function registerContentCommands(program: Command): void {
     const flags = command.optsWithGlobals<ContentFlags>();
     const target = apiTargetOf(flags);
     const list = target === undefined
-      ? await withServices(flags, async (services) => (await services.integrations.content.list()).map(toJson))
+      ? await withServices(flags, async (services) => (await services.integrations.content.list()).map(toContentJson))
       : ((await callApi(target, 'GET', '/__api__/v1/content')) as ContentJson[]);
     print({ json: flags.json === true }, list, () =>
       list.length === 0 ? 'no content' : table(['GUID', 'NAME', 'UPSTREAM', 'CREATED'], list.map((c) => [c.guid, c.name, c.upstream_url ?? '-', c.created_time])),
@@ -92,7 +83,7 @@ export function registerContentCommands(program: Command): void {
     const flags = command.optsWithGlobals<ContentFlags>();
     const target = apiTargetOf(flags);
     const content = target === undefined
-      ? await withServices(flags, async (services) => toJson(await services.integrations.content.get(guid)))
+      ? await withServices(flags, async (services) => toContentJson(await services.integrations.content.get(guid)))
       : ((await callApi(target, 'GET', `/__api__/v1/content/${encodeURIComponent(guid)}`)) as ContentJson);
     print({ json: flags.json === true }, content, () => Object.entries(content).map(([k, v]) => `${k}: ${v ?? '-'}`).join('\n'));
   });
@@ -117,7 +108,7 @@ export function registerContentCommands(program: Command): void {
     const wanted = flags.set === undefined ? undefined : flags.set.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const list = target === undefined
       ? await withServices(flags, async (services) =>
-          (wanted === undefined ? await services.integrations.content.associations(guid) : await services.integrations.content.setAssociations(guid, wanted, CLI)).map(associationJson),
+          (wanted === undefined ? await services.integrations.content.associations(guid) : await services.integrations.content.setAssociations(guid, wanted, CLI)).map(toAssociationJson),
         )
       : ((wanted === undefined ? await callApi(target, 'GET', path) : await callApi(target, 'PUT', path, wanted.map((g) => ({ oauth_integration_guid: g })))) as AssociationJson[]);
     print({ json: flags.json === true }, list, () =>
@@ -199,51 +190,5 @@ async function dataDirectorySource(flags: ContentFlags, guid: string) {
     issue: () => services.integrations.issueContentSessionToken(guid, CLI),
     brokerUrl: config.issuer,
     close: () => services.close(),
-  };
-}
-
-/** Runs the command with inherited stdio, forwarding signals, and resolves with its exit code. */
-function runChild(commandLine: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(commandLine[0]!, commandLine.slice(1), { stdio: 'inherit', env });
-    const forwarders = FORWARDED_SIGNALS.map((signal) => {
-      const forward = (): void => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      };
-      process.on(signal, forward);
-      return () => process.off(signal, forward);
-    });
-    const done = (code: number): void => {
-      for (const remove of forwarders) remove();
-      resolvePromise(code);
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      process.stderr.write(`roleport: cannot run ${commandLine[0]}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
-      done(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.once('exit', (code, signal) => done(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0))));
-  });
-}
-
-function toJson(content: Content): ContentJson {
-  return {
-    guid: content.guid,
-    name: content.name,
-    title: content.title,
-    upstream_url: content.upstreamUrl,
-    created_time: formatWireTime(content.createdAt),
-    updated_time: formatWireTime(content.updatedAt),
-  };
-}
-
-function associationJson(association: ContentAssociation) {
-  return {
-    app_guid: association.contentGuid,
-    oauth_integration_guid: association.integration.guid,
-    oauth_integration_name: association.integration.name,
-    oauth_integration_description: association.integration.description,
-    oauth_integration_template: association.integration.template,
-    oauth_integration_auth_type: association.integration.config.authType,
-    created_time: formatWireTime(association.createdAt),
   };
 }

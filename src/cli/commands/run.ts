@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createAgent, SHADOWING_VARIABLES, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
 import { createBrokerClient, defaultCredentialsPath, readCliCredentials, resolveBrokerUrl, type BrokerClient, type BrokerTokenSource } from '../../client/index.ts';
 import { RoleportError } from '../../core/index.ts';
+import { runChild } from '../run-child.ts';
 import { UsageError } from '../output.ts';
 import { CommandExitStatus, collect, createLineLogger, nonEmptyEnv, parseSecondsFlag, parseUrlFlag } from './agent.ts';
 
@@ -22,7 +22,6 @@ interface RunFlags {
   url?: string;
 }
 
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function registerRunCommand(program: Command): void {
   program
@@ -105,35 +104,6 @@ export function childEnvironment(parent: NodeJS.ProcessEnv, session: Readonly<Re
   const env: NodeJS.ProcessEnv = { ...parent };
   for (const name of SHADOWING_VARIABLES) delete env[name];
   return { ...env, ...session };
-}
-
-/**
- * Runs the command with inherited stdio, forwarding SIGINT/SIGTERM/SIGHUP to it while it
- * runs, and resolves with its exit code (128 + signal number when a signal killed it,
- * 127 when it could not be started).
- */
-function runChild(commandLine: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(commandLine[0]!, commandLine.slice(1), { stdio: 'inherit', env });
-    const forwarders = FORWARDED_SIGNALS.map((signal) => {
-      const forward = (): void => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      };
-      process.on(signal, forward);
-      return () => process.off(signal, forward);
-    });
-    const done = (code: number): void => {
-      for (const remove of forwarders) remove();
-      resolvePromise(code);
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      process.stderr.write(`roleport: cannot run ${commandLine[0]}: ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
-      done(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.once('exit', (code, signal) => {
-      done(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0)));
-    });
-  });
 }
 
 async function endSession(client: BrokerClient, credential: string): Promise<void> {

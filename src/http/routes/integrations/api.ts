@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { formatWireTime, toIntegrationJson, type Content, type ContentAssociation, type Integrations } from '../../../integrations/index.ts';
+import { formatWireTime, toAssociationJson, toContentJson, toIntegrationJson, type Integrations } from '../../../integrations/index.ts';
 import { actorOf, requireApiKey } from './api-key-auth.ts';
 
 export interface IntegrationApiOptions {
@@ -235,27 +235,4 @@ export function registerIntegrationApiRoutes(app: FastifyInstance, options: Inte
     },
     { prefix: '/__api__/v1' },
   );
-}
-
-export function toContentJson(content: Content) {
-  return {
-    guid: content.guid,
-    name: content.name,
-    title: content.title,
-    upstream_url: content.upstreamUrl,
-    created_time: formatWireTime(content.createdAt),
-    updated_time: formatWireTime(content.updatedAt),
-  };
-}
-
-function toAssociationJson(association: ContentAssociation) {
-  return {
-    app_guid: association.contentGuid,
-    oauth_integration_guid: association.integration.guid,
-    oauth_integration_name: association.integration.name,
-    oauth_integration_description: association.integration.description,
-    oauth_integration_template: association.integration.template,
-    oauth_integration_auth_type: association.integration.config.authType,
-    created_time: formatWireTime(association.createdAt),
-  };
 }

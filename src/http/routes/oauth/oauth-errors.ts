@@ -1,10 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isRoleportError, type ErrorCode } from '../../../core/index.ts';
+import { StsExchangeError } from '../../../aws/sts-exchange.ts';
 
 /** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes, with the status each is sent with. */
 const OAUTH_ERRORS: Partial<Record<ErrorCode, { error: string; status: number }>> = {
   ERR_INPUT_INVALID: { error: 'invalid_request', status: 400 },
   ERR_GRANT_INVALID: { error: 'invalid_grant', status: 400 },
+  ERR_SSO_ID_TOKEN: { error: 'invalid_grant', status: 400 },
   ERR_TARGET_INVALID: { error: 'invalid_target', status: 400 },
   ERR_GRANT_TYPE_UNSUPPORTED: { error: 'unsupported_grant_type', status: 400 },
   ERR_TOKEN_SOURCE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },
@@ -16,13 +18,22 @@ const TEMPORARY_DESCRIPTION = 'the broker cannot issue a token right now; retry 
 
 /**
  * The OAuth JSON error serializer for one route scope: `{error, error_description}`, never
- * cached. The only place the token endpoint's errors are shaped; 5xx descriptions are
- * generic, the cause goes to the log.
+ * cached. The only place OAuth errors are shaped (the agents' token endpoint and content's
+ * credentials exchange); 5xx descriptions are generic, the cause goes to the log. An STS
+ * refusal keeps STS's code and message: what a developer needs to fix the role.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function registerOAuthErrorHandler(scope: FastifyInstance): void {
   scope.setErrorHandler((failure: FastifyError | Error, request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    if (failure instanceof StsExchangeError) {
+      if (failure.retryable) {
+        request.log.error({ err: failure }, 'STS unavailable');
+        return reply.status(503).send({ error: 'temporarily_unavailable', error_description: failure.message });
+      }
+      request.log.info({ stsCode: failure.stsCode }, 'STS refused the exchange');
+      return reply.status(400).send({ error: 'invalid_grant', error_description: failure.message });
+    }
     if (isRoleportError(failure)) {
       const mapped = OAUTH_ERRORS[failure.code];
       if (mapped === undefined || mapped.status >= 500 || failure.status >= 500) {
