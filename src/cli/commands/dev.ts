@@ -35,6 +35,9 @@ export function registerDevCommand(program: Command): void {
       const listen = `127.0.0.1:${port}`;
       // The demo IdP's address is fixed first so that the config can name it; it starts once the config is valid.
       const idpPort = await resolvePort('0');
+      // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
+      // free port (port + 1 may be some client socket's ephemeral port at that moment).
+      const stsPort = flags.port === '0' || port >= 65535 ? await resolvePort('0') : port + 1;
       const demoClientSecret = randomBytes(24).toString('base64url');
       const config = loadConfig({
         file: flags.config,
@@ -46,9 +49,9 @@ export function registerDevCommand(program: Command): void {
           log: { level: process.env['ROLEPORT_LOG_LEVEL'] ?? 'warn' },
           // The local STS on the next port; registerDevSts (below) makes it trust the dev issuer for two demo roles.
           'sts.enabled': true,
-          'sts.listen': `127.0.0.1:${port < 65535 ? port + 1 : 0}`,
+          'sts.listen': `127.0.0.1:${stsPort}`,
           // Content's credentials exchange calls the same local STS, not AWS.
-          'integrations.stsEndpoint': `http://127.0.0.1:${port < 65535 ? port + 1 : 0}`,
+          'integrations.stsEndpoint': `http://127.0.0.1:${stsPort}`,
           // Single sign-on through the demo IdP.
           'sso.enabled': true,
           'sso.issuer': `http://127.0.0.1:${idpPort}`,
@@ -71,7 +74,12 @@ export function registerDevCommand(program: Command): void {
       };
       const app = await createApplication(config).catch(stopIdp);
       await registerDevSts(app.services.sts.registry, config.issuer);
-      const url = await app.listen().catch(stopIdp);
+      // A listener that fails (a port taken) must not leave the others open: the process would
+      // live on, serving half of dev.
+      const url = await app.listen().catch(async (error: unknown) => {
+        await app.close().catch(() => undefined);
+        return stopIdp(error);
+      });
       const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url };
       if (flags.json === true) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
       else {
