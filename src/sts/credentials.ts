@@ -12,6 +12,7 @@
 import { constantTimeEqual, sha256Hex, type Clock } from '../core/index.ts';
 import type { PolicyDocument } from '../policy/index.ts';
 import type { Sealer } from '../secrets/index.ts';
+import type { StsCredentialRow } from '../store/index.ts';
 import { assumedRoleArn, type RoleArn } from './arn.ts';
 import { newSecretAccessKey, newSessionToken, newTemporaryAccessKeyId, roleIdFor } from './ids.ts';
 
@@ -115,25 +116,7 @@ export interface IssuedCredentials {
 }
 
 /** A stored credential, as the `sts_credentials` table holds it. */
-export interface CredentialRow {
-  access_key_id: string;
-  secret_sealed: string;
-  session_token_hash: string;
-  principal_arn: string;
-  role_arn: string;
-  role_id: string;
-  session_name: string;
-  source_identity: string | null;
-  subject: string | null;
-  provider: string | null;
-  audience: string | null;
-  session_tags: string;
-  transitive_tag_keys: string;
-  chained: number;
-  parent_access_key_id: string | null;
-  issued_at: number;
-  expires_at: number;
-}
+export type CredentialRow = StsCredentialRow;
 
 /** The rows the credential store reads and writes (the store's `sts_credentials` repository). */
 export interface CredentialStorage {
