@@ -1,8 +1,9 @@
 import { invalidInput } from '../core/index.ts';
 import {
   evaluatePolicy,
+  listFailingConditions,
   parsePolicy,
-  type ConditionTrace,
+  type FailingCondition,
   type PolicyContext,
   type PolicyDecision,
   type PolicyDecisionReason,
@@ -75,15 +76,7 @@ export interface ExplainProvider {
   accountSource: 'provider-arn' | 'policy-principal' | 'placeholder';
 }
 
-export interface FailingCondition {
-  statement: number;
-  sid: string | undefined;
-  block: string;
-  key: string;
-  expected: readonly string[];
-  actual: string | readonly string[] | undefined;
-  explanation: string;
-}
+export type { FailingCondition } from '../policy/index.ts';
 
 /** A further action STS authorizes in the same call: `sts:TagSession`, `sts:SetSourceIdentity`. */
 export interface RelatedEvaluation {
@@ -191,7 +184,7 @@ export function explainWebIdentity(options: ExplainOptions): ExplainResult {
     action,
     decidingStatements: evaluation.decidingStatements,
     statements: evaluation.statements,
-    failingConditions: failingConditions(evaluation),
+    failingConditions: listFailingConditions(evaluation, { fallBackToAllAllows: true }),
     provider,
     audience,
     context,
@@ -335,29 +328,4 @@ function describeDeciders(evaluation: PolicyEvaluation): string {
 
 function relatedEvaluation(action: string, why: string, evaluation: PolicyEvaluation): RelatedEvaluation {
   return { action, why, decision: evaluation.decision, reason: evaluation.reason, decidingStatements: evaluation.decidingStatements, statements: evaluation.statements };
-}
-
-/**
- * The conditions to fix: in the Allow statements whose principal and action matched, the
- * conditions that did not hold (or, when no Allow statement got that far, every failing
- * condition of every Allow statement).
- */
-function failingConditions(evaluation: PolicyEvaluation): FailingCondition[] {
-  if (evaluation.decision === 'allow') return [];
-  const allows = evaluation.statements.filter((statement) => statement.effect === 'Allow');
-  const close = allows.filter((statement) => statement.principal.matched && statement.action.matched && statement.resource.matched);
-  const from = close.length > 0 ? close : allows;
-  return from.flatMap((statement) =>
-    statement.conditions
-      .filter((condition) => !condition.matched)
-      .map((condition: ConditionTrace) => ({
-        statement: statement.index,
-        sid: statement.sid,
-        block: condition.block,
-        key: condition.key,
-        expected: condition.expected,
-        actual: condition.actual,
-        explanation: condition.explanation,
-      })),
-  );
 }

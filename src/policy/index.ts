@@ -43,6 +43,8 @@ export type {
 } from './types.ts';
 export type { CompiledPolicy } from './compile-policy.ts';
 export type { FormatEvaluationOptions } from './format-evaluation.ts';
+/** The failing conditions of a denied evaluation: what explain highlights. */
+export { listFailingConditions, type FailingCondition, type FailingConditionsOptions } from './failing-conditions.ts';
 
 /**
  * Parses and validates an IAM policy document, given as JSON text or as a parsed value.

@@ -8,7 +8,7 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
  */
 import { RoleportError, invalidInput } from '../core/index.ts';
-import type { ConditionTrace, PolicyContext, PolicyDecision, PolicyDecisionReason, PolicyEvaluation, StatementTrace } from '../policy/index.ts';
+import { listFailingConditions, type FailingCondition, type PolicyContext, type PolicyDecision, type PolicyDecisionReason, type PolicyEvaluation, type StatementTrace } from '../policy/index.ts';
 import { assumedRoleArn, parseRoleArn, parseUserArn } from './arn.ts';
 import { assumeRoleDenialMessage, authorizeAssumeRole, type AssumeRoleDecision, type AssumeRoleDecisionReason } from './assume-role-authorization.ts';
 import { callerContext, type CallerContextInput } from './caller-context.ts';
@@ -54,15 +54,9 @@ export interface ExplainedPolicy {
   statements: readonly StatementTrace[];
 }
 
-export interface ExplainFailingCondition {
+export interface ExplainFailingCondition extends FailingCondition {
+  /** Which policy it is in: `trust policy` or the identity policy's name. */
   policy: string;
-  statement: number;
-  sid: string | undefined;
-  block: string;
-  key: string;
-  expected: readonly string[];
-  actual: string | readonly string[] | undefined;
-  explanation: string;
 }
 
 export interface ExplainAssumeRoleResult {
@@ -153,25 +147,8 @@ function explained(name: string, evaluation: PolicyEvaluation): ExplainedPolicy 
   return { name, decision: evaluation.decision, reason: evaluation.reason, decidingStatements: evaluation.decidingStatements, statements: evaluation.statements };
 }
 
-/** In the Allow statements of `evaluation` whose principal, action and resource matched, the conditions that did not hold. */
 function failingConditionsOf(name: string, evaluation: PolicyEvaluation): ExplainFailingCondition[] {
-  if (evaluation.decision === 'allow') return [];
-  return evaluation.statements
-    .filter((statement) => statement.effect === 'Allow' && statement.principal.matched && statement.action.matched && statement.resource.matched)
-    .flatMap((statement) =>
-      statement.conditions
-        .filter((condition) => !condition.matched)
-        .map((condition: ConditionTrace) => ({
-          policy: name,
-          statement: statement.index,
-          sid: statement.sid,
-          block: condition.block,
-          key: condition.key,
-          expected: condition.expected,
-          actual: condition.actual,
-          explanation: condition.explanation,
-        })),
-    );
+  return listFailingConditions(evaluation).map((condition) => ({ policy: name, ...condition }));
 }
 
 /**

@@ -13,10 +13,9 @@ import { startTestBroker, type TestBroker } from '../helpers/test-broker.ts';
 import { startTestIdp, type TestIdp, type TestIdpTtl } from '../helpers/test-idp.ts';
 import { CookieJar } from '../integration/sso-fixtures.ts';
 
-export const DS = 'arn:aws:iam::111111111111:role/DataScientist';
-export const RO = 'arn:aws:iam::222222222222:role/ReadOnly';
-export const ANALYST = 'arn:aws:iam::111111111111:role/Analyst';
-const CLIENT_ID = 'roleport';
+import { ANALYST, CLIENT_ID, DS, RO, registerStsRoles } from '../integration/sessions-fixtures.ts';
+
+export { ANALYST, DS, RO };
 const CLIENT_SECRET = 'roleport-agent-test-secret';
 
 export interface AgentEnvOptions {
@@ -64,7 +63,7 @@ export async function startAgentEnv(options: AgentEnvOptions = {}): Promise<Agen
   let broker: TestBroker | undefined;
   try {
     broker = await start();
-    await registerRoles(broker, idp.issuer);
+    await registerStsRoles(broker, idp.issuer);
   } catch (error) {
     await broker?.close();
     await idp.close();
@@ -104,39 +103,6 @@ export async function startAgentEnv(options: AgentEnvOptions = {}): Promise<Agen
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** The broker's issuer and the IdP as OIDC providers of the local STS; DS, RO and ANALYST trusting both. */
-async function registerRoles(broker: TestBroker, idpIssuer: string): Promise<void> {
-  const { sts } = broker.app.services;
-  const brokerHost = broker.issuer.replace(/^https?:\/\//, '');
-  const idpHost = idpIssuer.replace(/^https?:\/\//, '');
-  await sts.registry.addProvider({ url: broker.issuer, clientIds: ['sts.amazonaws.com'] });
-  await sts.registry.addProvider({ url: idpIssuer, clientIds: [CLIENT_ID] });
-  for (const arn of [DS, RO, ANALYST]) {
-    const account = arn.split(':')[4];
-    await sts.registry.addRole({
-      arn,
-      maxSessionDurationSeconds: 43200,
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${brokerHost}` },
-            Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: { StringEquals: { [`${brokerHost}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${brokerHost}:sub`]: 'user:*' } },
-          },
-          {
-            Effect: 'Allow',
-            Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${idpHost}` },
-            Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: { StringEquals: { [`${idpHost}:aud`]: CLIENT_ID } },
-          },
-        ],
-      },
-    });
-  }
 }
 
 /** Polls `check` every 50 ms (real time) until it returns a value other than undefined. */

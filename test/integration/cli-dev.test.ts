@@ -1,55 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { nextDevLine, startDev, stopDev, type DevProcess } from '../helpers/dev-process.ts';
 
 /**
  * `roleport dev` as a newcomer runs it: it starts on loopback, prints where it is, serves
  * the issuer, picks up admin changes made by the CLI on its data directory, and stops
  * cleanly on SIGTERM.
  */
-interface DevProcess {
-  child: ChildProcessWithoutNullStreams;
-  lines: AsyncIterator<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-function startDev(args: string[]): DevProcess {
-  const child = spawn(process.execPath, [ROLEPORT_BIN, 'dev', ...args], { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited, stderr: () => stderr };
-}
-
-/** The next stdout line; fails (instead of waiting for ever) if none comes within 30 s or the process exits. */
-async function firstLine(dev: DevProcess): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<IteratorResult<string>>((resolve) => {
-    timer = setTimeout(() => resolve({ done: true, value: 'no line within 30 s' }), 30_000);
-  });
-  const exited = dev.exited.then((exit) => ({ done: true as const, value: `exited ${JSON.stringify(exit)}` }));
-  try {
-    const next = await Promise.race([dev.lines.next(), exited, timeout]);
-    assert.ok(!next.done, `roleport dev printed no further line: ${String(next.value)}\n${dev.stderr()}`);
-    return next.value;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stop(dev: DevProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGTERM');
-  return dev.exited;
-}
-
 describe('roleport dev --port 0 --json', () => {
   let dir: string;
   let dev: DevProcess;
@@ -58,10 +21,10 @@ describe('roleport dev --port 0 --json', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'roleport-dev-'));
     dev = startDev(['--port', '0', '--json', '--data-dir', join(dir, 'data')]);
-    endpoints = JSON.parse(await firstLine(dev)) as { issuer: string; web: string };
+    endpoints = JSON.parse(await nextDevLine(dev)) as { issuer: string; web: string };
   });
   after(async () => {
-    if (dev !== undefined) await stop(dev);
+    if (dev !== undefined) await stopDev(dev);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -102,7 +65,7 @@ describe('roleport dev --port 0 --json', () => {
   });
 
   test('SIGTERM stops it with exit code 0', async () => {
-    const exit = await stop(dev);
+    const exit = await stopDev(dev);
     assert.deepEqual(exit, { code: 0, signal: null }, dev.stderr());
   });
 });
@@ -113,7 +76,7 @@ test('roleport dev without --json prints one line per service and what to try ne
   try {
     // `name: url` lines (issuer, web, and whatever services later issues add) up to a blank line.
     const services = new Map<string, string>();
-    for (let line = await firstLine(dev); line !== ''; line = await firstLine(dev)) {
+    for (let line = await nextDevLine(dev); line !== ''; line = await nextDevLine(dev)) {
       const match = /^([a-z][a-z ]*): (http:\/\/127\.0\.0\.1:\d+\S*)$/.exec(line);
       assert.ok(match, `a service line: ${JSON.stringify(line)}`);
       services.set(match[1]!, match[2]!);
@@ -121,15 +84,15 @@ test('roleport dev without --json prints one line per service and what to try ne
     const issuer = services.get('issuer');
     assert.ok(issuer !== undefined, [...services.keys()].join(', '));
     assert.equal(services.get('web'), issuer);
-    assert.equal(await firstLine(dev), 'Try next:');
+    assert.equal(await nextDevLine(dev), 'Try next:');
     // The hints are the last lines printed: read up to the token mint one, which must name the issuer.
     const hints: string[] = [];
-    while (!hints.some((line) => line.includes('token mint'))) hints.push(await firstLine(dev));
+    while (!hints.some((line) => line.includes('token mint'))) hints.push(await nextDevLine(dev));
     assert.ok(hints.every((line) => line.startsWith('  ')), hints.join('\n'));
     assert.ok(hints.at(-1)!.includes(`ROLEPORT_DATA_DIR=${join(dir, 'data')} ROLEPORT_ISSUER=${issuer} `), hints.join('\n'));
     assert.equal((await fetch(`${issuer}/healthz`)).status, 200);
   } finally {
-    const exit = await stop(dev);
+    const exit = await stopDev(dev);
     await rm(dir, { recursive: true, force: true });
     assert.equal(exit.code, 0);
   }

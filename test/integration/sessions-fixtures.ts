@@ -92,7 +92,7 @@ export async function startSessionsEnv(options: SessionsEnvOptions = {}): Promis
  * trusting both, with session tags and source identity allowed — the trust policy an admin
  * would paste for broker and viewer sessions.
  */
-async function registerStsRoles(broker: TestBroker, idpIssuer: string): Promise<void> {
+export async function registerStsRoles(broker: TestBroker, idpIssuer: string): Promise<void> {
   const { sts } = broker.app.services;
   const brokerPrefix = broker.issuer.replace(/^https?:\/\//, '');
   const idpPrefix = idpIssuer.replace(/^https?:\/\//, '');

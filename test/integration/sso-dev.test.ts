@@ -1,45 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { isRoleportError } from '../../src/core/index.ts';
 import { startDemoIdp } from '../../src/demo-idp/index.ts';
-import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { nextDevLine, startDev, stopDev, type DevProcess } from '../helpers/dev-process.ts';
 import { CookieJar, rolesOnPage } from './sso-fixtures.ts';
 
 /**
  * `roleport dev` with its demo IdP: a newcomer signs in as alice with the printed password
  * and sees her two roles, with no IdP of their own.
  */
-interface DevProcess {
-  child: ChildProcessWithoutNullStreams;
-  lines: AsyncIterator<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-function startDev(args: string[]): DevProcess {
-  const child = spawn(process.execPath, [ROLEPORT_BIN, 'dev', ...args], { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited, stderr: () => stderr };
-}
-
-async function nextLine(dev: DevProcess): Promise<string> {
-  const next = await Promise.race([dev.lines.next(), dev.exited.then((exit) => ({ done: true as const, value: `exited ${JSON.stringify(exit)}` }))]);
-  assert.ok(!next.done, `roleport dev printed nothing more: ${next.value}\n${dev.stderr()}`);
-  return next.value;
-}
-
-async function stop(dev: DevProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGTERM');
-  return dev.exited;
-}
-
 /** Signs in at the broker through the demo IdP's login form, as a browser without JavaScript would. */
 async function signInThroughDemoIdp(web: string, username: string, password: string): Promise<CookieJar> {
   const broker = new CookieJar();
@@ -76,10 +49,10 @@ describe('roleport dev starts a demo IdP for sign-in', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'roleport-sso-dev-'));
     dev = startDev(['--port', '0', '--json', '--data-dir', join(dir, 'data')]);
-    endpoints = JSON.parse(await nextLine(dev)) as Record<string, string>;
+    endpoints = JSON.parse(await nextDevLine(dev)) as Record<string, string>;
   });
   after(async () => {
-    if (dev !== undefined) await stop(dev);
+    if (dev !== undefined) await stopDev(dev);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -112,7 +85,7 @@ describe('roleport dev starts a demo IdP for sign-in', () => {
   });
 
   it('stops the demo IdP with the broker on SIGTERM', async () => {
-    const exit = await stop(dev);
+    const exit = await stopDev(dev);
     assert.equal(exit.code, 0, dev.stderr());
     await assert.rejects(fetch(`${endpoints['idp']}/.well-known/openid-configuration`));
   });
@@ -124,13 +97,13 @@ describe('roleport dev without --json', () => {
     const dev = startDev(['--port', '0', '--data-dir', join(dir, 'data')]);
     try {
       const lines: string[] = [];
-      while (!lines.some((line) => line.startsWith('web: '))) lines.push(await nextLine(dev));
-      lines.push(await nextLine(dev), await nextLine(dev), await nextLine(dev));
+      while (!lines.some((line) => line.startsWith('web: '))) lines.push(await nextDevLine(dev));
+      lines.push(await nextDevLine(dev), await nextDevLine(dev), await nextDevLine(dev));
       const idpLine = lines.find((line) => line.startsWith('demo idp: '));
       assert.match(idpLine ?? '', /^demo idp: http:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(lines.some((line) => /alice \/ alice/.test(line)), lines.join('\n'));
     } finally {
-      await stop(dev);
+      await stopDev(dev);
       await rm(dir, { recursive: true, force: true });
     }
   });
