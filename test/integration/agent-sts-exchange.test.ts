@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assumeRoleWithWebIdentity, StsExchangeError } from '../../src/aws/sts-exchange.ts';
 import { DS, RO, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
+import { tamperEnd } from '../helpers/tamper.ts';
 
 /**
  * `assumeRoleWithWebIdentity` (src/aws/sts-exchange.ts) against Roleport's local STS, which
@@ -50,7 +51,7 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
   });
 
   const refusals: Array<[string, () => string, Partial<{ roleArn: string; roleSessionName: string; durationSeconds: number }>, string]> = [
-    ['a tampered signature', () => `${mint().slice(0, -6)}AAAAAA`, {}, 'InvalidIdentityToken'],
+    ['a tampered signature', () => tamperEnd(mint(), 6), {}, 'InvalidIdentityToken'],
     ['a foreign audience', () => mint({ audience: 'someone-else' }), {}, 'InvalidIdentityToken'],
     ['a subject the trust policy does not match', () => mint({ subject: 'robot:x' }), {}, 'AccessDenied'],
     ['a session name outside STS rules', () => mint(), { roleSessionName: 'has space' }, 'ValidationError'],

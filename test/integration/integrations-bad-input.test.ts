@@ -11,6 +11,7 @@ import {
   startIntegrationsBroker,
   type IntegrationsBroker,
 } from './integrations-fixtures.ts';
+import { tamperEnd } from '../helpers/tamper.ts';
 
 const SECRET = 'viewer-client-secret-9f3c1e77a2b4';
 
@@ -56,7 +57,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     const before = await integrationCount();
     const revoked = await broker.app.services.integrations.apiKeys.create({ name: 'soon-gone', role: 'admin', actor: { name: 'test' } });
     await broker.app.services.integrations.apiKeys.revoke(revoked.id, { name: 'test' });
-    const wrong = `${broker.adminKey.slice(0, -4)}AAAA`;
+    const wrong = tamperEnd(broker.adminKey, 4);
     for (const [key, label] of [[null, 'no key'], ['not-a-key', 'garbage'], [wrong, 'wrong secret'], [revoked.key, 'revoked']] as const) {
       const response = await broker.api('POST', INTEGRATIONS_PATH, { key, body: serviceAccountBody({ name: `x-${label}` }) });
       assert.equal(response.status, 401, label);

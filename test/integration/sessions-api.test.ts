@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestBroker, type TestBroker } from '../helpers/test-broker.ts';
 import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
+import { tamperEnd } from '../helpers/tamper.ts';
 
 /**
  * The sessions API and the agents' token endpoint over real HTTP, as the CLI and the agent
@@ -164,7 +165,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const { session, credential } = await startSession(aliceToken, { roles: [DS] });
       const { credential: bobCredential } = await startSession(bobToken, { roles: [ANALYST] });
       const good = { grant_type: EXCHANGE, subject_token: credential, subject_token_type: CREDENTIAL_TYPE };
-      const tampered = `${credential.slice(0, -3)}${credential.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+      const tampered = tamperEnd(credential, 3);
       const cases: Array<[string, Record<string, string | string[]>, number, string, string?]> = [
         ['another grant', { ...good, grant_type: 'authorization_code' }, 400, 'unsupported_grant_type'],
         ['no grant', { subject_token: credential }, 400, 'invalid_request'],

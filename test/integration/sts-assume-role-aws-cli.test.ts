@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+import { tamperEnd } from '../helpers/tamper.ts';
 
 /**
  * The SSO guide's verification, offline: an admin generates the permission set's inline
@@ -164,7 +165,7 @@ describe('the SSO guide verified with the AWS CLI against roleport sts serve', (
   });
 
   test('a wrong secret is refused before any policy is read', async () => {
-    const forged = await assumeRole(`arn:aws:iam::${SSO_ACCOUNT}:role/${ROLES[0]}`, { ...keys, AWS_SECRET_ACCESS_KEY: `${keys.AWS_SECRET_ACCESS_KEY.slice(0, -1)}A` });
+    const forged = await assumeRole(`arn:aws:iam::${SSO_ACCOUNT}:role/${ROLES[0]}`, { ...keys, AWS_SECRET_ACCESS_KEY: tamperEnd(keys.AWS_SECRET_ACCESS_KEY) });
     assert.notEqual(forged.code, 0);
     assert.match(forged.stderr, /\(SignatureDoesNotMatch\) when calling the AssumeRole operation/);
   });
