@@ -4,3 +4,4 @@ export * from './encoding.ts';
 export * from './logger.ts';
 export * from './events.ts';
 export * from './atomic-file.ts';
+export * from './random.ts';

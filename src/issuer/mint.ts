@@ -1,6 +1,6 @@
-import { randomBytes, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
 import type { Clock, EventSink } from '../core/index.ts';
-import { invalidInput } from '../core/index.ts';
+import { invalidInput, pooledRandomBytes } from '../core/index.ts';
 import type { SigningKeyMaterial } from './signing-key.ts';
 
 /** Claims the minting core owns; callers may not set them. */
@@ -112,7 +112,7 @@ export function createMinter(options: MinterOptions): MintToken {
  * every insert touch a random page — several times the cost, growing with the table.
  */
 export function timeOrderedUuid(unixMs: number): string {
-  const bytes = randomBytes(16);
+  const bytes = pooledRandomBytes(16);
   bytes.writeUIntBE(Math.max(0, Math.floor(unixMs)) % 2 ** 48, 0, 6);
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;

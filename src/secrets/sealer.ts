@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, createHash, createSecretKey } from 'node:crypto';
-import { RoleportError } from '../core/index.ts';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
+import { pooledRandomBytes, RoleportError } from '../core/index.ts';
 
 /**
  * Encrypts secrets at rest with AES-256-GCM. The associated data names the row a secret
@@ -49,7 +49,8 @@ export function createSealer(masterKey: Uint8Array): Sealer {
   return {
     keyId,
     seal(plaintext, associatedData) {
-      const iv = randomBytes(12);
+      // A random 96-bit IV per seal (NIST SP 800-38D §8.2.2); pooled, as the STS seals one per credential.
+      const iv = pooledRandomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(associatedData));
       const body = Buffer.concat([cipher.update(Buffer.from(plaintext)), cipher.final()]);

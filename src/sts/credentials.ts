@@ -120,7 +120,8 @@ export type CredentialRow = StsCredentialRow;
 
 /** The rows the credential store reads and writes (the store's `sts_credentials` repository). */
 export interface CredentialStorage {
-  insertMany(rows: readonly CredentialRow[]): Promise<void>;
+  /** Inserts the rows whose access key ID is free, skipping the others; resolves to the IDs inserted. */
+  insertMany(rows: readonly CredentialRow[]): Promise<ReadonlySet<string>>;
   find(accessKeyId: string): Promise<CredentialRow | undefined>;
   purgeExpired(before: number): Promise<number>;
 }
@@ -145,18 +146,19 @@ const MAX_BATCH = 200;
  * Group commit: credentials issued while a write is pending are written together in one
  * statement, and every issue resolves only once its row is committed — so credentials are
  * durable (and visible to other replicas) before the caller sees them, while a burst of
- * requests costs one database round trip instead of one each.
+ * requests costs one database round trip instead of one each. Resolves false for a row whose
+ * access key ID was already taken (the statement skipped it).
  */
-function createBatchedInsert(storage: CredentialStorage): (row: CredentialRow) => Promise<void> {
-  let queue: Array<{ row: CredentialRow; resolve: () => void; reject: (error: unknown) => void }> = [];
+function createBatchedInsert(storage: CredentialStorage): (row: CredentialRow) => Promise<boolean> {
+  let queue: Array<{ row: CredentialRow; resolve: (inserted: boolean) => void; reject: (error: unknown) => void }> = [];
   let scheduled = false;
   const flush = async (): Promise<void> => {
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(batch.length);
       try {
-        await storage.insertMany(batch.map((entry) => entry.row));
-        for (const entry of batch) entry.resolve();
+        const inserted = await storage.insertMany(batch.map((entry) => entry.row));
+        for (const entry of batch) entry.resolve(inserted.has(entry.row.access_key_id));
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }
@@ -164,7 +166,7 @@ function createBatchedInsert(storage: CredentialStorage): (row: CredentialRow) =
     scheduled = false;
   };
   return (row) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<boolean>((resolve, reject) => {
       queue.push({ row, resolve, reject });
       if (!scheduled) {
         scheduled = true;
@@ -174,39 +176,45 @@ function createBatchedInsert(storage: CredentialStorage): (row: CredentialRow) =
     });
 }
 
+/** Draws of a fresh access key ID before giving up; a second collision is already beyond belief. */
+const MAX_ID_DRAWS = 3;
+
 export function createCredentialStore(options: { storage: CredentialStorage; sealer: Sealer; clock: Clock }): CredentialStore {
   const { storage, sealer, clock } = options;
   const insert = createBatchedInsert(storage);
   return {
     async issue(input) {
-      const accessKeyId = newTemporaryAccessKeyId();
-      const secretAccessKey = newSecretAccessKey();
-      const sessionToken = newSessionToken();
       const issuedAt = clock.now();
       // AWS's Expiration has whole seconds.
       const expiresAt = Math.floor(issuedAt / 1000) * 1000 + input.durationSeconds * 1000;
       const roleId = roleIdFor(input.role.arn.arn);
       const principalArn = assumedRoleArn(input.role.arn, input.sessionName);
-      await insert({
-        access_key_id: accessKeyId,
-        secret_sealed: sealer.seal(secretAccessKey, secretAssociatedData(accessKeyId)),
-        session_token_hash: sha256Hex(sessionToken),
-        principal_arn: principalArn,
-        role_arn: input.role.arn.arn,
-        role_id: roleId,
-        session_name: input.sessionName,
-        source_identity: input.sourceIdentity ?? null,
-        subject: input.subject ?? null,
-        provider: input.provider ?? null,
-        audience: input.audience ?? null,
-        session_tags: JSON.stringify(input.sessionTags),
-        transitive_tag_keys: JSON.stringify(input.transitiveTagKeys),
-        chained: input.chained ? 1 : 0,
-        parent_access_key_id: input.parentAccessKeyId ?? null,
-        issued_at: issuedAt,
-        expires_at: expiresAt,
-      });
-      return { accessKeyId, secretAccessKey, sessionToken, expiresAt, assumedRoleArn: principalArn, assumedRoleId: `${roleId}:${input.sessionName}` };
+      for (let draw = 1; draw <= MAX_ID_DRAWS; draw++) {
+        const accessKeyId = newTemporaryAccessKeyId(issuedAt);
+        const secretAccessKey = newSecretAccessKey();
+        const sessionToken = newSessionToken();
+        const inserted = await insert({
+          access_key_id: accessKeyId,
+          secret_sealed: sealer.seal(secretAccessKey, secretAssociatedData(accessKeyId)),
+          session_token_hash: sha256Hex(sessionToken),
+          principal_arn: principalArn,
+          role_arn: input.role.arn.arn,
+          role_id: roleId,
+          session_name: input.sessionName,
+          source_identity: input.sourceIdentity ?? null,
+          subject: input.subject ?? null,
+          provider: input.provider ?? null,
+          audience: input.audience ?? null,
+          session_tags: JSON.stringify(input.sessionTags),
+          transitive_tag_keys: JSON.stringify(input.transitiveTagKeys),
+          chained: input.chained ? 1 : 0,
+          parent_access_key_id: input.parentAccessKeyId ?? null,
+          issued_at: issuedAt,
+          expires_at: expiresAt,
+        });
+        if (inserted) return { accessKeyId, secretAccessKey, sessionToken, expiresAt, assumedRoleArn: principalArn, assumedRoleId: `${roleId}:${input.sessionName}` };
+      }
+      throw new Error(`no free access key ID after ${MAX_ID_DRAWS} draws`);
     },
     async find(accessKeyId) {
       // Only temporary credentials live here; long-term AKIA keys need no database round trip.

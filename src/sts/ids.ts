@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { pooledRandomBytes } from '../core/index.ts';
 
 /**
  * Identifiers in AWS's shapes. AWS unique IDs are a four-letter type prefix (`ASIA`
@@ -24,29 +25,32 @@ function base32(bytes: Uint8Array, length: number): string {
   return out;
 }
 
+const random = pooledRandomBytes;
+
 /**
- * Random bytes drawn from a pool the CSPRNG refills, so that issuing credentials costs one
- * `randomBytes` call per few dozen issues instead of three each (the call has a fixed cost
- * that dominates at these sizes). Bytes are handed out once and overwritten after use.
+ * Base32 digits in ASCII order, so that the text of a number sorts like the number. Same
+ * characters as {@link BASE32}: an ID written with them still has AWS's shape.
  */
-const POOL_SIZE = 8192;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
+const SORTABLE_BASE32 = '234567ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-function random(size: number): Buffer {
-  if (poolOffset + size > pool.length) {
-    pool = randomBytes(POOL_SIZE);
-    poolOffset = 0;
+/**
+ * `ASIA` + 16 characters: the access key ID of temporary credentials. The first 9 characters
+ * are the issue time in milliseconds (45 bits, sortable), the last 7 are random (35 bits).
+ * The ID is the key of the credentials table: time-ordered IDs append at the end of its
+ * index, where fully random ones made every insert touch (and write to the WAL) a random
+ * page — the largest database cost of AssumeRole*, growing with the table. An access key ID
+ * is not a secret (the secret and session token are); it tells no more than the issue time,
+ * which the credentials' expiration already shows. Two IDs can still collide (two issues in
+ * one millisecond with the same 35 random bits); the credential store then draws again.
+ */
+export function newTemporaryAccessKeyId(issuedAtMs: number): string {
+  let time = '';
+  let rest = Math.max(0, Math.floor(issuedAtMs));
+  for (let digit = 0; digit < 9; digit++) {
+    time = SORTABLE_BASE32[rest % 32]! + time;
+    rest = Math.floor(rest / 32);
   }
-  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + size));
-  pool.fill(0, poolOffset, poolOffset + size);
-  poolOffset += size;
-  return bytes;
-}
-
-/** `ASIA` + 16 characters (80 random bits): the access key ID of temporary credentials. */
-export function newTemporaryAccessKeyId(): string {
-  return `ASIA${base32(random(10), 16)}`;
+  return `ASIA${time}${base32(random(5), 7)}`;
 }
 
 /** 40 characters, like AWS secret access keys (240 random bits). */
@@ -80,8 +84,17 @@ export function newSessionToken(): string {
  * restarts and replicas without being stored.
  */
 export function roleIdFor(roleArn: string): string {
-  return `AROA${base32(createHash('sha256').update(`roleport-role-id:${roleArn}`).digest(), 17)}`;
+  let id = roleIds.get(roleArn);
+  if (id === undefined) {
+    id = `AROA${base32(createHash('sha256').update(`roleport-role-id:${roleArn}`).digest(), 17)}`;
+    // Every credential issue asks; the hash is worth keeping. Bounded: roles are few, ARNs in requests are not.
+    if (roleIds.size >= 1000) roleIds.clear();
+    roleIds.set(roleArn, id);
+  }
+  return id;
 }
+
+const roleIds = new Map<string, string>();
 
 /** An IAM user's unique ID (`AIDA` + 17 characters), derived from its ARN like {@link roleIdFor}. */
 export function userIdFor(userArn: string): string {

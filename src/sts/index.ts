@@ -38,7 +38,8 @@ export { DEFAULT_DURATION_SECONDS, ROLE_CHAINING_MAX_SECONDS } from './operation
 export { TAGS_CLAIM, SOURCE_IDENTITY_CLAIM } from './session-tags.ts';
 export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID } from './dev-registry.ts';
 export type { StsProvider, StsRole, AddProviderInput, AddRoleInput, RegistrySource, StsRegistry } from './registry.ts';
-export type { StsCaller, AssumedRoleCaller, UserCaller, AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, SigningSecret } from './credentials.ts';
+export type { StsCaller, AssumedRoleCaller, UserCaller, AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, SigningSecret, CredentialStorage } from './credentials.ts';
+export { createCredentialStore } from './credentials.ts';
 export type { PolicyEngineFunctions, TrustPolicyEngine } from './trust.ts';
 export { createTrustPolicyEngine } from './trust.ts';
 export { parseUserArn, type UserArn } from './arn.ts';

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../../src/core/index.ts';
-import { silentLogger } from '../../src/core/index.ts';
+import { ManualClock, silentLogger } from '../../src/core/index.ts';
 import {
+  type NewStsCredentialRow,
   createBatchedAuditWriter,
   createRepositories,
   migrateToLatest,
@@ -17,6 +19,8 @@ import {
   type Repositories,
   type StoreDatabase,
 } from '../../src/store/index.ts';
+import { createSealer } from '../../src/secrets/index.ts';
+import { createCredentialStore, parseRoleArn, type CredentialStorage } from '../../src/sts/index.ts';
 import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
 
 /**
@@ -141,6 +145,78 @@ for (const backend of backends) {
       assert.equal((await repos.auditEvents.query({ since: T0 + 140 })).length, 10);
       assert.equal((await repos.auditEvents.query({ limit: 5 })).length, 5);
       assert.deepEqual(await repos.auditEvents.query({ jti: 'missing' }), []);
+    });
+
+    test('sts credentials: batches beyond one statement, a taken access key ID skipped and reported, expired rows purged', async () => {
+      const row = (i: number, fields: Partial<NewStsCredentialRow> = {}): NewStsCredentialRow => ({
+        access_key_id: `ASIATEST${String(i).padStart(12, '0')}`,
+        secret_sealed: `v1.sealed.${i}`,
+        session_token_hash: `hash-${i}`,
+        principal_arn: 'arn:aws:sts::123456789012:assumed-role/r/s',
+        role_arn: 'arn:aws:iam::123456789012:role/r',
+        role_id: 'AROAEXAMPLE',
+        session_name: 's',
+        source_identity: null,
+        subject: `user:${i}`,
+        provider: null,
+        audience: null,
+        session_tags: '{}',
+        transitive_tag_keys: '[]',
+        chained: 0,
+        parent_access_key_id: null,
+        issued_at: T0 + i,
+        expires_at: T0 + 3_600_000 + i,
+        ...fields,
+      });
+      const first = await repos.stsCredentials.insertMany(Array.from({ length: 450 }, (_, i) => row(i)));
+      assert.equal(first.size, 450, 'three statements of at most 200 rows');
+      assert.equal(await repos.stsCredentials.count(), 450);
+
+      // Rows 10 and 449 are taken (another replica won them): skipped, not a failed batch.
+      const second = await repos.stsCredentials.insertMany([row(10, { subject: 'intruder' }), row(450), row(449, { subject: 'intruder' }), row(451)]);
+      assert.deepEqual([...second].sort(), [row(450).access_key_id, row(451).access_key_id]);
+      assert.equal((await repos.stsCredentials.find(row(10).access_key_id))?.subject, 'user:10', 'the first row stays');
+      assert.deepEqual({ ...(await repos.stsCredentials.find(row(451).access_key_id)) }, row(451));
+
+      assert.equal(await repos.stsCredentials.purgeExpired(T0 + 3_600_000 + 100), 100);
+      assert.equal(await repos.stsCredentials.count(), 352);
+    });
+
+    test('the credential store draws a new access key ID when a replica took its first one', async () => {
+      const clock = new ManualClock(T0);
+      const sealer = createSealer(randomBytes(32));
+      let raced = false;
+      const racing: CredentialStorage = {
+        async insertMany(rows) {
+          if (!raced) {
+            raced = true;
+            // Another broker commits the same access key ID first.
+            await repos.stsCredentials.insertMany([{ ...rows[0]!, subject: 'other-replica' }]);
+          }
+          return repos.stsCredentials.insertMany(rows);
+        },
+        find: (accessKeyId) => repos.stsCredentials.find(accessKeyId),
+        purgeExpired: (before) => repos.stsCredentials.purgeExpired(before),
+      };
+      const credentials = createCredentialStore({ storage: racing, sealer, clock });
+      const issued = await credentials.issue({
+        role: { arn: parseRoleArn('arn:aws:iam::123456789012:role/Racer')! },
+        sessionName: 'race',
+        durationSeconds: 900,
+        sourceIdentity: undefined,
+        subject: 'user:alice',
+        provider: undefined,
+        audience: undefined,
+        sessionTags: {},
+        transitiveTagKeys: [],
+        chained: false,
+        parentAccessKeyId: undefined,
+      });
+      assert.ok(raced);
+      const record = await credentials.find(issued.accessKeyId);
+      assert.equal(record?.caller.arn, 'arn:aws:sts::123456789012:assumed-role/Racer/race');
+      assert.deepEqual(record?.signingSecret, { kind: 'secret', secretAccessKey: issued.secretAccessKey }, 'the secret returned is the one stored');
+      assert.equal((await repos.stsCredentials.find(issued.accessKeyId))?.subject, 'user:alice');
     });
 
     test('settings: the first value set wins, later ones are ignored', async () => {

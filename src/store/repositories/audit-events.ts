@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { createBulkInsert } from '../bulk-insert.ts';
 import type { AuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
@@ -14,16 +15,18 @@ export interface AuditQuery {
   limit?: number | undefined;
 }
 
-// SQLite limits bound parameters per statement; 13 columns × 60 rows stays far below it.
+// SQLite limits bound parameters per statement; 12 columns × 60 rows stays far below it.
 const INSERT_CHUNK = 60;
 
+const COLUMNS = ['occurred_at', 'type', 'actor', 'user_name', 'session_id', 'jti', 'kid', 'subject', 'audience', 'role_arn', 'expires_at', 'details'] as const satisfies ReadonlyArray<
+  keyof AuditEventTable
+>;
+
 export function createAuditEventRepository(db: Kysely<Database>) {
+  const bulkInsert = createBulkInsert(db, 'audit_events', COLUMNS, INSERT_CHUNK);
   return {
     async insertMany(events: readonly AuditEvent[]): Promise<void> {
-      for (let start = 0; start < events.length; start += INSERT_CHUNK) {
-        const rows = events.slice(start, start + INSERT_CHUNK).map(toRow);
-        await db.insertInto('audit_events').values(rows).execute();
-      }
+      await bulkInsert(events.map(toRow));
     },
     async query(query: AuditQuery = {}): Promise<AuditEvent[]> {
       let select = db.selectFrom('audit_events').selectAll();
