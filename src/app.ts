@@ -7,6 +7,7 @@ import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
 import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
 import { registerSessionWebRoutes } from './http/routes/web/sessions.ts';
 import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
+import { createRequestOrigin } from './http/request-origin.ts';
 import { buildStsListener } from './http/routes/sts/listener.ts';
 import { registerIntegrationApiRoutes } from './http/routes/integrations/api.ts';
 import { registerCredentialsRoute } from './http/routes/integrations/credentials.ts';
@@ -77,7 +78,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
           defaultRegion: config.sessions.defaultRegion,
         }),
       ...(config.sts.enabled && config.sts.listen === undefined
-        ? [async (app: FastifyInstance) => void (await app.register((scope) => registerStsRoutes(scope, services.sts), { prefix: '/sts' }))]
+        ? [async (app: FastifyInstance) => void (await app.register((scope) => registerStsRoutes(scope, { sts: services.sts, origin: createRequestOrigin(config.trustedProxies) }), { prefix: '/sts' }))]
         : []),
     ],
   });

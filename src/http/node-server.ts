@@ -24,15 +24,15 @@ const TLS_POLL_MS = 5000;
  * discovery and JWKS — the documents AWS STS polls — without the router's per-request work.
  */
 export function createNodeServerFactory(options: NodeServerOptions): FastifyServerFactory {
-  return (handler) => {
+  return (handler, fastifyOptions) => {
     const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
       if (options.fastPath?.(request, response) === true) return;
       handler(request, response);
     };
-    if (options.tls === undefined) return createHttpServer(dispatch);
+    if (options.tls === undefined) return withKeepAlive(createHttpServer(dispatch), fastifyOptions['keepAliveTimeout']);
     const tls = options.tls;
     const load = () => ({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
-    const server = createHttpsServer(load(), dispatch);
+    const server = withKeepAlive(createHttpsServer(load(), dispatch), fastifyOptions['keepAliveTimeout']);
     const reload = (): void => {
       try {
         server.setSecureContext(load());
@@ -50,4 +50,14 @@ export function createNodeServerFactory(options: NodeServerOptions): FastifyServ
     });
     return server as unknown as Server;
   };
+}
+
+/**
+ * Fastify sets its keep-alive timeout (72 s, longer than the 60 s idle timeout of common load
+ * balancers) only on servers it creates itself; without this a server from this factory
+ * keeps Node's 5 s, and a client reusing a connection just as it closes gets a reset.
+ */
+function withKeepAlive<T extends Server>(server: T, keepAliveTimeout: unknown): T {
+  if (typeof keepAliveTimeout === 'number' && keepAliveTimeout > 0) server.keepAliveTimeout = keepAliveTimeout;
+  return server;
 }
