@@ -213,6 +213,8 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       },
       close: async () => {
         keys.stop();
+        // The listeners are closed by now; requests still running finish their writes first.
+        await sts.drain();
         await audit.close();
         await store.close();
       },

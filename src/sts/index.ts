@@ -110,6 +110,11 @@ export interface Sts {
   providerArn(url: string, account?: string): string;
   /** Drops credentials that expired more than a day ago; returns how many. */
   purgeExpiredCredentials(): Promise<number>;
+  /**
+   * Resolves once no request is being served. Shutdown awaits it before closing the
+   * database: a request whose client already left still finishes its write.
+   */
+  drain(): Promise<void>;
 }
 
 /**
@@ -149,6 +154,8 @@ export function createSts(options: StsOptions): Sts {
   const operations = createOperations({ registry, engine, credentials, verifyToken, clock: options.clock, events: options.events });
   const query = createQueryHandler({ operations, directory, clock: options.clock, logger: options.logger, events: options.events });
 
+  let inFlight = 0;
+  const whenIdle: Array<() => void> = [];
   let lastPurge = options.clock.now();
   const purgeEveryMs = 3600 * 1000;
 
@@ -157,7 +164,14 @@ export function createSts(options: StsOptions): Sts {
     registry,
     principals,
     async handleQuery(request) {
-      const response = await query.handle(request);
+      inFlight++;
+      let response;
+      try {
+        response = await query.handle(request);
+      } finally {
+        inFlight--;
+        if (inFlight === 0) for (const resolve of whenIdle.splice(0)) resolve();
+      }
       // Expired credentials are swept at most hourly, on traffic, without a timer to stop.
       if (options.clock.now() - lastPurge > purgeEveryMs) {
         lastPurge = options.clock.now();
@@ -169,5 +183,6 @@ export function createSts(options: StsOptions): Sts {
     verifyWebIdentityToken: verifyToken,
     providerArn: (url, account) => oidcProviderArn('aws', account ?? options.settings.accountId, url),
     purgeExpiredCredentials: () => credentials.purgeExpired(),
+    drain: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve))),
   };
 }
