@@ -157,8 +157,9 @@ function createBatchedInsert(storage: CredentialStorage): (row: CredentialRow) =
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(batch.length);
       try {
-        const inserted = await storage.insertMany(batch.map((entry) => entry.row));
-        for (const entry of batch) entry.resolve(inserted.has(entry.row.access_key_id));
+        const inserted = new Set(await storage.insertMany(batch.map((entry) => entry.row)));
+        // Two rows of one batch with the same ID: rows go in in order, so the first is the one stored.
+        for (const entry of batch) entry.resolve(inserted.delete(entry.row.access_key_id));
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }

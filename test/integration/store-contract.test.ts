@@ -178,8 +178,13 @@ for (const backend of backends) {
       assert.equal((await repos.stsCredentials.find(row(10).access_key_id))?.subject, 'user:10', 'the first row stays');
       assert.deepEqual({ ...(await repos.stsCredentials.find(row(451).access_key_id)) }, row(451));
 
+      // Two rows of one batch with the same ID: the first is stored (the credential store relies on it).
+      const twins = await repos.stsCredentials.insertMany([row(452, { subject: 'first' }), row(452, { subject: 'second' })]);
+      assert.deepEqual([...twins], [row(452).access_key_id]);
+      assert.equal((await repos.stsCredentials.find(row(452).access_key_id))?.subject, 'first');
+
       assert.equal(await repos.stsCredentials.purgeExpired(T0 + 3_600_000 + 100), 100);
-      assert.equal(await repos.stsCredentials.count(), 352);
+      assert.equal(await repos.stsCredentials.count(), 353);
     });
 
     test('the credential store draws a new access key ID when a replica took its first one', async () => {
