@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
  * Random bytes drawn from a pool the CSPRNG refills. Each `randomBytes` call has a fixed cost
  * (a system call in this VM) that dominates at the sizes hot paths ask for — a 12-byte IV per
  * sealed secret, a 16-byte `jti` per token, three IDs per STS credential — so one 8 KiB call
- * serves hundreds of them. Bytes are handed out once and zeroed in the pool after use. Like
- * `crypto.randomUUID()`'s own buffer; do not use for the master key or other long-lived keys.
+ * serves hundreds of them. Bytes come from the CSPRNG, are handed out once and are zeroed in
+ * the pool as they leave, so they are as good for secrets as a direct call (Node's
+ * `crypto.randomUUID()` keeps a buffer the same way); the pool only holds them in memory a
+ * little before they are used.
  */
 const POOL_SIZE = 8192;
 let pool = Buffer.alloc(0);

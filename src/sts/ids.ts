@@ -25,8 +25,6 @@ function base32(bytes: Uint8Array, length: number): string {
   return out;
 }
 
-const random = pooledRandomBytes;
-
 /**
  * Base32 digits in ASCII order, so that the text of a number sorts like the number. Same
  * characters as {@link BASE32}: an ID written with them still has AWS's shape.
@@ -50,17 +48,17 @@ export function newTemporaryAccessKeyId(issuedAtMs: number): string {
     time = SORTABLE_BASE32[rest % 32]! + time;
     rest = Math.floor(rest / 32);
   }
-  return `ASIA${time}${base32(random(5), 7)}`;
+  return `ASIA${time}${base32(pooledRandomBytes(5), 7)}`;
 }
 
 /** 40 characters, like AWS secret access keys (240 random bits). */
 export function newSecretAccessKey(): string {
-  return random(30).toString('base64');
+  return pooledRandomBytes(30).toString('base64');
 }
 
 /** `AKIA` + 16 characters (80 random bits): the access key ID of a principal's long-term key. */
 export function newLongTermAccessKeyId(): string {
-  return `AKIA${base32(random(10), 16)}`;
+  return `AKIA${base32(pooledRandomBytes(10), 16)}`;
 }
 
 /**
@@ -71,12 +69,12 @@ export function newLongTermAccessKeyId(): string {
  * take secrets of any length.
  */
 export function newLongTermSecretAccessKey(): string {
-  return random(48).toString('base64');
+  return pooledRandomBytes(48).toString('base64');
 }
 
 /** An opaque session token (960 random bits); only its SHA-256 is stored. */
 export function newSessionToken(): string {
-  return `RPST${random(120).toString('base64')}`;
+  return `RPST${pooledRandomBytes(120).toString('base64')}`;
 }
 
 /**
