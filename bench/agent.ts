@@ -1,11 +1,11 @@
 import { fork } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { createServices } from '../src/services.ts';
 import { brokerTokenClaims } from '../src/sessions/token-sources.ts';
 import type { AgentWorkerInput, AgentWorkerReport } from './agent-worker.ts';
 import { benchConfig, createBenchData, runFor, type BenchData } from './setup.ts';
+import { startListeningWorker } from './listening-worker.ts';
 
 export interface AgentBenchOptions {
   /** Sessions served by the one agent process (default 10,000). */
@@ -175,26 +175,8 @@ interface RunningBroker {
 }
 
 async function startBroker(data: BenchData): Promise<RunningBroker> {
-  const worker = new Worker(new URL('./agent-broker.ts', import.meta.url), { workerData: data });
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (message: { type: string; url?: string }) => {
-      if (message.type === 'listening') resolve(message.url!);
-    });
-  });
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    stop() {
-      stopped ??= (async () => {
-        const closed = new Promise<void>((resolve) => worker.on('message', (message: { type: string }) => message.type === 'closed' && resolve()));
-        worker.postMessage('close');
-        await closed;
-        await worker.terminate();
-      })();
-      return stopped;
-    },
-  };
+  const worker = await startListeningWorker<{ type: 'listening'; url: string }>(new URL('./agent-broker.ts', import.meta.url), data);
+  return { url: worker.ready.url, stop: worker.stop };
 }
 
 /** The report lines `npm run bench` prints for this scenario. */

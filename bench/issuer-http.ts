@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { DISCOVERY_PATH, JWKS_PATH } from '../src/issuer/index.ts';
 import { median } from './mint.ts';
 import type { BenchData } from './setup.ts';
+import { startListeningWorker } from './listening-worker.ts';
 import type { ServerWorkerData } from './server-worker.ts';
 
 export interface HttpRatePair {
@@ -86,20 +86,6 @@ interface RunningServer {
 }
 
 async function startServer(workerData: ServerWorkerData): Promise<RunningServer> {
-  const worker = new Worker(new URL('./server-worker.ts', import.meta.url), { workerData });
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (message: { type: string; url?: string }) => {
-      if (message.type === 'listening') resolve(message.url!);
-    });
-  });
-  return {
-    url,
-    async stop() {
-      const closed = new Promise<void>((resolve) => worker.on('message', (message: { type: string }) => message.type === 'closed' && resolve()));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
-  };
+  const worker = await startListeningWorker<{ type: 'listening'; url: string }>(new URL('./server-worker.ts', import.meta.url), workerData);
+  return { url: worker.ready.url, stop: worker.stop };
 }

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { createServices } from '../src/services.ts';
 import { brokerTokenClaims } from '../src/sessions/token-sources.ts';
 import { benchConfig, createBenchData, runFor, type BenchData } from './setup.ts';
 import type { ServerWorkerData } from './server-worker.ts';
+import { startListeningWorker } from './listening-worker.ts';
 
 export interface SessionsBenchOptions {
   /** Active sessions whose credentials the load rotates through (default 1,000). */
@@ -159,26 +159,8 @@ interface RunningBroker {
 }
 
 async function startBroker(data: BenchData): Promise<RunningBroker> {
-  const worker = new Worker(new URL('./server-worker.ts', import.meta.url), { workerData: { kind: 'broker', data } satisfies ServerWorkerData });
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (message: { type: string; url?: string }) => {
-      if (message.type === 'listening') resolve(message.url!);
-    });
-  });
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    stop() {
-      stopped ??= (async () => {
-        const closed = new Promise<void>((resolve) => worker.on('message', (message: { type: string }) => message.type === 'closed' && resolve()));
-        worker.postMessage('close');
-        await closed;
-        await worker.terminate();
-      })();
-      return stopped;
-    },
-  };
+  const worker = await startListeningWorker<{ type: 'listening'; url: string }>(new URL('./server-worker.ts', import.meta.url), { kind: 'broker', data } satisfies ServerWorkerData);
+  return { url: worker.ready.url, stop: worker.stop };
 }
 
 if (import.meta.main) {

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createBenchData } from './setup.ts';
+import { startListeningWorker } from './listening-worker.ts';
 import type { StsWorkerData } from './sts-worker.ts';
 
 /** One figure of the STS bench: a rate measured against a reference in the same run. */
@@ -125,22 +125,8 @@ interface RunningStsWorker {
 }
 
 async function startStsWorker(input: StsWorkerData): Promise<RunningStsWorker> {
-  const worker = new Worker(new URL('./sts-worker.ts', import.meta.url), { workerData: input });
-  const ready = await new Promise<{ issuer: string; stsUrl: string; token: string }>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (message: { type: string; issuer: string; stsUrl: string; token: string }) => {
-      if (message.type === 'listening') resolve(message);
-    });
-  });
-  return {
-    ...ready,
-    async stop() {
-      const closed = new Promise<void>((resolve) => worker.on('message', (message: { type: string }) => message.type === 'closed' && resolve()));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
-  };
+  const worker = await startListeningWorker<{ type: 'listening'; issuer: string; stsUrl: string; token: string }>(new URL('./sts-worker.ts', import.meta.url), input);
+  return { issuer: worker.ready.issuer, stsUrl: worker.ready.stsUrl, token: worker.ready.token, stop: worker.stop };
 }
 
 // `node bench/sts.ts` runs this scenario alone.

@@ -5,6 +5,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestBroker, type TestBroker } from '../helpers/test-broker.ts';
 import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
 import { tamperEnd } from '../helpers/tamper.ts';
+import type { SessionJson } from '../../src/sessions/index.ts';
 
 /**
  * The sessions API and the agents' token endpoint over real HTTP, as the CLI and the agent
@@ -18,21 +19,6 @@ const ANALYST = 'arn:aws:iam::111111111111:role/Analyst';
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const CREDENTIAL_TYPE = 'urn:roleport:params:oauth:token-type:session-credential';
 const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
-
-interface SessionJson {
-  id: string;
-  user: string;
-  state: string;
-  token_source: string;
-  audience: string;
-  token_ttl_seconds: number;
-  region: string;
-  roles: Array<{ arn: string; profile: string; session_name: string }>;
-  created_at: string;
-  ended_at: string | null;
-  last_token_at: string | null;
-  token_expires_at: string | null;
-}
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`sessions API and POST /oauth/token (${backend})`, () => {

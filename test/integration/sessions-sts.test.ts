@@ -8,6 +8,8 @@ import { fromTokenFile } from '@aws-sdk/credential-providers';
 import { decodeJwt } from 'jose';
 import { writeFileAtomically } from '../../src/core/index.ts';
 import { DS, RO, exchangeToken, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
+import { withEnv } from '../helpers/env.ts';
+import type { SessionJson } from '../../src/sessions/index.ts';
 
 /**
  * Session tokens as AWS sees them: the real AWS SDK v3, pointed at the local STS, trades a
@@ -16,24 +18,6 @@ import { DS, RO, exchangeToken, startSessionsEnv, type SessionsEnv } from './ses
  * the session name the session chose. The viewer source rides out an IdP outage as
  * `temporarily_unavailable` and recovers.
  */
-interface SessionJson {
-  id: string;
-  roles: Array<{ arn: string; profile: string; session_name: string }>;
-}
-
-async function withEnv<T>(values: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  try {
-    return await work();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
 describe('session tokens through the AWS SDK and the local STS', () => {
   let env: SessionsEnv;
   let dir: string;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { buildPermissionSetPolicy, buildPermissionSetTrustPolicy } from '../../src/aws/index.ts';
 import { testPostgresUrl } from '../helpers/postgres.ts';
-import { startStsBroker, type StsBroker } from './sts-fixture.ts';
+import { stsRejection, startStsBroker, type StsBroker } from './sts-fixture.ts';
 
 /**
  * The SSO guide's cases with the AWS SDK v3's `STSClient`: a permission set's principal
@@ -30,16 +30,6 @@ interface Keys {
 
 function client(sts: StsBroker, credentials: Keys): STSClient {
   return new STSClient({ region: 'us-east-1', endpoint: sts.stsUrl, credentials, maxAttempts: 1 });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<STSServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof STSServiceException, `expected an STS error, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
 }
 
 for (const backend of ['sqlite', 'postgres'] as const) {
@@ -101,7 +91,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     test("a third account and an unlisted role: 403 AccessDenied with AWS's message, nothing issued", async () => {
       const stored = await sts.credentialCount();
       for (const roleArn of [`arn:aws:iam::${UNLISTED_ACCOUNT}:role/ExecutionRole`, `arn:aws:iam::${SSO_ACCOUNT}:role/AdminRole`, `arn:aws:iam::${SSO_ACCOUNT}:role/NoSuchRole`]) {
-        const denied = await rejection(sso.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'TestSession' })));
+        const denied = await stsRejection(sso.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'TestSession' })));
         assert.equal(denied.name, 'AccessDenied');
         assert.equal(denied.$metadata.httpStatusCode, 403);
         assert.equal(denied.message, `User: ${SSO_SESSION} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
@@ -110,7 +100,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
 
     test('a chained two-hour request is refused; an IAM user is not chaining and gets two hours', async () => {
-      const chained = await rejection(sso.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SSO_ACCOUNT}:role/ExecutionRole`, RoleSessionName: 'TestSession', DurationSeconds: 7200 })));
+      const chained = await stsRejection(sso.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SSO_ACCOUNT}:role/ExecutionRole`, RoleSessionName: 'TestSession', DurationSeconds: 7200 })));
       assert.equal(chained.name, 'ValidationError');
       assert.equal(chained.message, 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
 
@@ -124,7 +114,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([identity.Arn, identity.Account], [USER, SSO_ACCOUNT]);
       assert.match(identity.UserId ?? '', /^AIDA[A-Z2-7]{17}$/);
       // The permission set's trust policy admits only its role sessions, not this user.
-      const untrusted = await rejection(bot.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::222222222222:role/ExecutionRole`, RoleSessionName: 'ci' })));
+      const untrusted = await stsRejection(bot.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::222222222222:role/ExecutionRole`, RoleSessionName: 'ci' })));
       assert.equal(untrusted.message, `User: ${USER} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/ExecutionRole`);
 
       await services.sts.registry.addRole({
@@ -136,7 +126,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const twoHours = await bot.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/ExecutionRole', RoleSessionName: 'ci', DurationSeconds: 7200 }));
       const expiresIn = twoHours.Credentials!.Expiration!.getTime() - before;
       assert.ok(expiresIn > 7100_000 && expiresIn <= 7201_000, `an IAM user may ask for the role's maximum, got ${expiresIn} ms`);
-      const tooLong = await rejection(bot.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/ExecutionRole', RoleSessionName: 'ci', DurationSeconds: 43201 })));
+      const tooLong = await stsRejection(bot.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/ExecutionRole', RoleSessionName: 'ci', DurationSeconds: 43201 })));
       assert.equal(tooLong.name, 'ValidationError');
     });
 
@@ -148,11 +138,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(updated.accessKey, undefined);
       assert.equal(updated.principal.accessKeyId, ssoKeys.accessKeyId);
       await sso.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SSO_ACCOUNT}:role/ReadOnlyRole`, RoleSessionName: 'TestSession' }));
-      const narrowed = await rejection(sso.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SSO_ACCOUNT}:role/ExecutionRole`, RoleSessionName: 'TestSession' })));
+      const narrowed = await stsRejection(sso.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${SSO_ACCOUNT}:role/ExecutionRole`, RoleSessionName: 'TestSession' })));
       assert.equal(narrowed.name, 'AccessDenied');
 
       await services.sts.principals.remove(SSO_ROLE);
-      const revoked = await rejection(sso.send(new GetCallerIdentityCommand({})));
+      const revoked = await stsRejection(sso.send(new GetCallerIdentityCommand({})));
       assert.equal(revoked.name, 'InvalidClientTokenId');
       assert.equal(revoked.$metadata.httpStatusCode, 403);
     });

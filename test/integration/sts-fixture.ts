@@ -4,6 +4,8 @@
  * provider, roles with real trust policies, and small clients that speak the Query protocol
  * by hand where the AWS SDK would hide what is on the wire.
  */
+import assert from 'node:assert/strict';
+import { STSServiceException } from '@aws-sdk/client-sts';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { Clock } from '../../src/core/index.ts';
 import type { RoleportConfigInput } from '../../src/config/index.ts';
@@ -141,4 +143,15 @@ export async function postQuery(url: string, params: Record<string, string>, ini
 
 export function assumeParams(token: string, overrides: Record<string, string> = {}): Record<string, string> {
   return { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: ROLE_ARN, RoleSessionName: 'alice', WebIdentityToken: token, ...overrides };
+}
+
+/** The STS error an SDK call rejects with; fails the test if the call succeeds or fails otherwise. */
+export async function stsRejection(promise: Promise<unknown>): Promise<STSServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof STSServiceException, `expected an STS error, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('the call succeeded');
 }

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTokenFile } from '@aws-sdk/credential-providers';
 import { testPostgresUrl } from '../helpers/postgres.ts';
-import { ACCOUNT, ROLE_ARN, startStsBroker, type StsBroker } from './sts-fixture.ts';
+import { ACCOUNT, ROLE_ARN, stsRejection, startStsBroker, type StsBroker } from './sts-fixture.ts';
+import { withEnv } from '../helpers/env.ts';
 
 /**
  * The contract that matters most: the real AWS SDK v3, pointed at the local STS with an
@@ -23,20 +24,6 @@ interface AwsCredentials {
 const SESSION = 'alice-session';
 const CHAINED_ROLE = `arn:aws:iam::${ACCOUNT}:role/ReadOnly`;
 
-/** Sets environment variables for the duration of `work` (the SDK's providers read process.env). */
-async function withEnv<T>(values: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  try {
-    return await work();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
 async function credentialsFromTokenFile(sts: StsBroker, dir: string, token: string): Promise<AwsCredentials> {
   const file = join(dir, 'token');
   await writeFile(file, token);
@@ -48,16 +35,6 @@ async function credentialsFromTokenFile(sts: StsBroker, dir: string, token: stri
 
 function client(endpoint: string, credentials: AwsCredentials): STSClient {
   return new STSClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<STSServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof STSServiceException, `expected an STS error, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
 }
 
 for (const backend of ['sqlite', 'postgres'] as const) {
@@ -103,7 +80,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const chained = client(sts.stsUrl, first);
       const stored = await sts.credentialCount();
 
-      const tooLong = await rejection(chained.send(new AssumeRoleCommand({ RoleArn: CHAINED_ROLE, RoleSessionName: 'chained', DurationSeconds: 7200 })));
+      const tooLong = await stsRejection(chained.send(new AssumeRoleCommand({ RoleArn: CHAINED_ROLE, RoleSessionName: 'chained', DurationSeconds: 7200 })));
       assert.equal(tooLong.name, 'ValidationError');
       assert.equal(tooLong.$metadata.httpStatusCode, 400);
       assert.equal(tooLong.message, 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
@@ -124,7 +101,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
       // The chained role trusts DataScientist sessions only: ReadOnly's own sessions are refused.
       const readOnly = client(sts.stsUrl, { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! });
-      const denied = await rejection(readOnly.send(new AssumeRoleCommand({ RoleArn: CHAINED_ROLE, RoleSessionName: 'again' })));
+      const denied = await stsRejection(readOnly.send(new AssumeRoleCommand({ RoleArn: CHAINED_ROLE, RoleSessionName: 'again' })));
       assert.equal(denied.name, 'AccessDenied');
       assert.equal(denied.$metadata.httpStatusCode, 403);
       assert.equal(denied.message, `User: arn:aws:sts::${ACCOUNT}:assumed-role/ReadOnly/chained is not authorized to perform: sts:AssumeRole on resource: ${CHAINED_ROLE}`);
