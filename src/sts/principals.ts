@@ -15,6 +15,7 @@
  */
 import { RoleportError, invalidInput, type Clock } from '../core/index.ts';
 import type { Sealer } from '../secrets/index.ts';
+import type { StsPrincipalRow } from '../store/index.ts';
 import { assumedRoleArn, parseRoleArn, parseUserArn } from './arn.ts';
 import type { AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, StsCaller } from './credentials.ts';
 import { newLongTermAccessKeyId, newLongTermSecretAccessKey, roleIdFor, userIdFor } from './ids.ts';
@@ -52,18 +53,8 @@ export interface StsPrincipal {
   readonly updatedAt: number;
 }
 
-/** A principal row as the store keeps it. */
-export interface PrincipalRow {
-  arn: string;
-  kind: 'user' | 'role';
-  session_name: string | null;
-  access_key_id: string;
-  key_hash_sealed: string;
-  /** JSON array of `{name, document}` (document: the policy's JSON text). */
-  identity_policies: string;
-  created_at: number;
-  updated_at: number;
-}
+/** A principal row as the store keeps it (`identity_policies`: JSON array of `{name, document}`, document the policy's JSON text). */
+export type PrincipalRow = StsPrincipalRow;
 
 /** The rows the principal registry reads and writes (the store's `sts_principals` repository). */
 export interface PrincipalStorage {
