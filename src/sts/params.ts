@@ -5,6 +5,7 @@
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_RequestParameters
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html#API_AssumeRole_RequestParameters
  */
+import { findUnsafeCharacter, escapeUnsafeText } from '../core/index.ts';
 import { stsError, validationError, type ValidationIssue } from './errors.ts';
 import { parseRoleArn, type RoleArn } from './arn.ts';
 
@@ -112,6 +113,25 @@ export class ParamReader {
   finish(): void {
     if (this.issues.length > 0) throw validationError(this.issues);
   }
+}
+
+/**
+ * Every parameter, name and value, is safe text (core/text.ts) before anything reads it:
+ * NUL and other control characters, lone surrogates and bidirectional controls are a
+ * `ValidationError` whatever the action, so none reaches a lookup, a stored row or the
+ * audit log. Values may span lines (policy documents do). Values are never echoed: one may
+ * be a token.
+ */
+export function checkSafeParameters(params: QueryParams): void {
+  const issues: ValidationIssue[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    const unsafe = findUnsafeCharacter(name, 'line') ?? findUnsafeCharacter(value, 'multiline');
+    if (unsafe !== undefined) {
+      const member = escapeUnsafeText(name.charAt(0).toLowerCase() + name.slice(1)).slice(0, 128);
+      issues.push({ member, shown: undefined, constraint: `Member must not contain control characters (found ${unsafe})` });
+    }
+  }
+  if (issues.length > 0) throw validationError(issues);
 }
 
 /** The session parameters both AssumeRole operations take. */

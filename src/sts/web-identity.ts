@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT best current practices)
  */
 import { compactVerify, errors as joseErrors, type CryptoKey, type JWSHeaderParameters } from 'jose';
-import type { Clock } from '../core/index.ts';
+import { findUnsafeCharacter, type Clock } from '../core/index.ts';
 import { stsError } from './errors.ts';
 import { normalizeProviderUrl } from './arn.ts';
 import type { KeySource, KeyResolver } from './key-source.ts';
@@ -202,6 +202,9 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
     }
     const subject = claims['sub'];
     if (typeof subject !== 'string' || subject.length === 0) throw invalid('Claim sub must be a non-empty string');
+    // The subject is stored with the credentials and in the audit log: safe text only (core/text.ts).
+    const unsafe = findUnsafeCharacter(subject);
+    if (unsafe !== undefined) throw invalid(`Claim sub must not contain control characters (found ${unsafe})`);
     const { audience, azp } = readAudience(claims, provider);
 
     const now = Math.floor(clock.now() / 1000);

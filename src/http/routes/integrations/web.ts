@@ -14,6 +14,7 @@ import { createCookieSigner, registerCookieSupport } from '../../plugins/cookies
 import { checkCsrf } from '../../plugins/csrf.ts';
 import { registerHtmlErrorHandler } from '../../plugins/html-errors.ts';
 import { registerPageHeaders } from '../../plugins/page-headers.ts';
+import { multilineText, safeText } from '../../schemas/text.ts';
 import { SESSION_COOKIE } from '../web/index.ts';
 import { proxyToContent } from './proxy.ts';
 
@@ -40,26 +41,25 @@ interface Visitor {
   header: { username: string; csrfToken: string };
 }
 
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
-const GUID_PARAMS = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
-const CSRF_BODY = { type: 'object', properties: { csrf: TEXT(256) } } as const;
+const GUID_PARAMS = { type: 'object', properties: { guid: safeText(64) }, required: ['guid'] } as const;
+const CSRF_BODY = { type: 'object', properties: { csrf: safeText(256) } } as const;
 const FORM_FIELDS = {
-  csrf: TEXT(256),
-  name: TEXT(255),
-  description: TEXT(4096),
-  auth_type: TEXT(32),
-  auth_mode: TEXT(32),
-  client_id: TEXT(255),
-  client_secret: TEXT(4096),
-  authorization_uri: TEXT(2048),
-  token_uri: TEXT(2048),
-  token_endpoint_auth_method: TEXT(32),
-  scopes: TEXT(1024),
-  role_arn: TEXT(2048),
-  sts_region: TEXT(32),
-  session_duration: TEXT(16),
-  use_pkce: TEXT(8),
-  audience: TEXT(255),
+  csrf: safeText(256),
+  name: safeText(255),
+  description: multilineText(4096),
+  auth_type: safeText(32),
+  auth_mode: safeText(32),
+  client_id: safeText(255),
+  client_secret: safeText(4096),
+  authorization_uri: safeText(2048),
+  token_uri: safeText(2048),
+  token_endpoint_auth_method: safeText(32),
+  scopes: safeText(1024),
+  role_arn: safeText(2048),
+  sts_region: safeText(32),
+  session_duration: safeText(16),
+  use_pkce: safeText(8),
+  audience: safeText(255),
 } as const;
 type IntegrationForm = Partial<Record<keyof typeof FORM_FIELDS, string>>;
 // User session tokens are reused across a viewer's requests until this close to expiry.
@@ -163,7 +163,7 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
     });
     scope.get<{ Querystring: { content: string; return_to?: string } }>(
       CONSENT_PATH,
-      { schema: { querystring: { type: 'object', properties: { content: TEXT(64), return_to: TEXT(2048) }, required: ['content'] } } },
+      { schema: { querystring: { type: 'object', properties: { content: safeText(64), return_to: safeText(2048) }, required: ['content'] } } },
       async (request, reply) => {
         const current = await requireVisitor(request, reply);
         if (current === undefined) return reply;
@@ -196,7 +196,7 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
 
     scope.post<{ Body: { csrf?: string; integration: string; content: string; return_to?: string } }>(
       '/__oauth__/integrations/authorize',
-      { schema: { body: { type: 'object', properties: { csrf: TEXT(256), integration: TEXT(64), content: TEXT(64), return_to: TEXT(2048) }, required: ['integration', 'content'] } } },
+      { schema: { body: { type: 'object', properties: { csrf: safeText(256), integration: safeText(64), content: safeText(64), return_to: safeText(2048) }, required: ['integration', 'content'] } } },
       async (request, reply) => {
         const current = await requireVisitor(request, reply);
         if (current === undefined) return reply;
@@ -216,7 +216,7 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
     );
 
     // The query is read raw (every parameter the IdP sends goes to the response check).
-    scope.get(INTEGRATION_CALLBACK_PATH, { schema: { querystring: { type: 'object', properties: { code: TEXT(4096), state: TEXT(512), error: TEXT(256), error_description: TEXT(1024) } } } }, async (request, reply) => {
+    scope.get(INTEGRATION_CALLBACK_PATH, { schema: { querystring: { type: 'object', properties: { code: safeText(4096), state: safeText(512), error: safeText(256), error_description: safeText(1024) } } } }, async (request, reply) => {
       // The transaction is single-use: the cookie goes whatever the outcome.
       const transactionCookie = request.cookies[INTEGRATION_AUTH_COOKIE];
       reply.clearCookie(INTEGRATION_AUTH_COOKIE, { ...baseCookie, path: INTEGRATION_CALLBACK_PATH });
@@ -227,7 +227,7 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
       return reply.redirect(safeReturnTo(result.returnTo), 303);
     });
 
-    scope.get<{ Querystring: { done?: string } }>('/admin/integrations', { schema: { querystring: { type: 'object', properties: { done: TEXT(16) } } } }, async (request, reply) => {
+    scope.get<{ Querystring: { done?: string } }>('/admin/integrations', { schema: { querystring: { type: 'object', properties: { done: safeText(16) } } } }, async (request, reply) => {
       const current = await requireVisitor(request, reply);
       if (current === undefined) return reply;
       requireAdmin(current);

@@ -6,6 +6,7 @@ import { createCookieSigner, registerCookieSupport, type CookieSigner } from '..
 import { checkCsrf } from '../../plugins/csrf.ts';
 import { registerHtmlErrorHandler } from '../../plugins/html-errors.ts';
 import { registerPageHeaders } from '../../plugins/page-headers.ts';
+import { safeText } from '../../schemas/text.ts';
 
 /** What the web pages need; app.ts passes `services.sso` and `services.users`. */
 export interface WebRouteOptions {
@@ -24,6 +25,12 @@ export interface WebRouteOptions {
 export const SESSION_COOKIE = 'roleport_session';
 /** The sealed login transaction (state, nonce, PKCE verifier), sent only to the callback path. */
 export const LOGIN_COOKIE = 'roleport_login';
+
+/** The authorization response's parameters (RFC 6749 §4.1.2, RFC 9207 `iss`, OIDC session management's `session_state`). */
+const CALLBACK_QUERY = {
+  type: 'object',
+  properties: { code: safeText(4096), state: safeText(512), iss: safeText(2048), session_state: safeText(1024), error: safeText(256), error_description: safeText(1024), error_uri: safeText(2048) },
+} as const;
 
 interface SignedInRequest {
   session: BrowserSession;
@@ -47,11 +54,12 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRouteO
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
     );
     scope.get('/', routes.home);
-    scope.get('/login', { schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 1024 } } } } }, routes.login);
-    scope.get(options.sso.redirectPath, routes.callback);
+    scope.get('/login', { schema: { querystring: { type: 'object', properties: { return_to: safeText(1024) } } } }, routes.login);
+    // The IdP's redirect: read raw by the SSO module, but only once every parameter it names is safe text.
+    scope.get(options.sso.redirectPath, { schema: { querystring: CALLBACK_QUERY } }, routes.callback);
     scope.post(
       '/logout',
-      { schema: { body: { type: 'object', properties: { csrf: { type: 'string', maxLength: 256 } } } } },
+      { schema: { body: { type: 'object', properties: { csrf: safeText(256) } } } },
       routes.logout,
     );
   });

@@ -10,6 +10,7 @@ import { createCookieSigner, registerCookieSupport } from '../../plugins/cookies
 import { checkCsrf } from '../../plugins/csrf.ts';
 import { registerHtmlErrorHandler } from '../../plugins/html-errors.ts';
 import { registerPageHeaders } from '../../plugins/page-headers.ts';
+import { safeText } from '../../schemas/text.ts';
 import { SESSION_COOKIE } from './index.ts';
 
 /** Reads the audit log (flushed first) with the page's filters. */
@@ -31,9 +32,8 @@ interface Visitor {
   page: SessionPageUser;
 }
 
-const CSRF_BODY = { type: 'object', properties: { csrf: { type: 'string', maxLength: 256 } } } as const;
+const CSRF_BODY = { type: 'object', properties: { csrf: safeText(256) } } as const;
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^ses_[a-z0-9]{1,60}$' } }, required: ['id'] } as const;
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const AUDIT_LIMITS = [100, 500, 2000];
 
 /**
@@ -108,10 +108,10 @@ export async function registerSessionWebRoutes(app: FastifyInstance, options: Se
           body: {
             type: 'object',
             properties: {
-              csrf: TEXT(256),
-              roles: { type: 'array', maxItems: 20, items: TEXT(2048) },
+              csrf: safeText(256),
+              roles: { type: 'array', maxItems: 20, items: safeText(2048) },
               token_source: { type: 'string', enum: ['broker', 'viewer'] },
-              region: TEXT(32),
+              region: safeText(32),
               token_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
             },
           },
@@ -171,7 +171,7 @@ export async function registerSessionWebRoutes(app: FastifyInstance, options: Se
 
     scope.get<{ Querystring: { user?: string; state?: string } }>(
       '/admin/sessions',
-      { schema: { querystring: { type: 'object', properties: { user: TEXT(255), state: { type: 'string', enum: ['', 'active', 'ended', 'revoked'] } } } } },
+      { schema: { querystring: { type: 'object', properties: { user: safeText(255), state: { type: 'string', enum: ['', 'active', 'ended', 'revoked'] } } } } },
       async (request, reply) => {
         const current = await requireVisitor(request, reply);
         if (current === undefined) return reply;
@@ -195,7 +195,7 @@ export async function registerSessionWebRoutes(app: FastifyInstance, options: Se
     const auditQuerySchema = {
       querystring: {
         type: 'object',
-        properties: { user: TEXT(255), session: TEXT(64), role: TEXT(2048), event: TEXT(64), limit: { type: 'integer', enum: AUDIT_LIMITS } },
+        properties: { user: safeText(255), session: safeText(64), role: safeText(2048), event: safeText(64), limit: { type: 'integer', enum: AUDIT_LIMITS } },
       },
     };
     type AuditQuerystring = { Querystring: { user?: string; session?: string; role?: string; event?: string; limit?: number } };
@@ -235,7 +235,7 @@ export async function registerSessionWebRoutes(app: FastifyInstance, options: Se
 
     scope.get<{ Querystring: Record<string, string | undefined> }>(
       '/cli/login',
-      { schema: { querystring: { type: 'object', properties: { redirect_uri: TEXT(2048), state: TEXT(512), code_challenge: TEXT(128), code_challenge_method: TEXT(16) } } } },
+      { schema: { querystring: { type: 'object', properties: { redirect_uri: safeText(2048), state: safeText(512), code_challenge: safeText(128), code_challenge_method: safeText(16) } } } },
       async (request, reply) => {
         // Checked before sign-in: a bad request never sends anyone through the IdP.
         const login = validateCliLoginRequest(request.query);
