@@ -49,7 +49,7 @@ await sts.registry.addRole({
     ],
   },
 });
-const { token } = app.services.mintToken({ subject: 'user:bench', audience: 'sts.amazonaws.com', ttlSeconds: 3600, actor: 'bench' });
+const { token } = await app.services.mintToken({ subject: 'user:bench', audience: 'sts.amazonaws.com', ttlSeconds: 3600, actor: 'bench' });
 port.postMessage({ type: 'listening', issuer: config.issuer, stsUrl: app.stsUrl(), token });
 port.once('message', () => void app.close().then(() => port.postMessage({ type: 'closed' })));
 

@@ -7,12 +7,13 @@ import { RoleportError, systemClock, type Clock, type Logger, silentLogger } fro
 import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
 import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
 import {
-  createBatchedAuditWriter,
+  createAuditWriter,
   createRepositories,
   migrateToLatest,
   openDatabase,
   withLock,
   withHeldLock,
+  type AuditWriter,
   type Repositories,
   type StoreDatabase,
 } from './store/index.ts';
@@ -31,6 +32,12 @@ export interface ServicesOptions {
   logger?: Logger;
   /** Start background timers (key lifecycle). The CLI's one-shot commands leave them off. */
   background?: boolean;
+  /**
+   * For the benchmark's reference only: `false` queues the events that guard a secret
+   * leaving instead of committing them first (the behaviour before durable audit), so one
+   * run can show what durability costs. Deliberately not a configuration option.
+   */
+  durableAudit?: boolean;
 }
 
 /**
@@ -57,7 +64,8 @@ export interface Services {
   /** Integrations for published content: API keys, integrations, content, viewer grants, the credentials exchange. */
   integrations: Integrations;
   metrics: BrokerMetrics;
-  audit: ReturnType<typeof createBatchedAuditWriter>;
+  /** The audit log's writer: group commit for events that guard a secret leaving, batches for the rest. */
+  audit: AuditWriter;
   masterKeySource: 'provided' | 'generated' | 'file';
   /** Resolves when the database answers; throws otherwise. */
   checkDatabase(): Promise<void>;
@@ -69,6 +77,7 @@ export interface BrokerMetrics {
   tokensMinted: Counter;
   jwksRequests: Counter;
   signingKeys: Gauge;
+  auditDeadLetters: Counter;
 }
 
 const MASTER_KEY_CHECK = 'master_key_check';
@@ -92,7 +101,19 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     await migrateToLatest(store);
     const repositories = createRepositories(store);
     await verifyMasterKey(repositories, sealer, clock);
-    const audit = createBatchedAuditWriter({ repository: repositories.auditEvents, logger });
+    const auditDeadLetters = new Counter({
+      name: 'roleport_audit_dead_letters_total',
+      help: 'Audit events set aside (logged at error level) instead of written: refused by the database, queue full while writes failed, or unwritten at shutdown',
+      labelNames: ['reason'],
+      // Registered in this broker's own registry below, not prom-client's global one.
+      registers: [],
+    });
+    const audit = createAuditWriter({
+      repository: repositories.auditEvents,
+      logger,
+      onDeadLetter: (reason) => auditDeadLetters.inc({ reason }),
+      ...(options.durableAudit === false ? { durable: false } : {}),
+    });
     const holder = `${hostname()}:${process.pid}`;
     const keys = createKeyManager({
       issuer: config.issuer,
@@ -117,7 +138,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     });
     await keys.refresh();
     if (options.background === true) keys.start();
-    const metrics = createMetrics(keys);
+    const metrics = createMetrics(keys, audit, auditDeadLetters);
     const mintToken = createMinter({
       issuer: config.issuer,
       clock,
@@ -241,9 +262,27 @@ async function verifyMasterKey(repositories: Repositories, sealer: Sealer, clock
   sealer.openText(stored, `settings:${MASTER_KEY_CHECK}`);
 }
 
-function createMetrics(keys: KeyManager): BrokerMetrics {
+function createMetrics(keys: KeyManager, audit: AuditWriter, auditDeadLetters: Counter): BrokerMetrics {
   const registry = new Registry();
+  registry.registerMetric(auditDeadLetters);
+  new Gauge({
+    name: 'roleport_audit_writable',
+    help: '1 while the audit log takes rows, 0 while the database refuses them (then tokens are not issued)',
+    registers: [registry],
+    collect() {
+      this.set(audit.status().writable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'roleport_audit_pending_events',
+    help: 'Audit events waiting to be written',
+    registers: [registry],
+    collect() {
+      this.set(audit.status().pending);
+    },
+  });
   return {
+    auditDeadLetters,
     registry,
     tokensMinted: new Counter({ name: 'roleport_tokens_minted_total', help: 'Tokens minted by this broker', registers: [registry] }),
     jwksRequests: new Counter({ name: 'roleport_jwks_requests_total', help: 'Discovery and JWKS requests served', labelNames: ['document'], registers: [registry] }),

@@ -140,7 +140,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (session.tokenSource === 'broker') for (const role of session.roles) brokerTokenClaims(settings, session, user, role.arn);
       const credential = newSessionCredential(id);
       await repository.insert(toRow(session, hashCredential(credential)));
-      events.record({
+      // The session credential leaves only once this row is committed.
+      await events.commit({
         type: 'session.started',
         actor: options.by.name,
         occurredAt: session.createdAt,
@@ -218,7 +219,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (user === undefined) throw new RoleportError('ERR_GRANT_INVALID', `user ${session.userName} no longer exists`);
       if (!user.roles.includes(role.arn)) throw new RoleportError('ERR_GRANT_INVALID', `${user.username} no longer holds role ${role.arn}`);
       const request = { session, user, roleArn: role.arn, audience: options.audience };
-      const issued = session.tokenSource === 'broker' ? issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
+      const issued = session.tokenSource === 'broker' ? await issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
       const now = clock.now();
       await repository.recordToken(session.id, now, issued.expiresAt);
       return {

@@ -168,7 +168,8 @@ export function createOperations(deps: OperationDeps) {
         chained: false,
         parentAccessKeyId: undefined,
       });
-      events.record({
+      // The credentials leave only once this row is committed.
+      await events.commit({
         type: 'sts.role_assumed',
         actor: identity.subject,
         occurredAt: now,
@@ -262,7 +263,8 @@ export function createOperations(deps: OperationDeps) {
         chained,
         parentAccessKeyId: caller.accessKeyId,
       });
-      events.record({
+      // The credentials leave only once this row is committed.
+      await events.commit({
         type: 'sts.role_assumed',
         actor: caller.arn,
         occurredAt: now,

@@ -103,7 +103,8 @@ export function createUserService(options: UsersOptions): UserService {
       events.record({ type: 'user.created', actor: username, occurredAt: now, userName: username, subject: identity.subject, details: { reason: 'sign-in', issuer: input.issuer } });
     }
     if (input.kind === 'sign-in') {
-      events.record({
+      // The browser-session cookie is set only once this row is committed.
+      await events.commit({
         type: 'user.signed_in',
         actor: username,
         occurredAt: now,
