@@ -16,6 +16,8 @@
  * Every field also has a length limit, set where the field is defined.
  */
 
+import { invalidInput } from './errors.ts';
+
 /** The characters no text field may hold, as a regular-expression class body (`u` flag). */
 const ALWAYS_REFUSED = '\\p{Cs}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029';
 const LINE_REFUSED = `\\u0000-\\u001F\\u007F-\\u009F${ALWAYS_REFUSED}`;
@@ -111,4 +113,15 @@ const ESCAPE_ALL = {
 export function escapeUnsafeText(value: string, kind: TextKind = 'line'): string {
   if (!UNSAFE[kind].test(value)) return value;
   return value.replace(ESCAPE_ALL[kind], (character) => `\\u{${character.codePointAt(0)!.toString(16)}}`);
+}
+
+/**
+ * Throws `ERR_INPUT_INVALID` (HTTP 400, CLI exit 2) naming the field and the problem when
+ * `value` is not acceptable; for the domain's own checks behind the boundaries' schemas
+ * (the CLI's admin commands reach the domain without HTTP).
+ */
+export function assertSafeText(name: string, value: string, rule: TextRule): string {
+  const problem = textProblem(name, value, rule);
+  if (problem !== undefined) throw invalidInput(problem);
+  return value;
 }

@@ -1,5 +1,5 @@
 import type { Clock, EventSink } from '../core/index.ts';
-import { RoleportError, constantTimeEqual, invalidInput } from '../core/index.ts';
+import { RoleportError, assertSafeText, constantTimeEqual, invalidInput } from '../core/index.ts';
 import type { MintToken } from '../issuer/index.ts';
 import type { SessionRepository, SessionRow } from '../store/index.ts';
 import { hashCredential, newSessionCredential, newSessionId, sessionIdOfCredential } from './credentials.ts';
@@ -246,8 +246,7 @@ interface ValidStartRequest {
 function validateStartRequest(options: StartSessionOptions, settings: SessionsSettings): ValidStartRequest {
   const tokenSource = options.tokenSource ?? 'broker';
   if (tokenSource !== 'broker' && tokenSource !== 'viewer') throw invalidInput(`token_source must be broker or viewer`);
-  const audience = options.audience ?? settings.defaultAudience;
-  if (audience.length === 0 || audience.length > MAX_AUDIENCE_LENGTH) throw invalidInput(`audience must be 1-${MAX_AUDIENCE_LENGTH} characters`);
+  const audience = assertSafeText('audience', options.audience ?? settings.defaultAudience, { minLength: 1, maxLength: MAX_AUDIENCE_LENGTH });
   const region = options.region ?? settings.defaultRegion;
   if (!REGION.test(region)) throw invalidInput(`region ${JSON.stringify(region)} is not an AWS region such as us-east-1`);
   const tokenTtlSeconds = options.tokenTtlSeconds ?? Math.min(settings.defaultTokenTtlSeconds, settings.maxTokenTtlSeconds);

@@ -119,13 +119,15 @@ export class ParamReader {
  * Every parameter, name and value, is safe text (core/text.ts) before anything reads it:
  * NUL and other control characters, lone surrogates and bidirectional controls are a
  * `ValidationError` whatever the action, so none reaches a lookup, a stored row or the
- * audit log. Values may span lines (policy documents do). Values are never echoed: one may
- * be a token.
+ * audit log. Only a policy document may span lines (tabs and line breaks). Values are never
+ * echoed: one may be a token.
  */
+const MULTILINE_PARAMETERS: ReadonlySet<string> = new Set(['Policy']);
+
 export function checkSafeParameters(params: QueryParams): void {
   const issues: ValidationIssue[] = [];
   for (const [name, value] of Object.entries(params)) {
-    const unsafe = findUnsafeCharacter(name, 'line') ?? findUnsafeCharacter(value, 'multiline');
+    const unsafe = findUnsafeCharacter(name, 'line') ?? findUnsafeCharacter(value, MULTILINE_PARAMETERS.has(name) ? 'multiline' : 'line');
     if (unsafe !== undefined) {
       const member = escapeUnsafeText(name.charAt(0).toLowerCase() + name.slice(1)).slice(0, 128);
       issues.push({ member, shown: undefined, constraint: `Member must not contain control characters (found ${unsafe})` });

@@ -5,7 +5,7 @@
  * another process within `reloadMs`, without a restart.
  */
 import { performance } from 'node:perf_hooks';
-import { RoleportError, invalidInput, type Clock, type Logger } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock, type Logger } from '../core/index.ts';
 import { normalizeProviderUrl, parseRoleArn, providerPrefix, providerUrlProblem, type RoleArn } from './arn.ts';
 import { roleIdFor } from './ids.ts';
 import { checkTags } from './session-tags.ts';
@@ -102,13 +102,15 @@ const DEFAULT_MAX_SESSION = 3600;
 const CLIENT_ID_MAX = 255;
 
 function checkProvider(input: AddProviderInput): { url: string; prefix: string; clientIds: string[]; thumbprints: string[] } {
+  // Before URL parsing, which would quietly drop tabs and line breaks.
+  assertSafeText('provider url', input.url, { maxLength: 255 });
   const problem = providerUrlProblem(input.url);
   if (problem !== undefined) throw invalidInput(`provider url ${JSON.stringify(input.url)} ${problem}`);
   const clientIds = [...new Set(input.clientIds)];
   if (clientIds.length === 0) throw invalidInput('a provider needs at least one client ID (audience), e.g. sts.amazonaws.com');
   if (clientIds.length > 100) throw invalidInput('a provider takes at most 100 client IDs');
   for (const id of clientIds) {
-    if (id.length === 0 || id.length > CLIENT_ID_MAX) throw invalidInput(`client ID ${JSON.stringify(id)} must be 1-${CLIENT_ID_MAX} characters`);
+    assertSafeText('client ID', id, { minLength: 1, maxLength: CLIENT_ID_MAX });
   }
   const thumbprints = [...new Set((input.thumbprints ?? []).map((t) => t.replace(/:/g, '').toLowerCase()))];
   for (const thumbprint of thumbprints) {
@@ -158,7 +160,7 @@ export function createRegistry(options: RegistryOptions): StsRegistry {
     checkTags(tags, (reason) => invalidInput(`role tags: ${reason}`));
     const names = new Set<string>();
     const permissionPolicies = (input.permissionPolicies ?? []).map((policy) => {
-      if (policy.name.length === 0 || policy.name.length > 128) throw invalidInput(`permission policy name ${JSON.stringify(policy.name)} must be 1-128 characters`);
+      assertSafeText('permission policy name', policy.name, { minLength: 1, maxLength: 128 });
       if (names.has(policy.name)) throw invalidInput(`two permission policies are named ${policy.name}`);
       names.add(policy.name);
       return { name: policy.name, document: typeof policy.document === 'string' ? policy.document : JSON.stringify(policy.document) };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ApiKey } from '../../integrations/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, formatTime, print, table } from '../output.ts';
+import { safeText } from '../text-flags.ts';
 
 interface ApiKeyFlags extends ConfigFlags {
   name?: string;
@@ -21,7 +22,7 @@ export function registerApiKeyCommands(program: Command): void {
   keys
     .command('create')
     .description('create an API key; prints it once')
-    .requiredOption('--name <name>', 'what the key is for (shown in the audit log)')
+    .requiredOption('--name <name>', 'what the key is for (shown in the audit log)', safeText('--name', { maxLength: 64 }))
     .requiredOption('--role <role>', 'admin (manages integrations) or publisher (manages content, reads integrations)')
     .option('--json', 'print {id, name, role, key, created_time}')
     .action(async (_options: unknown, command: Command) => {

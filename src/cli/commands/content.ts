@@ -20,6 +20,7 @@ import { runChild } from '../run-child.ts';
 import { UsageError, print, table } from '../output.ts';
 import { CommandExitStatus } from './agent.ts';
 import { apiTargetOf, callApi, type ApiFlags, type ApiTarget } from './integrations.ts';
+import { safeText } from '../text-flags.ts';
 
 interface ContentFlags extends ApiFlags {
   name?: string;
@@ -56,9 +57,9 @@ export function registerContentCommands(program: Command): void {
     group
       .command('create')
       .description('register content; prints its guid')
-      .requiredOption('--name <name>', 'unique name (letters, digits, ._-)')
-      .option('--title <title>', 'title shown to viewers')
-      .option('--upstream-url <url>', 'where the broker proxies viewers of /content/<guid>/ to'),
+      .requiredOption('--name <name>', 'unique name (letters, digits, ._-)', safeText('--name', { maxLength: 64 }))
+      .option('--title <title>', 'title shown to viewers', safeText('--title', { minLength: 1, maxLength: 255 }))
+      .option('--upstream-url <url>', 'where the broker proxies viewers of /content/<guid>/ to', safeText('--upstream-url', { maxLength: 2048 })),
   ).action(async (_options: unknown, command: Command) => {
     const flags = command.optsWithGlobals<ContentFlags>();
     const target = apiTargetOf(flags);
@@ -100,7 +101,7 @@ export function registerContentCommands(program: Command): void {
     group
       .command('integrations <guid>')
       .description('show the integrations content uses; --set replaces them')
-      .option('--set <guids>', 'comma-separated integration guids ("" removes all)'),
+      .option('--set <guids>', 'comma-separated integration guids ("" removes all)', safeText('--set', { maxLength: 4096 })),
   ).action(async (guid: string, _options: unknown, command: Command) => {
     const flags = command.optsWithGlobals<ContentFlags>();
     const target = apiTargetOf(flags);

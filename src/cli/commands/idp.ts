@@ -8,6 +8,7 @@ import { writeFileAtomically } from '../../core/index.ts';
 import { UsageError, print } from '../output.ts';
 import { parseSecondsFlag, parseUrlFlag } from './agent.ts';
 import { exchangeForRole, inSessionContext, type InSessionFlags } from './credential-process.ts';
+import { safeText } from '../text-flags.ts';
 
 interface TokenFlags extends InSessionFlags {
   audience?: string;
@@ -34,7 +35,7 @@ export function registerIdpCommands(program: Command): void {
   idp
     .command('token')
     .description('print a fresh identity token of the current session')
-    .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)')
+    .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)', safeText('--audience', { minLength: 1, maxLength: 255 }))
     .option('--decode', 'print the header and claims instead (not verified)')
     .option('--json', 'print JSON: {token, expires_in} (or {header, claims} with --decode)')
     .option('--session-dir <dir>', 'the agent\'s session directory (default env ROLEPORT_SESSION_DIR)')
@@ -60,7 +61,7 @@ export function registerIdpCommands(program: Command): void {
     .option('--profile <name>', 'profile to write', 'default')
     .option('--sts-endpoint <url>', 'STS endpoint (default env AWS_ENDPOINT_URL_STS, else the regional endpoint)')
     .option('--region <region>', 'region (default env AWS_REGION, else the session\'s)')
-    .option('--audience <aud>', 'token audience (default the session\'s)')
+    .option('--audience <aud>', 'token audience (default the session\'s)', safeText('--audience', { minLength: 1, maxLength: 255 }))
     .option('--credential-process', 'write credential_process into the config (refreshes by itself) instead of static keys')
     .option('--json', 'print what was written as JSON')
     .option('--session-dir <dir>', 'the agent\'s session directory (default env ROLEPORT_SESSION_DIR)')

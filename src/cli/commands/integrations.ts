@@ -4,6 +4,7 @@ import { RoleportError, errorCodes, type ErrorCode } from '../../core/index.ts';
 import { INTEGRATIONS_API_PATH, toIntegrationJson, type IntegrationJson } from '../../integrations/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
+import { safeText } from '../text-flags.ts';
 
 export interface ApiFlags extends ConfigFlags {
   url?: string;
@@ -118,20 +119,20 @@ export function registerIntegrationCommands(program: Command): void {
       .command('create')
       .description('create an integration (template aws); prints it, with its guid')
       .option('--from-json <file>', 'the whole request body as JSON ({template, name, description, config}); - reads stdin')
-      .option('--name <name>', 'name')
-      .option('--description <text>', 'description')
-      .option('--auth-type <type>', '"Service Account" or "Viewer"')
-      .option('--role-arn <arn>', 'IAM role the credentials are for')
-      .option('--sts-region <region>', 'region of the STS call')
+      .option('--name <name>', 'name', safeText('--name', { maxLength: 255 }))
+      .option('--description <text>', 'description (may span lines)', safeText('--description', { maxLength: 4096, kind: 'multiline' }))
+      .option('--auth-type <type>', '"Service Account" or "Viewer"', safeText('--auth-type', { maxLength: 32 }))
+      .option('--role-arn <arn>', 'IAM role the credentials are for', safeText('--role-arn', { maxLength: 2048 }))
+      .option('--sts-region <region>', 'region of the STS call', safeText('--sts-region', { maxLength: 32 }))
       .option('--session-duration <seconds>', 'DurationSeconds, 900-43200')
-      .option('--audience <aud>', 'Service Account: aud of the broker-signed token; Viewer: audience sent to the IdP')
-      .option('--auth-mode <mode>', 'Viewer: Confidential or Public')
-      .option('--client-id <id>', 'Viewer: client ID at the IdP')
+      .option('--audience <aud>', 'Service Account: aud of the broker-signed token; Viewer: audience sent to the IdP', safeText('--audience', { maxLength: 255 }))
+      .option('--auth-mode <mode>', 'Viewer: Confidential or Public', safeText('--auth-mode', { maxLength: 32 }))
+      .option('--client-id <id>', 'Viewer: client ID at the IdP', safeText('--client-id', { maxLength: 255 }))
       .option('--client-secret-file <file>', `Viewer: file holding the client secret (or env ${CLIENT_SECRET_ENV})`)
-      .option('--authorization-uri <url>', 'Viewer: the IdP\'s authorization endpoint')
-      .option('--token-uri <url>', 'Viewer: the IdP\'s token endpoint')
-      .option('--token-endpoint-auth-method <method>', 'Viewer: client_secret_basic, client_secret_post or none')
-      .option('--scopes <scopes>', 'Viewer: space-separated, with openid and offline_access')
+      .option('--authorization-uri <url>', 'Viewer: the IdP\'s authorization endpoint', safeText('--authorization-uri', { maxLength: 2048 }))
+      .option('--token-uri <url>', 'Viewer: the IdP\'s token endpoint', safeText('--token-uri', { maxLength: 2048 }))
+      .option('--token-endpoint-auth-method <method>', 'Viewer: client_secret_basic, client_secret_post or none', safeText('--token-endpoint-auth-method', { maxLength: 32 }))
+      .option('--scopes <scopes>', 'Viewer: space-separated, with openid and offline_access', safeText('--scopes', { maxLength: 1024 }))
       .option('--no-pkce', 'Viewer: send no PKCE challenge (use_pkce false)'),
   ).action(async (_options: unknown, command: Command) => {
     const flags = command.optsWithGlobals<CreateFlags>();

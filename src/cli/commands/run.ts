@@ -7,7 +7,8 @@ import { createBrokerClient, defaultCredentialsPath, readCliCredentials, resolve
 import { RoleportError } from '../../core/index.ts';
 import { runChild } from '../run-child.ts';
 import { UsageError } from '../output.ts';
-import { CommandExitStatus, collect, createLineLogger, nonEmptyEnv, parseSecondsFlag, parseUrlFlag } from './agent.ts';
+import { CommandExitStatus, createLineLogger, nonEmptyEnv, parseSecondsFlag, parseUrlFlag } from './agent.ts';
+import { collectSafeText, safeText } from '../text-flags.ts';
 
 interface RunFlags {
   role?: string[];
@@ -28,13 +29,13 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('start a session with the signed-in user\'s role(s), run COMMAND with its AWS environment, end the session after')
     .usage('--role <arn> [--role <arn>…] [options] -- <command> [args…]')
-    .requiredOption('--role <arn>', 'IAM role ARN (repeat for several: the first is AWS_ROLE_ARN, each gets a profile)', collect)
+    .requiredOption('--role <arn>', 'IAM role ARN (repeat for several: the first is AWS_ROLE_ARN, each gets a profile)', collectSafeText('--role', { maxLength: 2048 }))
     .option('--container-credentials', 'serve container credentials on 127.0.0.1 (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of the token-file variables')
     .option('--credential-process', 'write credential_process profiles in AWS_CONFIG_FILE')
     .option('--sts-endpoint <url>', 'STS endpoint (e.g. the local STS; default env AWS_ENDPOINT_URL_STS); sets AWS_ENDPOINT_URL_STS')
     .option('--token-source <source>', 'broker or viewer', 'broker')
-    .option('--audience <aud>', 'token audience (default the broker\'s)')
-    .option('--region <region>', 'AWS region (default the broker\'s)')
+    .option('--audience <aud>', 'token audience (default the broker\'s)', safeText('--audience', { minLength: 1, maxLength: 255 }))
+    .option('--region <region>', 'AWS region (default the broker\'s)', safeText('--region', { maxLength: 32 }))
     .option('--ttl <seconds>', 'token lifetime in seconds')
     .option('--dir <dir>', 'session directory (default a temporary one, removed at the end)')
     .option('--url <url>', 'the broker (default env ROLEPORT_URL, else the one you signed in to)')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { toSessionJson, type Principal, type Session, type TokenSource } from '../../sessions/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, formatTime, print, table } from '../output.ts';
+import { collectSafeText, safeText } from '../text-flags.ts';
 
 interface SessionFlags extends ConfigFlags {
   user?: string;
@@ -17,19 +18,17 @@ interface SessionFlags extends ConfigFlags {
 /** The CLI on the data directory acts as an admin, like every command that changes state there. */
 const CLI: Principal = { name: 'cli', admin: true };
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 export function registerSessionCommands(program: Command): void {
   const session = program.command('session').description('users\' sessions (admin, on the data directory / database)');
 
   session
     .command('start')
     .description('start a session for a user with roles they hold; prints its credential once')
-    .requiredOption('--user <username>', 'the user the session is for')
-    .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collect)
+    .requiredOption('--user <username>', 'the user the session is for', safeText('--user', { maxLength: 255 }))
+    .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collectSafeText('--role', { maxLength: 2048 }))
     .option('--token-source <source>', 'broker (Roleport signs) or viewer (the IdP\'s ID token)', 'broker')
-    .option('--audience <aud>', 'token audience (default tokens.defaultAudience)')
-    .option('--region <region>', 'AWS region (default sessions.defaultRegion)')
+    .option('--audience <aud>', 'token audience (default tokens.defaultAudience)', safeText('--audience', { minLength: 1, maxLength: 255 }))
+    .option('--region <region>', 'AWS region (default sessions.defaultRegion)', safeText('--region', { maxLength: 32 }))
     .option('--ttl <seconds>', 'token lifetime in seconds')
     .option('--json', 'print {session, credential}')
     .action(async (_options: unknown, command: Command) => {
@@ -55,7 +54,7 @@ export function registerSessionCommands(program: Command): void {
   session
     .command('list')
     .description('list sessions, newest first')
-    .option('--user <username>', 'only this user\'s sessions')
+    .option('--user <username>', 'only this user\'s sessions', safeText('--user', { maxLength: 255 }))
     .option('--state <state>', 'active, ended or revoked')
     .option('--json', 'print {sessions: […]}')
     .action(async (_options: unknown, command: Command) => {

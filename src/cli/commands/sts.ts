@@ -7,6 +7,7 @@ import { parseRoleArn, parseUserArn, type StsPrincipal, type StsProvider, type S
 import { configFromFlags, withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
 import { waitForShutdown } from '../shutdown.ts';
+import { collectSafeText, safeText } from '../text-flags.ts';
 
 interface StsFlags extends ConfigFlags {
   json?: boolean;
@@ -33,9 +34,9 @@ export function registerStsCommands(program: Command): void {
   provider
     .command('add')
     .description('register an issuer (or replace its client IDs and thumbprints)')
-    .requiredOption('--url <url>', 'issuer URL, equal to the tokens\' iss (http:// is accepted locally)')
-    .requiredOption('--client-id <id>', 'an accepted audience, e.g. sts.amazonaws.com (repeatable)', collect)
-    .option('--thumbprint <sha1>', 'SHA-1 thumbprint of a CA in a private TLS chain (repeatable)', collect)
+    .requiredOption('--url <url>', 'issuer URL, equal to the tokens\' iss (http:// is accepted locally)', safeText('--url', { maxLength: 255 }))
+    .requiredOption('--client-id <id>', 'an accepted audience, e.g. sts.amazonaws.com (repeatable)', collectSafeText('--client-id', { minLength: 1, maxLength: 255 }))
+    .option('--thumbprint <sha1>', 'SHA-1 thumbprint of a CA in a private TLS chain (repeatable)', collectSafeText('--thumbprint', { maxLength: 128 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<StsFlags>();
@@ -68,7 +69,7 @@ export function registerStsCommands(program: Command): void {
   provider
     .command('remove')
     .description('unregister an issuer')
-    .requiredOption('--url <url>', 'issuer URL')
+    .requiredOption('--url <url>', 'issuer URL', safeText('--url', { maxLength: 255 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<StsFlags>();
@@ -80,10 +81,10 @@ export function registerStsCommands(program: Command): void {
   role
     .command('add')
     .description('register a role (or replace its trust policy, maximum session duration and tags)')
-    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:role/NAME')
+    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:role/NAME', safeText('--arn', { maxLength: 2048 }))
     .requiredOption('--trust-policy <file>', 'the trust policy JSON (- for standard input)')
     .option('--max-session-duration <seconds>', 'longest session, 3600-43200', '3600')
-    .option('--tag <key=value>', 'a role tag (repeatable)', collect)
+    .option('--tag <key=value>', 'a role tag (repeatable)', collectSafeText('--tag', { maxLength: 512 }))
     .option('--permission-policy <file>', "an identity policy of the role: what its sessions may sts:AssumeRole when they chain (repeatable)", collect)
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
@@ -126,7 +127,7 @@ export function registerStsCommands(program: Command): void {
   role
     .command('remove')
     .description('unregister a role')
-    .requiredOption('--arn <arn>', 'the role ARN')
+    .requiredOption('--arn <arn>', 'the role ARN', safeText('--arn', { maxLength: 2048 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<StsFlags>();
@@ -191,9 +192,9 @@ function registerPrincipalCommands(sts: Command): void {
   user
     .command('add')
     .description('register a principal and print its access key pair once (re-adding replaces its policies and keeps its key)')
-    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:user/NAME, or a role such as arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_NAME_SUFFIX')
+    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:user/NAME, or a role such as arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_NAME_SUFFIX', safeText('--arn', { maxLength: 2048 }))
     .option('--policy <file>', 'an identity policy, e.g. the output of roleport aws permission-set-policy (repeatable; - for standard input)', collect)
-    .option('--session-name <name>', 'for a role: the session name it calls as, e.g. the SSO user name (default roleport)')
+    .option('--session-name <name>', 'for a role: the session name it calls as, e.g. the SSO user name (default roleport)', safeText('--session-name', { maxLength: 64 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<StsFlags>();
@@ -244,7 +245,7 @@ function registerPrincipalCommands(sts: Command): void {
   user
     .command('remove')
     .description('unregister a principal; its key stops working at once')
-    .requiredOption('--arn <arn>', 'the principal ARN')
+    .requiredOption('--arn <arn>', 'the principal ARN', safeText('--arn', { maxLength: 2048 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<StsFlags>();

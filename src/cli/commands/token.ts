@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, parseClaimArguments, print } from '../output.ts';
+import { collectSafeText, safeText } from '../text-flags.ts';
 
 interface MintFlags extends ConfigFlags {
   sub?: string;
@@ -17,8 +18,8 @@ export function registerTokenCommands(program: Command): void {
   token
     .command('mint')
     .description('mint a token (admin; for testing trust policies) and print it bare')
-    .requiredOption('--sub <subject>', 'the sub claim')
-    .requiredOption('--aud <audience>', 'the aud claim (repeat for several)', collect)
+    .requiredOption('--sub <subject>', 'the sub claim', safeText('--sub', { minLength: 1, maxLength: 1024 }))
+    .requiredOption('--aud <audience>', 'the aud claim (repeat for several)', collectSafeText('--aud', { minLength: 1, maxLength: 255 }))
     .option('--ttl <seconds>', 'lifetime in seconds')
     .option('--claim <key=value>', 'an extra claim; JSON values allowed (repeatable)', collect)
     .option('--json', 'print {token, jti, kid, expires_at, claims}')

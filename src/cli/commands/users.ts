@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseRoleArnList, type UserRole, type UserView } from '../../users/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { formatTime, print, table } from '../output.ts';
+import { safeText } from '../text-flags.ts';
 
 interface UsersFlags extends ConfigFlags {
   json?: boolean;
@@ -30,7 +31,7 @@ export function registerUsersCommands(program: Command): void {
   users
     .command('get-aws-role-arns')
     .description('print the user\'s role ARNs, one per line')
-    .argument('<username>', 'the user')
+    .argument('<username>', 'the user', safeText('username', { maxLength: 255 }))
     .option('--with-source', 'append a tab and the source (claim or cli) to each line')
     .option('--json', 'print JSON: {username, aws_role_arns, roles: [{arn, source}]}')
     .action(async (username: string, _options: unknown, command: Command) => {
@@ -41,8 +42,8 @@ export function registerUsersCommands(program: Command): void {
   users
     .command('set-aws-role-arns')
     .description('replace the user\'s roles (source cli); creates the user if they never signed in. Roles from the IdP\'s claim replace these at the user\'s next sign-in')
-    .argument('<username>', 'the user')
-    .argument('<arns>', 'comma-separated IAM role ARNs (arn:aws:iam::123456789012:role/NAME,…); "" removes every role')
+    .argument('<username>', 'the user', safeText('username', { maxLength: 255 }))
+    .argument('<arns>', 'comma-separated IAM role ARNs (arn:aws:iam::123456789012:role/NAME,…); "" removes every role', safeText('arns', { maxLength: 20_000 }))
     .option('--json', 'print JSON: {username, aws_role_arns, roles: [{arn, source}]}')
     .action(async (username: string, arns: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<UsersFlags>();

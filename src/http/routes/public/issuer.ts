@@ -38,7 +38,7 @@ export function registerIssuerRoutes(app: FastifyInstance, options: IssuerRouteO
   });
   app.get<{ Params: { kid: string } }>(
     `${JWKS_PATH}/:kid`,
-    { ...routeOptions, schema: { params: { type: 'object', properties: { kid: safeText(128, 1) }, required: ['kid'] } } },
+    { ...routeOptions, schema: { params: { type: 'object', properties: { kid: safeText(64, 1) }, required: ['kid'] } } },
     (request, reply) => {
       const key = options.documents().keysByKid.get(request.params.kid);
       if (key === undefined) {
