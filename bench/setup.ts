@@ -8,6 +8,8 @@ import { loadConfig, type ResolvedConfig } from '../src/config/index.ts';
 export interface BenchData {
   dataDir: string;
   masterKey: string;
+  /** `postgres://…` to use instead of SQLite in the data directory. */
+  databaseUrl?: string | undefined;
 }
 
 export function createBenchData(): BenchData {
@@ -26,6 +28,7 @@ export function benchConfig(data: BenchData, listen?: string): ResolvedConfig {
       dataDir: data.dataDir,
       masterKey: data.masterKey,
       keys: { rotationIntervalSeconds: 0 },
+      ...(data.databaseUrl === undefined ? {} : { databaseUrl: data.databaseUrl }),
       ...(listen === undefined ? {} : { listen, issuer: `http://${listen}` }),
     },
   });
