@@ -8,6 +8,7 @@ import { median } from './mint.ts';
 import { startListeningWorker } from './listening-worker.ts';
 import type { ServerWorkerData } from './server-worker.ts';
 import { startStsWorker } from './sts.ts';
+import { CREDENTIAL_TYPE, EXCHANGE, ROLE } from './sessions.ts';
 
 /**
  * What durable audit costs (issue 10, item 7): a token or credential leaves only after its
@@ -44,9 +45,6 @@ export interface DurabilityResult {
   served: number;
 }
 
-const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const CREDENTIAL_TYPE = 'urn:roleport:params:oauth:token-type:session-credential';
-const ROLE = 'arn:aws:iam::111111111111:role/DataScientist';
 const SESSIONS = 200;
 
 interface Side {
