@@ -165,7 +165,8 @@ async function buildCloudListeners(config: ResolvedConfig, services: Services, l
       }
       if (azure !== undefined) {
         const [host, port] = splitListen(config.azure.listen!);
-        urls.azure = await azure.listen({ host, port });
+        // Fastify names the scheme from its own https option; TLS comes from the server factory here.
+        urls.azure = (await azure.listen({ host, port })).replace(/^http:/, 'https:');
       }
       return urls;
     },
@@ -200,6 +201,7 @@ export async function createCloudApplication(config: ResolvedConfig, cloud: 'gcp
     async listen() {
       const [host, port] = splitListen(listen);
       url = await http.listen({ host, port });
+      if (cloud === 'azure') url = url.replace(/^http:/, 'https:');
       return url;
     },
     stsUrl: () => undefined,

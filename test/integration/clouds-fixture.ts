@@ -19,7 +19,11 @@ export interface DevCa {
   keyFile: string;
 }
 
-/** A CA and a server certificate for 127.0.0.1 and localhost signed by it. */
+/**
+ * A CA and a server certificate signed by it, for 127.0.0.1 and localhost — and for
+ * login.microsoftonline.com, so that MSAL's instance discovery, tunnelled by a loopback proxy
+ * to the local Entra listener, verifies (the CA is trusted only by the test's child process).
+ */
 export function makeDevCa(dir: string): DevCa {
   const file = (name: string): string => join(dir, name);
   const run = (args: string[]): void => {
@@ -27,7 +31,7 @@ export function makeDevCa(dir: string): DevCa {
   };
   run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=Roleport test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', file('ca.key'), '-out', file('ca.pem')]);
   run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr')]);
-  execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth\\n' > ${JSON.stringify(file('ext.cnf'))}`]);
+  execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:login.microsoftonline.com\\nextendedKeyUsage=serverAuth\\n' > ${JSON.stringify(file('ext.cnf'))}`]);
   run(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('ext.cnf'), '-out', file('server.pem')]);
   return { dir, caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key') };
 }
