@@ -7,6 +7,7 @@
  * @see https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation
  */
 import { ASSERTION_ALGORITHMS, ASSERTION_CLOCK_SKEW_SECONDS } from '../azure/index.ts';
+import { decodeSignedJwt } from '../jwks/index.ts';
 import { CHECK_CREDENTIAL, EntraError } from './errors.ts';
 import type { EntraFederatedCredential } from './registry.ts';
 
@@ -37,17 +38,6 @@ export interface EvaluateAssertionOptions {
   stopAtFirstFailure: boolean;
 }
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-function decodePart(part: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const isoTime = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
 export async function evaluateAssertion(options: EvaluateAssertionOptions): Promise<AssertionEvaluation> {
@@ -70,10 +60,10 @@ export async function evaluateAssertion(options: EvaluateAssertionOptions): Prom
   let token: string | undefined;
   if (typeof options.token === 'string') {
     token = options.token;
-    const parts = token.split('.');
-    header = COMPACT_JWS.test(token) ? decodePart(parts[0] as string) : undefined;
-    result.claims = header === undefined ? undefined : decodePart(parts[1] as string);
-    if (!record('token-shape', header === undefined || result.claims === undefined || (parts[2] ?? '') === '' ? new EntraError('malformedToken', 'JWT token is invalid or malformed.') : undefined, 'a signed JWT')) return result;
+    const decoded = decodeSignedJwt(token);
+    header = decoded?.header;
+    result.claims = decoded?.payload;
+    if (!record('token-shape', decoded === undefined ? new EntraError('malformedToken', 'JWT token is invalid or malformed.') : undefined, 'a signed JWT')) return result;
   } else {
     result.claims = options.token.claims;
     skip('token-shape', 'claims given, not a token');

@@ -7,6 +7,7 @@
  * @see https://cloud.google.com/iam/docs/reference/sts/rest/v1/TopLevel/token
  */
 import { GOOGLE_GROUPS, GOOGLE_SUBJECT, OIDC_ALGORITHMS, acceptedAudiences, customAttributeName, mappedAttributesProblem } from '../gcp/index.ts';
+import { decodeSignedJwt } from '../jwks/index.ts';
 import type { CelEvaluator } from './cel.ts';
 import { GOOGLE_MESSAGES, GoogleOAuthError } from './errors.ts';
 import type { GcpProvider } from './registry.ts';
@@ -60,17 +61,6 @@ export interface EvaluateSubjectTokenOptions {
 }
 
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'exp', 'iat'] as const;
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-function decodePart(part: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function grantError(description: string): GoogleOAuthError {
   return new GoogleOAuthError('invalid_grant', description);
 }
@@ -96,14 +86,12 @@ export async function evaluateSubjectToken(options: EvaluateSubjectTokenOptions)
   let token: string | undefined;
   if (typeof options.token === 'string') {
     token = options.token;
-    const parts = token.split('.');
-    const header = COMPACT_JWS.test(token) ? decodePart(parts[0] as string) : undefined;
-    const claims = header === undefined ? undefined : decodePart(parts[1] as string);
-    if (!record('token-shape', header === undefined || claims === undefined || (parts[2] ?? '') === '' ? grantError('Unable to parse the ID Token: it is not a signed JWT (three base64url parts of JSON).') : undefined, 'a signed JWT')) {
+    const decoded = decodeSignedJwt(token);
+    if (!record('token-shape', decoded === undefined ? grantError('Unable to parse the ID Token: it is not a signed JWT (three base64url parts of JSON).') : undefined, 'a signed JWT')) {
       return result;
     }
-    result.header = header;
-    result.claims = claims;
+    result.header = decoded?.header;
+    result.claims = decoded?.payload;
   } else {
     result.claims = options.token.claims;
     skip('token-shape', 'claims given, not a token');

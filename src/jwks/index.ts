@@ -11,3 +11,4 @@
 export { createKeySource, type KeySource, type KeySourceOptions, type KeyResolver, type ProviderKeySet } from './key-source.ts';
 export { fetchJsonDocument, type FetchDocumentOptions } from './fetch-document.ts';
 export { verifySignature } from './verify-signature.ts';
+export { decodeSignedJwt } from './compact-jws.ts';

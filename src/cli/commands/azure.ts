@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createCloudApplication } from '../../app.ts';
 import {
@@ -14,7 +13,8 @@ import {
 import { formatEntraExplanation, type EntraFederatedCredential } from '../../entra/index.ts';
 import { configFromFlags, withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
-import { waitForShutdown } from '../shutdown.ts';
+import { collect, readInput, readJsonObject } from '../input-files.ts';
+import { parsePort, serveUntilShutdown } from '../serve-listener.ts';
 
 interface AzureFlags extends ConfigFlags {
   json?: boolean;
@@ -39,28 +39,6 @@ interface AzureFlags extends ConfigFlags {
   tlsKey?: string;
   tokenFile?: string;
   authorityHost?: string;
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function readInput(file: string, flag: string): string {
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
-function readJsonObject(file: string, flag: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(readInput(file, flag));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${flag} ${file}: not JSON (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${flag} ${file}: must be a JSON object`);
-  return value as Record<string, unknown>;
 }
 
 function credentialJson(credential: EntraFederatedCredential) {
@@ -213,21 +191,12 @@ export function registerAzureCommands(program: Command): void {
     .option('--json', 'print {"azure": URL} once listening')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<AzureFlags>();
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${flags.port}: expected a port number 0-65535`);
+      const port = parsePort(flags.port);
       for (const [file, flag] of [[flags.tlsCert!, '--tls-cert'], [flags.tlsKey!, '--tls-key']] as const) readInput(file, flag);
       const app = await createCloudApplication(
         configFromFlags(flags, { 'azure.enabled': true, 'azure.listen': `127.0.0.1:${port}`, 'azure.tls.certFile': flags.tlsCert, 'azure.tls.keyFile': flags.tlsKey }),
         'azure',
       );
-      let url: string;
-      try {
-        url = await app.listen();
-      } catch (error) {
-        await app.close();
-        throw error;
-      }
-      process.stdout.write(flags.json === true ? `${JSON.stringify({ azure: url })}\n` : `azure: ${url}\n`);
-      await waitForShutdown(() => app.close());
+      await serveUntilShutdown(app, 'azure', flags.json === true);
     });
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createCloudApplication } from '../../app.ts';
 import {
@@ -12,7 +11,8 @@ import {
 import { formatGcpExplanation, type GcpProvider, type GcpServiceAccount } from '../../gcp-sts/index.ts';
 import { configFromFlags, withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
-import { waitForShutdown } from '../shutdown.ts';
+import { collect, readInput, readJsonObject } from '../input-files.ts';
+import { parsePort, serveUntilShutdown } from '../serve-listener.ts';
 
 interface GcpFlags extends ConfigFlags {
   json?: boolean;
@@ -37,28 +37,6 @@ interface GcpFlags extends ConfigFlags {
   tokenFile?: string;
   tokenUrl?: string;
   iamCredentialsUrl?: string;
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function readInput(file: string, flag: string): string {
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
-function readJsonObject(file: string, flag: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(readInput(file, flag));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${flag} ${file}: not JSON (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${flag} ${file}: must be a JSON object`);
-  return value as Record<string, unknown>;
 }
 
 /** `key=expression` pairs; the expression may itself contain `=`. */
@@ -261,17 +239,8 @@ export function registerGcpCommands(program: Command): void {
     .option('--json', 'print {"gcp": URL} once listening')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GcpFlags>();
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${flags.port}: expected a port number 0-65535`);
+      const port = parsePort(flags.port);
       const app = await createCloudApplication(configFromFlags(flags, { 'gcp.enabled': true, 'gcp.listen': `127.0.0.1:${port}` }), 'gcp');
-      let url: string;
-      try {
-        url = await app.listen();
-      } catch (error) {
-        await app.close();
-        throw error;
-      }
-      process.stdout.write(flags.json === true ? `${JSON.stringify({ gcp: url })}\n` : `gcp: ${url}\n`);
-      await waitForShutdown(() => app.close());
+      await serveUntilShutdown(app, 'gcp', flags.json === true);
     });
 }
