@@ -23,6 +23,19 @@ export function multilineText(maxLength: number) {
   return { type: 'string', maxLength, pattern: SAFE_MULTILINE_TEXT_PATTERN } as const;
 }
 
+/**
+ * Safe text when the value is a string, without requiring one: for bodies whose domain gives
+ * its own message for a wrong type (e.g. Google's `scope` list).
+ */
+export function safeTextIfString(maxLength: number) {
+  return { if: { type: 'string' }, then: safeText(maxLength) } as const;
+}
+
+/** The same for containers: `schema` applies when the value has `type` (an object's properties, an array's items). */
+export function ifType<Schema extends object>(type: 'object' | 'array', schema: Schema) {
+  return { if: { type }, then: { type, ...schema } } as const;
+}
+
 /** An object whose every property is safe text of at most `maxLength` (the STS's and forms' open parameter maps). */
 export function safeTextMap(maxLength: number) {
   return { type: 'object', additionalProperties: safeText(maxLength) } as const;
