@@ -165,7 +165,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         restored = true;
         // The writer's own retry timer finds the database writable again and drains the queue.
         const deadline = Date.now() + 10_000;
-        while (writer.status().pending > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        while (!(writer.status().writable && writer.status().pending === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
         assert.equal(writer.status().writable, true);
         assert.equal((await rows('outage.queued')).length, 5, 'nothing queued was lost');
         assert.equal((await rows('outage.durable')).length, 0, 'the refused durable event was not written later: its token never left');

@@ -132,7 +132,7 @@ describe('discovery, JWKS and operations endpoints', () => {
     assert.deepEqual(await health.json(), { status: 'ok' });
     const ready = await fetch(`${broker.url}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', signing_key: 'ok' } });
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', signing_key: 'ok', audit_log: 'ok' } });
   });
 
   test('/metrics exposes tokens minted, JWKS requests and key states in Prometheus text', async () => {
@@ -169,7 +169,7 @@ describe('readiness when the database is gone', () => {
       await broker.app.services.store.close();
       const ready = await fetch(`${broker.url}/readyz`);
       assert.equal(ready.status, 503);
-      assert.deepEqual(await ready.json(), { status: 'not ready', checks: { database: 'unreachable', signing_key: 'ok' } });
+      assert.deepEqual(await ready.json(), { status: 'not ready', checks: { database: 'unreachable', signing_key: 'ok', audit_log: 'not writable' } });
       assert.equal((await fetch(`${broker.url}/healthz`)).status, 200);
       const jwks = await fetch(`${broker.url}/openid/v1/jwks`);
       assert.equal(jwks.status, 200);
