@@ -78,6 +78,8 @@ export function createAgent(options: AgentOptions): Agent {
     if (managed.pollTimer !== undefined) timers.clear(managed.pollTimer);
     managed.pollTimer = undefined;
     for (const credentials of managed.roleCredentials.values()) credentials.close();
+    // credential-process must not hand out a stopped session's cached credentials.
+    rmSync(managed.layout.credentialCacheDir, { recursive: true, force: true });
     // Stops refresh; the file goes when the token expires (a no-op if the refresher stopped itself).
     managed.refresher.stop(reason);
     if (!managed.refresher.status().tokenFilePresent) managed.finish({ reason });

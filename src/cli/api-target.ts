@@ -1,10 +1,9 @@
 import { createApiKeyClient, type ApiKeyClient } from '../client/index.ts';
 import type { ConfigFlags } from './context.ts';
 import { nonEmptyEnv } from './flags.ts';
-import { UsageError } from './output.ts';
 
-/** Where an integration's client secret may come from besides a file: never argv, which other users can read. */
-export const CLIENT_SECRET_ENV = 'ROLEPORT_INTEGRATION_CLIENT_SECRET';
+export { CLIENT_SECRET_ENV } from './flags.ts';
+import { UsageError } from './output.ts';
 
 /** Flags of the commands that work through a running broker's API or on the data directory. */
 export interface ApiFlags extends ConfigFlags {

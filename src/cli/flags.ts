@@ -64,3 +64,6 @@ export function nonEmptyEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
 }
+
+/** Where an integration's client secret may come from besides a file: never argv, which other users can read. */
+export const CLIENT_SECRET_ENV = 'ROLEPORT_INTEGRATION_CLIENT_SECRET';

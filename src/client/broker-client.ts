@@ -56,6 +56,8 @@ export interface BrokerClient {
   endSession(userToken: string, sessionId: string): Promise<BrokerSession>;
   revokeSession(userToken: string, sessionId: string): Promise<BrokerSession>;
   setSessionRoles(userToken: string, sessionId: string, roles: readonly string[]): Promise<BrokerSession>;
+  /** Throws `ERR_BROKER_UNAVAILABLE` when nothing answers at the base URL (any HTTP answer will do). */
+  checkReachable(): Promise<void>;
   /** The last step of `roleport login`: the one-time code for a user API token. */
   exchangeCliLoginCode(exchange: CliCodeExchange): Promise<CliLoginResult>;
   /** Closes the kept-alive connections (idle ones never hold the process open anyway). */
@@ -171,6 +173,10 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
 
     async setSessionRoles(userToken, sessionId, roles) {
       return sessionFromWire(await api({ method: 'POST', path: `${sessionPath(sessionId)}/roles`, bearer: userToken, json: { roles: [...roles] } }, sessionWire));
+    },
+
+    async checkReachable() {
+      await send({ method: 'GET', path: '/healthz' });
     },
 
     async exchangeCliLoginCode(exchange) {

@@ -31,3 +31,11 @@ export { createPkcePair, loginWithLoopbackRedirect, type LoopbackLoginOptions } 
 export { decodeToken, tokenExpiry, type DecodedToken } from './jwt.ts';
 export { findSessionCredential, resolveBrokerUrl, resolveSessionBrokerUrl, sessionIdOfCredential, type FoundSessionCredential, type SessionCredentialLookup } from './session-credential.ts';
 export { parseEnvFile, renderEnvFile, sessionEnvValue, sessionLayout, type SessionLayout } from './session-dir.ts';
+export {
+  credentialCacheFile,
+  readCachedCredentials,
+  writeCachedCredentials,
+  CREDENTIAL_REFRESH_WINDOW_MS,
+  type CredentialCacheKey,
+  type ProcessCredentials,
+} from './credential-cache.ts';

@@ -25,6 +25,8 @@ export async function runLogin(options: LoginOptions): Promise<void> {
   const path = defaultCredentialsPath();
   const previous = safeRead(path);
   const client = createBrokerClient({ baseUrl: resolveBrokerUrl(options.url, process.env, previous?.url) });
+  // Before anyone opens a browser: a wrong --url fails now, not after the sign-in timeout.
+  await client.checkReachable();
   const result = await loginWithLoopbackRedirect({
     client,
     timeoutMs: timeoutSeconds * 1000,

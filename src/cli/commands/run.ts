@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createAgent, SHADOWING_VARIABLES, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
 import { createBrokerClient, defaultCredentialsPath, readCliCredentials, resolveBrokerUrl, type BrokerClient, type BrokerTokenSource } from '../../client/index.ts';
 import { RoleportError } from '../../core/index.ts';
+import { checkRoleArn } from '../../users/role-arn.ts';
 import { runChild } from '../run-child.ts';
 import { UsageError } from '../output.ts';
 import { CommandExitStatus } from '../exit-status.ts';
@@ -35,6 +36,10 @@ export interface RunOptions {
  */
 export async function runRun(flags: RunOptions): Promise<void> {
   if (flags.commandLine.length === 0) throw new UsageError('run: give the command after --, e.g. roleport run --role ARN -- aws sts get-caller-identity');
+  for (const role of flags.roles) {
+    const check = checkRoleArn(role);
+    if (!check.ok) throw new UsageError(`--role ${role}: ${check.reason}`);
+  }
   const credentialsPath = defaultCredentialsPath();
   const signedIn = readCliCredentials(credentialsPath);
   if (signedIn === undefined) throw new RoleportError('ERR_UNAUTHENTICATED', `not signed in (no ${credentialsPath}): run roleport login first`);

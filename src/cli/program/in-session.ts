@@ -145,7 +145,7 @@ export function defineIdpCommands(program: Command): void {
     .option('--session-dir <dir>', SESSION_DIR_HELP)
     .option('--url <url>', URL_HELP)
     .action(async (options: { audience?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
-      const { runIdpToken } = await import('../commands/idp.ts');
+      const { runIdpToken } = await import('../commands/idp-token.ts');
       await runIdpToken({ audience: options.audience, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
     });
 
@@ -178,7 +178,7 @@ export function defineIdpCommands(program: Command): void {
       }) => {
         const durationSeconds = parseSecondsFlag('--duration-seconds', options.durationSeconds, 900);
         const stsEndpoint = parseUrlFlag('--sts-endpoint', options.stsEndpoint);
-        const { runIdpLoginAws } = await import('../commands/idp.ts');
+        const { runIdpLoginAws } = await import('../commands/idp-login-aws.ts');
         await runIdpLoginAws({
           roleArn: options.roleArn,
           durationSeconds,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CLIENT_SECRET_ENV, type ApiFlags } from '../api-target.ts';
+import type { ApiFlags } from '../api-target.ts';
+import { CLIENT_SECRET_ENV } from '../flags.ts';
 import { configFlags } from './admin.ts';
 
 /*

@@ -1,18 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultRoleportCommand, quoteArgument, removeIniKeys, setIniSection } from '../../agent/index.ts';
-import { decodeToken } from '../../client/index.ts';
+import { sessionLayout } from '../../client/index.ts';
+import { nonEmptyEnv } from '../flags.ts';
 import { writeFileAtomically } from '../../core/index.ts';
 import { UsageError, print } from '../output.ts';
 import { exchangeForRole, inSessionContext, type InSessionFlags } from '../in-session.ts';
-
-export interface IdpTokenOptions extends InSessionFlags {
-  audience?: string | undefined;
-  /** Print the header and claims instead (not verified). */
-  decode: boolean;
-  json: boolean;
-}
 
 export interface IdpLoginAwsOptions extends InSessionFlags {
   roleArn: string;
@@ -29,18 +23,6 @@ export interface IdpLoginAwsOptions extends InSessionFlags {
 
 const STATIC_KEYS = ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token'];
 
-/** `roleport idp token`: a fresh identity token of the current session (or its claims). */
-export async function runIdpToken(flags: IdpTokenOptions): Promise<void> {
-  const context = inSessionContext(flags);
-  const exchanged = await context.client.exchangeToken({ sessionCredential: context.credential, audience: flags.audience });
-  if (flags.decode) {
-    const decoded = decodeToken(exchanged.token);
-    print(flags, decoded, () => JSON.stringify(decoded, null, 2));
-    return;
-  }
-  print(flags, { token: exchanged.token, issued_token_type: exchanged.issuedTokenType, expires_in: exchanged.expiresInSeconds }, () => exchanged.token);
-}
-
 /**
  * `roleport idp login aws`: assumes a role with the session's token and writes it as a profile
  * into ~/.aws/credentials and ~/.aws/config (or `credential_process`, which refreshes by itself).
@@ -55,7 +37,7 @@ export async function runIdpLoginAws(flags: IdpLoginAwsOptions): Promise<void> {
   const region = flags.region ?? process.env['AWS_REGION'] ?? session.region;
 
   const credentialsFile = awsFilePath('AWS_SHARED_CREDENTIALS_FILE', 'credentials');
-  const configFile = awsFilePath('AWS_CONFIG_FILE', 'config');
+  const configFile = userAwsConfigPath(flags.sessionDir);
   const configSection = profile === 'default' ? 'default' : `profile ${profile}`;
   const credentialsText = readOrEmpty(credentialsFile);
   const configText = readOrEmpty(configFile);
@@ -63,6 +45,9 @@ export async function runIdpLoginAws(flags: IdpLoginAwsOptions): Promise<void> {
     const argv = [...defaultRoleportCommand(), 'credential-process', '--role-arn', flags.roleArn];
     if (durationSeconds !== undefined) argv.push('--duration-seconds', String(durationSeconds));
     if (stsEndpoint !== undefined) argv.push('--sts-endpoint', stsEndpoint);
+    // With the session directory, credential-process finds the broker and keeps its cache there.
+    const sessionDir = flags.sessionDir ?? nonEmptyEnv('ROLEPORT_SESSION_DIR');
+    if (sessionDir !== undefined) argv.push('--session-dir', resolve(sessionDir));
     // Static keys under the same profile would win over credential_process and stop refresh.
     editFile(credentialsFile, credentialsText, removeIniKeys(credentialsText, profile, STATIC_KEYS));
     editFile(configFile, configText, setIniSection(configText, configSection, { region, credential_process: argv.map(quoteArgument).join(' ') }));
@@ -87,6 +72,19 @@ export async function runIdpLoginAws(flags: IdpLoginAwsOptions): Promise<void> {
         ? `profile ${profile}: credential_process in ${configFile} (refreshes by itself); checked as ${result.assumedRoleArn}`
         : `profile ${profile}: ${result.assumedRoleArn} in ${credentialsFile}, expires ${expiration}`,
   );
+}
+
+/**
+ * The user's AWS config file: `AWS_CONFIG_FILE` when the user set it, `~/.aws/config` when it
+ * is unset or names the session's own config (which `roleport run` and the agent set, and
+ * which goes with the session): a profile written there would break when the session ends.
+ */
+function userAwsConfigPath(sessionDir: string | undefined): string {
+  const explicit = nonEmptyEnv('AWS_CONFIG_FILE');
+  const dir = sessionDir ?? nonEmptyEnv('ROLEPORT_SESSION_DIR');
+  const sessionConfig = dir === undefined ? undefined : sessionLayout(resolve(dir)).awsConfigFile;
+  if (explicit === undefined || resolve(explicit) === sessionConfig) return join(homedir(), '.aws', 'config');
+  return explicit;
 }
 
 /** `~/.aws/<name>`, or the file the SDKs' environment variable names. */
