@@ -7,13 +7,15 @@
  * @see https://nodejs.org/api/single-executable-applications.html
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const WORK = join(ROOT, 'dist', 'sea');
+// The bundle and blob are build intermediates: outside dist/, which npm run build cleans and npm pack reads.
+const WORK = mkdtempSync(join(tmpdir(), 'roleport-sea-'));
 const OUTPUT = join(ROOT, 'dist', `roleport-${process.platform}-${process.arch}`);
 // The fuse postject flips in the Node binary so that it looks for its blob (Node's documented value).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -22,8 +24,7 @@ if (process.platform !== 'linux') throw new Error('build:binary builds Linux exe
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) throw new Error(`build:binary needs the project's Node 24 (this is ${process.version}); run it through npm run build:binary`);
 
-rmSync(WORK, { recursive: true, force: true });
-mkdirSync(WORK, { recursive: true });
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
 const bundle = join(WORK, 'roleport.cjs');
 await build({
   // main.ts's job, without its top-level await (a CommonJS bundle cannot have one).

@@ -13,13 +13,17 @@ function apiFlags(command: Command): ApiFlags {
   return { ...configFlags(command), url, apiKey, json: json === true };
 }
 
+/** `--url`, `--api-key` and `--json`: through a running broker's API, or on the data directory. */
+function withApiOptions(command: Command, keyKind: string, jsonHelp: string): Command {
+  return command
+    .option('--url <url>', 'a running broker (default env ROLEPORT_URL when an API key is given)')
+    .option('--api-key <key>', `${keyKind} for --url (default env ROLEPORT_API_KEY); without one, the data directory is used`)
+    .option('--json', jsonHelp);
+}
+
 export function defineIntegrationCommands(program: Command): void {
   const group = program.command('integrations').description('OAuth integrations of published content (the /__api__/v1/oauth/integrations API)');
-  const withApi = (command: Command): Command =>
-    command
-      .option('--url <url>', 'a running broker (default env ROLEPORT_URL when an API key is given)')
-      .option('--api-key <key>', 'admin API key for --url (default env ROLEPORT_API_KEY); without one, the data directory is used')
-      .option('--json', 'print JSON as the API returns it');
+  const withApi = (command: Command): Command => withApiOptions(command, 'admin API key', 'print JSON as the API returns it');
   const load = () => import('../commands/integrations.ts');
 
   withApi(group.command('list').description('list integrations')).action(async (_options: unknown, command: Command) => (await load()).runIntegrationList(apiFlags(command)));
@@ -63,11 +67,7 @@ export function defineIntegrationCommands(program: Command): void {
  */
 export function defineContentCommands(program: Command): void {
   const group = program.command('content').description('published content: registry, integrations, content session tokens');
-  const withApi = (command: Command): Command =>
-    command
-      .option('--url <url>', 'a running broker (default env ROLEPORT_URL when an API key is given)')
-      .option('--api-key <key>', 'API key for --url (default env ROLEPORT_API_KEY); without one, the data directory is used')
-      .option('--json', 'print JSON');
+  const withApi = (command: Command): Command => withApiOptions(command, 'API key', 'print JSON');
   const load = () => import('../commands/content.ts');
 
   withApi(
