@@ -6,7 +6,7 @@
  * with postject, with V8's code cache built in so that it starts without parsing.
  * @see https://nodejs.org/api/single-executable-applications.html
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,6 +68,8 @@ rmSync(WORK, { recursive: true, force: true });
 const size = statSync(OUTPUT).size;
 process.stdout.write(`${OUTPUT}: ${(size / 1024 / 1024).toFixed(1)} MiB\n`);
 
+/** Runs a build tool quietly (postject's LIEF prints harmless section warnings); its output is shown when it fails. */
 function run(command: string, args: readonly string[]): void {
-  execFileSync(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
 }
