@@ -32,7 +32,7 @@ export function parseWholeSeconds(name: string, value: string | undefined): numb
 }
 
 /** A TCP port, 0 (pick a free one) to 65535. */
-export function parsePort(value: string, name = '--port'): number {
+export function parsePort(value: string | undefined, name = '--port'): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${name} ${value}: expected a port number 0-65535`);
   return port;

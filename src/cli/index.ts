@@ -6,6 +6,7 @@ import { defineDevCommand } from './program/dev.ts';
 import { defineAgentCommand, defineCredentialProcessCommand, defineIdpCommands, defineLoginCommands, defineRunCommand } from './program/in-session.ts';
 import { defineAwsCommands, definePolicyCommands, defineStsCommands } from './program/offline-aws.ts';
 import { defineContentCommands, defineIntegrationCommands } from './program/publishing.ts';
+import { defineAzureCommands, defineGcpCommands } from './program/cloud.ts';
 import { packageVersion } from './version.ts';
 
 /**
@@ -41,6 +42,8 @@ export function buildProgram(): Command {
   defineApiKeyCommands(program);
   defineIntegrationCommands(program);
   defineContentCommands(program);
+  defineGcpCommands(program);
+  defineAzureCommands(program);
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }
