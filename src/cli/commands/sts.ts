@@ -5,7 +5,7 @@ import { isRoleportError } from '../../core/index.ts';
 import { parseRoleArn, parseUserArn, type StsPrincipal, type StsProvider, type StsRole } from '../../sts/index.ts';
 import { configFromFlags, withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
-import { waitForShutdown } from '../shutdown.ts';
+import { serveUntilShutdown } from '../serve-listener.ts';
 
 export interface StsListOptions extends ConfigFlags {
   json?: boolean | undefined;
@@ -118,18 +118,8 @@ export async function runStsRoleRemove(flags: StsArnOptions): Promise<void> {
 
 /** `roleport sts serve`: run only the local STS on 127.0.0.1. */
 export async function runStsServe(flags: StsServeOptions): Promise<void> {
-  const port = flags.port;
-  const app = await createStsApplication(configFromFlags(flags, { 'sts.enabled': true, 'sts.listen': `127.0.0.1:${port}` }));
-  let url: string;
-  try {
-    url = await app.listen();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  // One line either way, like `roleport dev`, so a supervisor can read it as soon as it appears.
-  process.stdout.write(flags.json === true ? `${JSON.stringify({ sts: url })}\n` : `sts: ${url}\n`);
-  await waitForShutdown(() => app.close());
+  const app = await createStsApplication(configFromFlags(flags, { 'sts.enabled': true, 'sts.listen': `127.0.0.1:${flags.port}` }));
+  await serveUntilShutdown(app, 'sts', flags.json === true);
 }
 
 /** `roleport sts user add`: register a principal and print its access key pair once. */
