@@ -8,6 +8,7 @@ import { runStsBench } from './sts.ts';
 import { runSessionsBench } from './sessions.ts';
 import { formatAgentBench, runAgentBench } from './agent.ts';
 import { formatDurabilityBench, runAuditDurabilityBench } from './audit-durability.ts';
+import { formatStartupBench, runStartupBench } from './startup.ts';
 
 /**
  * `npm run bench` (`-- --quick` for a shorter, noisier run). Every figure is a ratio against a
@@ -92,6 +93,9 @@ try {
   out('');
 
   out(formatAgentBench(await runAgentBench(quick ? { sessions: 1000, measureSeconds: 60, mintMs: 1000 } : {})));
+  out('');
+
+  out(formatStartupBench(await runStartupBench({ rounds: quick ? 7 : 15 })));
 } finally {
   rmSync(data.dataDir, { recursive: true, force: true });
 }

@@ -6,3 +6,4 @@ export * from './events.ts';
 export * from './atomic-file.ts';
 export * from './random.ts';
 export * from './text.ts';
+export * from './backoff.ts';
