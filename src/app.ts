@@ -5,13 +5,11 @@ import { buildHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './http/routes/web/index.ts';
 import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
 import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
-import { registerSessionWebRoutes } from './http/routes/web/sessions.ts';
 import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
 import { createRequestOrigin } from './http/request-origin.ts';
 import { buildStsListener } from './http/routes/sts/listener.ts';
-import { registerIntegrationApiRoutes } from './http/routes/integrations/api.ts';
-import { registerCredentialsRoute } from './http/routes/integrations/credentials.ts';
-import { registerIntegrationWebRoutes } from './http/routes/integrations/web.ts';
+import { registerIntegrationApiRoutes } from './http/routes/api/integrations.ts';
+import { registerCredentialsRoute } from './http/routes/oauth/credentials.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 import { createLogger } from './logger.ts';
 
@@ -49,14 +47,12 @@ export async function createApplication(config: ResolvedConfig, options: Applica
       metrics: services.metrics.registry,
     },
     extraRoutes: [
-      (app) => registerWebRoutes(app, { sso: services.sso, users: services.users, publicUrl: config.issuer, roleClaim: config.sso.claims.roleArn }),
-      (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
-      (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
       (app) =>
-        registerSessionWebRoutes(app, {
-          sessions: services.sessions,
+        registerWebRoutes(app, {
           sso: services.sso,
           users: services.users,
+          sessions: services.sessions,
+          integrations: services.integrations,
           // Flushed first, so the page shows what just happened.
           readAudit: async (query) => {
             await services.audit.flush();
@@ -64,19 +60,13 @@ export async function createApplication(config: ResolvedConfig, options: Applica
           },
           clock: services.clock,
           publicUrl: config.issuer,
-        }),
-      (app) => registerIntegrationApiRoutes(app, { integrations: services.integrations }),
-      (app) => registerCredentialsRoute(app, { integrations: services.integrations }),
-      (app) =>
-        registerIntegrationWebRoutes(app, {
-          integrations: services.integrations,
-          sso: services.sso,
-          users: services.users,
-          isAdmin: async (username) => (await services.sessions.findUser(username))?.admin === true,
-          clock: services.clock,
-          publicUrl: config.issuer,
+          roleClaim: config.sso.claims.roleArn,
           defaultRegion: config.sessions.defaultRegion,
         }),
+      (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
+      (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
+      (app) => registerIntegrationApiRoutes(app, { integrations: services.integrations }),
+      (app) => registerCredentialsRoute(app, { integrations: services.integrations }),
       ...(config.sts.enabled && config.sts.listen === undefined
         ? [async (app: FastifyInstance) => void (await app.register((scope) => registerStsRoutes(scope, { sts: services.sts, origin: createRequestOrigin(config.trustedProxies) }), { prefix: '/sts' }))]
         : []),
