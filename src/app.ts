@@ -10,6 +10,8 @@ import { createRequestOrigin } from './http/request-origin.ts';
 import { buildStsListener } from './http/routes/sts/listener.ts';
 import { registerIntegrationApiRoutes } from './http/routes/api/integrations.ts';
 import { registerCredentialsRoute } from './http/routes/oauth/credentials.ts';
+import { buildContentListener } from './http/routes/content/listener.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 import { createLogger } from './logger.ts';
 
@@ -21,6 +23,8 @@ export interface Application {
   close(): Promise<void>;
   /** Where the local STS answers once listening: its own listener (`sts.listen`), `<broker>/sts`, or undefined when `sts.enabled` is false. */
   stsUrl(): string | undefined;
+  /** Where the content origin's listener (`content.listen`) is bound once listening, or undefined without one. */
+  contentUrl(): string | undefined;
 }
 
 export interface ApplicationOptions extends ServicesOptions {
@@ -32,10 +36,12 @@ export interface ApplicationOptions extends ServicesOptions {
 export async function createApplication(config: ResolvedConfig, options: ApplicationOptions = {}): Promise<Application> {
   const logger = createLogger(config.log.level, options.logDestination);
   const services = await createServices(config, { background: true, logger, ...options });
+  const tls = config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined;
   const http = await buildHttpServer({
     logger,
     trustedProxies: config.trustedProxies,
-    tls: config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
+    tls,
+    securityHeaders: securityHeaders(config.issuer),
     issuer: {
       documents: () => services.keys.documents(),
       cacheSeconds: config.keys.jwksCacheSeconds,
@@ -62,6 +68,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
           publicUrl: config.issuer,
           roleClaim: config.sso.claims.roleArn,
           defaultRegion: config.sessions.defaultRegion,
+          contentOrigin: config.content.origin,
         }),
       (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
       (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
@@ -72,8 +79,26 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         : []),
     ],
   });
-  const stsHttp = config.sts.enabled && config.sts.listen !== undefined ? await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts }) : undefined;
+  const stsHttp = config.sts.enabled && config.sts.listen !== undefined ? await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts, securityHeaders: securityHeaders(undefined) }) : undefined;
+  const contentHttp =
+    config.content.origin !== undefined && config.content.listen !== undefined
+      ? await buildContentListener({
+          logger,
+          trustedProxies: config.trustedProxies,
+          tls,
+          securityHeaders: securityHeaders(config.content.origin),
+          routes: {
+            integrations: services.integrations,
+            sso: services.sso,
+            users: services.users,
+            clock: services.clock,
+            origin: config.content.origin,
+            brokerUrl: config.issuer,
+          },
+        })
+      : undefined;
   let stsUrl: string | undefined;
+  let contentUrl: string | undefined;
   return {
     services,
     http,
@@ -84,10 +109,16 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         const [stsHost, stsPort] = splitListen(config.sts.listen!);
         stsUrl = await stsHttp.listen({ host: stsHost, port: stsPort });
       } else if (config.sts.enabled) stsUrl = `${url}/sts`;
+      if (contentHttp !== undefined) {
+        const [contentHost, contentPort] = splitListen(config.content.listen!);
+        contentUrl = await contentHttp.listen({ host: contentHost, port: contentPort });
+      }
       return url;
     },
     stsUrl: () => stsUrl,
+    contentUrl: () => contentUrl,
     async close() {
+      await contentHttp?.close();
       await stsHttp?.close();
       await http.close();
       await services.close();
@@ -103,7 +134,7 @@ export async function createStsApplication(config: ResolvedConfig, options: Serv
   if (config.sts.listen === undefined) throw new TypeError('createStsApplication needs config.sts.listen');
   const logger = createLogger(config.log.level);
   const services = await createServices(config, { background: false, logger, ...options });
-  const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts });
+  const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts, securityHeaders: securityHeaders(undefined) });
   let url: string | undefined;
   return {
     services,
@@ -114,6 +145,7 @@ export async function createStsApplication(config: ResolvedConfig, options: Serv
       return url;
     },
     stsUrl: () => url,
+    contentUrl: () => undefined,
     async close() {
       await http.close();
       await services.close();

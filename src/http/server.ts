@@ -12,6 +12,8 @@ export interface HttpServerOptions {
   trustedProxies: readonly string[];
   /** Terminate TLS with these files (reloaded on change); unset behind a TLS-terminating proxy. */
   tls?: TlsFiles | undefined;
+  /** Headers every response carries (see security-headers.ts). */
+  securityHeaders: Readonly<Record<string, string>>;
   issuer: IssuerRouteOptions;
   ops: OpsRouteOptions;
   /** Adds further route groups (STS, SSO, sessions…), wired by app.ts. */
@@ -24,7 +26,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: 256 * 1024,
-    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger }),
+    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger, headers: options.securityHeaders }),
   });
   await app.register(formbody);
   registerApiErrorHandler(app);

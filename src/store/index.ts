@@ -19,6 +19,7 @@ import { createApiKeyRepository } from './repositories/api-keys.ts';
 import { createOAuthIntegrationRepository } from './repositories/oauth-integrations.ts';
 import { createContentRepository } from './repositories/content.ts';
 import { createViewerGrantRepository } from './repositories/viewer-grants.ts';
+import { createContentHandoffCodeRepository } from './repositories/content-handoff-codes.ts';
 import type { StoreDatabase } from './database.ts';
 
 export { openDatabase, migrateToLatest, redactUrl, type StoreDatabase } from './database.ts';
@@ -41,6 +42,7 @@ export type { ApiKeyRow, ApiKeyRepository } from './repositories/api-keys.ts';
 export type { OAuthIntegrationRow, OAuthIntegrationPatch, OAuthIntegrationRepository } from './repositories/oauth-integrations.ts';
 export type { ContentRow, ContentAssociationRow, ContentRepository } from './repositories/content.ts';
 export { createViewerGrantRepository, type ViewerGrantRow, type ViewerGrantRepository } from './repositories/viewer-grants.ts';
+export type { ContentHandoffCodeRow, ContentHandoffCodeRepository } from './repositories/content-handoff-codes.ts';
 export type { Database } from './schema.ts';
 export type { DialectName } from './dialect-name.ts';
 
@@ -64,6 +66,7 @@ export function createRepositories(store: StoreDatabase) {
     oauthIntegrations: createOAuthIntegrationRepository(store.db),
     content: createContentRepository(store.db),
     viewerGrants: createViewerGrantRepository(store.db),
+    contentHandoffCodes: createContentHandoffCodeRepository(store.db),
   };
 }
 

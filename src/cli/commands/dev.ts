@@ -26,8 +26,8 @@ export interface DevEndpoints {
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('run everything on loopback for a first look: broker, issuer, local STS and demo IdP (data in ./.roleport)')
-    .option('--port <port>', 'broker port on 127.0.0.1 (0 picks a free one)', '8080')
+    .description('run everything on loopback for a first look: broker, issuer, local STS, content origin and demo IdP (data in ./.roleport)')
+    .option('--port <port>', 'broker port on 127.0.0.1; the STS takes the next one, the content origin (on localhost) the one after (0 picks free ones)', '8080')
     .option('--json', 'print the endpoints as one JSON object')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<DevFlags>();
@@ -38,6 +38,9 @@ export function registerDevCommand(program: Command): void {
       // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
       // free port (port + 1 may be some client socket's ephemeral port at that moment).
       const stsPort = flags.port === '0' || port >= 65535 ? await resolvePort('0') : port + 1;
+      // Published content gets a site of its own: the same loopback address under another host
+      // name (localhost), so that it shares no cookie with the broker on 127.0.0.1.
+      const contentPort = flags.port === '0' || port >= 65534 ? await resolvePort('0') : port + 2;
       const demoClientSecret = randomBytes(24).toString('base64url');
       const config = loadConfig({
         file: flags.config,
@@ -52,6 +55,10 @@ export function registerDevCommand(program: Command): void {
           'sts.listen': `127.0.0.1:${stsPort}`,
           // Content's credentials exchange calls the same local STS, not AWS.
           'integrations.stsEndpoint': `http://127.0.0.1:${stsPort}`,
+          'content.origin': `http://localhost:${contentPort}`,
+          'content.listen': `127.0.0.1:${contentPort}`,
+          // The demo's content runs on this machine: loopback upstreams are allowed here (and only here).
+          'content.upstreamAllowList': ['127.0.0.0/8', '::1', 'localhost'],
           // Single sign-on through the demo IdP.
           'sso.enabled': true,
           'sso.issuer': `http://127.0.0.1:${idpPort}`,
@@ -80,7 +87,7 @@ export function registerDevCommand(program: Command): void {
         await app.close().catch(() => undefined);
         return stopIdp(error);
       });
-      const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url };
+      const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
       if (flags.json === true) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
       else {
         process.stdout.write(
@@ -89,6 +96,7 @@ export function registerDevCommand(program: Command): void {
             `sts: ${endpoints['sts']}`,
             `demo idp: ${idp.issuer}`,
             `web: ${endpoints.web}`,
+            `content: ${endpoints['content']}`,
             '',
             'Try next:',
             `  open ${endpoints.web}/ and sign in as alice / alice (two roles) or bob / bob (one role)`,

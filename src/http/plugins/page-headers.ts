@@ -14,7 +14,7 @@ export function registerPageHeaders(scope: FastifyInstance): void {
       if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', pageCsp([]));
       reply.header('x-frame-options', 'DENY').header('cache-control', 'no-store');
     }
-    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    reply.header('referrer-policy', 'no-referrer');
     return payload;
   });
 }

@@ -8,9 +8,9 @@ import { registerCookieSupport } from '../../plugins/cookies.ts';
 import { registerHtmlErrorHandler } from '../../plugins/html-errors.ts';
 import { registerPageHeaders } from '../../plugins/page-headers.ts';
 import { createWebVisitorAuth } from '../../plugins/web-visitor.ts';
-import { registerContentRoutes } from '../content/index.ts';
 import { registerCliLoginPage } from './cli-login.ts';
-import { registerIntegrationPages } from './integrations.ts';
+import { registerContentHandoffPages } from './content-handoff.ts';
+import { CONSENT_PATH, registerIntegrationPages } from './integrations.ts';
 import { registerSessionPages, type AuditLogReader } from './sessions.ts';
 import { registerSignInRoutes } from './sign-in.ts';
 
@@ -36,6 +36,8 @@ export interface WebRouteOptions {
   roleClaim: string;
   /** Region the integration form suggests. */
   defaultRegion: string;
+  /** `content.origin`: where published content is served (never on the broker's origin). */
+  contentOrigin: string | undefined;
 }
 
 /**
@@ -46,16 +48,16 @@ export interface WebRouteOptions {
  * Each group declares who may open it (`requireVisitorOn`); no handler checks it again.
  */
 export async function registerWebRoutes(app: FastifyInstance, options: WebRouteOptions): Promise<void> {
-  const auth = createWebVisitorAuth({ sso: options.sso, users: options.users, sessionUsers: options.sessions, publicUrl: options.publicUrl });
   await app.register(async (scope) => {
     await registerCookieSupport(scope);
     registerHtmlErrorHandler(scope);
     registerPageHeaders(scope);
+    const auth = createWebVisitorAuth({ sso: options.sso, users: options.users, sessionUsers: options.sessions, publicUrl: options.publicUrl });
 
     await registerSignInRoutes(scope, auth, { sso: options.sso, roleClaim: options.roleClaim });
     await registerSessionPages(scope, auth, { sessions: options.sessions, readAudit: options.readAudit, clock: options.clock, publicUrl: options.publicUrl, ssoEnabled: options.sso.enabled });
-    await registerIntegrationPages(scope, auth, { integrations: options.integrations, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion });
+    await registerIntegrationPages(scope, auth, { integrations: options.integrations, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion, contentOrigin: options.contentOrigin });
     await registerCliLoginPage(scope, auth, { sessions: options.sessions });
+    await registerContentHandoffPages(scope, auth, { integrations: options.integrations, contentOrigin: options.contentOrigin, consentPath: CONSENT_PATH });
   });
-  await registerContentRoutes(app, { integrations: options.integrations, auth, clock: options.clock });
 }

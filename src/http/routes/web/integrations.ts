@@ -6,11 +6,14 @@ import type { SignedInHeader } from '../../../web/index.ts';
 import { renderConsentPage, renderIntegrationForm, renderIntegrationList, type IntegrationView } from '../../../web/integration-pages.ts';
 import { pageCsp } from '../../plugins/page-headers.ts';
 import { requireVisitorOn, type Visitor, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { contentHandoffUrl, HANDOFF_STATE } from './content-handoff.ts';
 
 export interface IntegrationPageOptions {
   integrations: Integrations;
   secureCookies: boolean;
   defaultRegion: string;
+  /** `content.origin`: once every integration is authorized, the consent's redirects end there. */
+  contentOrigin: string | undefined;
 }
 
 /** The sealed authorization transaction, sent only to the callback path. */
@@ -20,6 +23,7 @@ export const CONSENT_PATH = '/__oauth__/integrations/consent';
 const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const GUID_PARAMS = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
 const CSRF_BODY = { type: 'object', properties: { csrf: TEXT(256) } } as const;
+const STATE = { type: 'string', pattern: HANDOFF_STATE.source } as const;
 const FORM_FIELDS = {
   csrf: TEXT(256),
   name: TEXT(255),
@@ -71,45 +75,44 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
   await scope.register(async (viewer) => {
     requireVisitorOn(viewer, auth, 'visitor');
 
-    viewer.get<{ Querystring: { content: string; return_to?: string } }>(
+    viewer.get<{ Querystring: { content: string; state: string } }>(
       CONSENT_PATH,
-      { schema: { querystring: { type: 'object', properties: { content: TEXT(64), return_to: TEXT(2048) }, required: ['content'] } } },
+      { schema: { querystring: { type: 'object', properties: { content: TEXT(64), state: STATE }, required: ['content', 'state'] } } },
       async (request, reply) => {
         const visitor = auth.signedIn(request);
         if (!isContentGuid(request.query.content)) throw new RoleportError('ERR_NOT_FOUND', `no content ${request.query.content}`);
         const content = await integrations.content.get(request.query.content);
-        const returnTo = contentReturnTo(request.query.return_to, content.guid);
         const pending = await integrations.viewer.pendingAuthorizations(visitor.user.username, content.guid);
-        if (pending.length === 0) return reply.redirect(returnTo, 303);
-        // The page's forms post here, and the answer redirects to each IdP: CSP's form-action
-        // covers that redirect, so the IdPs' origins are allowed on this page alone.
-        const idpOrigins = [...new Set(pending.map((integration) => new URL(integration.config.oauth!.authorizationUri).origin))];
-        reply.header('content-security-policy', pageCsp(idpOrigins));
+        if (pending.length === 0) return reply.redirect(contentHandoffUrl(content.guid, request.query.state), 303);
+        // The page's forms post here, and the answer redirects to each IdP and, through the
+        // hand-off, on to the content origin: CSP's form-action covers every redirect of a
+        // form's navigation, so those origins are allowed on this page alone.
+        const idpOrigins = pending.map((integration) => new URL(integration.config.oauth!.authorizationUri).origin);
+        reply.header('content-security-policy', pageCsp([...new Set([...idpOrigins, ...(options.contentOrigin === undefined ? [] : [options.contentOrigin])])]));
         return sendHtml(
           reply,
           renderConsentPage({
             user: header(visitor),
             content: { guid: content.guid, name: content.name, title: content.title },
             pending: pending.map((integration) => ({ guid: integration.guid, name: integration.name, description: integration.description, roleArn: integration.config.roleArn })),
-            returnTo,
+            state: request.query.state,
           }),
         );
       },
     );
 
-    viewer.post<{ Body: { csrf?: string; integration: string; content: string; return_to?: string } }>(
+    viewer.post<{ Body: { csrf?: string; integration: string; content: string; state: string } }>(
       '/__oauth__/integrations/authorize',
-      { schema: { body: { type: 'object', properties: { csrf: TEXT(256), integration: TEXT(64), content: TEXT(64), return_to: TEXT(2048) }, required: ['integration', 'content'] } } },
+      { schema: { body: { type: 'object', properties: { csrf: TEXT(256), integration: TEXT(64), content: TEXT(64), state: STATE }, required: ['integration', 'content', 'state'] } } },
       async (request, reply) => {
         const visitor = auth.signedIn(request);
-        const { integration: integrationGuid, content: contentGuid } = request.body;
+        const { integration: integrationGuid, content: contentGuid, state } = request.body;
         // Only an integration the content uses, and of the Viewer kind, can be authorized from its page.
         const associated = (await integrations.content.associations(contentGuid)).find((a) => a.integration.guid === integrationGuid);
         if (associated === undefined || associated.integration.config.authType !== 'Viewer') {
           throw new RoleportError('ERR_NOT_FOUND', `content ${contentGuid} has no Viewer integration ${integrationGuid}`);
         }
-        const returnTo = contentReturnTo(request.body.return_to, contentGuid);
-        const consentAgain = `${CONSENT_PATH}?content=${contentGuid}&return_to=${encodeURIComponent(returnTo)}`;
+        const consentAgain = `${CONSENT_PATH}?${new URLSearchParams({ content: contentGuid, state })}`;
         const start = await integrations.viewer.beginAuthorization(integrationGuid, { userName: visitor.user.username, returnTo: consentAgain });
         reply.setCookie(INTEGRATION_AUTH_COOKIE, start.transactionCookie, { ...baseCookie, path: INTEGRATION_CALLBACK_PATH, maxAge: 600 });
         return reply.redirect(start.url, 303);
@@ -170,13 +173,6 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
 }
 
 const NOTICES: Record<string, string> = { updated: 'Integration saved.', deleted: 'Integration deleted.' };
-
-/** A return path inside this content (or the content's root): never another site or page. */
-function contentReturnTo(value: string | undefined, contentGuid: string): string {
-  const root = `/content/${contentGuid}/`;
-  const safe = safeReturnTo(value);
-  return safe === `/content/${contentGuid}` || safe.startsWith(root) ? safe : root;
-}
 
 /**
  * The form as the API's body: empty optional fields are left out on create and cleared on
