@@ -13,6 +13,8 @@ import { registerCredentialsRoute } from './http/routes/oauth/credentials.ts';
 import { buildContentListener } from './http/routes/content/listener.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
+import { CREDENTIALS_PATH } from './integrations/index.ts';
+import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH } from './sessions/index.ts';
 import { createLogger } from './logger.ts';
 
 export interface Application {
@@ -42,6 +44,15 @@ export async function createApplication(config: ResolvedConfig, options: Applica
     trustedProxies: config.trustedProxies,
     tls,
     securityHeaders: securityHeaders(config.issuer),
+    // The routes that take a secret or start a sign-in, each limited per client address.
+    rateLimits: config.rateLimits.enabled
+      ? [
+          { paths: ['/login', config.sso.redirectPath], limit: config.rateLimits.signIn },
+          { paths: ['/cli/login', CLI_TOKEN_PATH], limit: config.rateLimits.cliLogin },
+          { paths: [TOKEN_ENDPOINT_PATH], limit: config.rateLimits.token },
+          { paths: [CREDENTIALS_PATH], limit: config.rateLimits.credentials },
+        ]
+      : [],
     issuer: {
       documents: () => services.keys.documents(),
       cacheSeconds: config.keys.jwksCacheSeconds,

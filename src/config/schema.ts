@@ -129,6 +129,31 @@ const integrationsSchema = z
   .strict()
   .prefault({});
 
+const rateLimit = (max: number, what: string) =>
+  z
+    .object({
+      max: z.number().int().min(1).max(10_000_000).default(max).describe(`Requests per window from one client address to each ${what} route.`),
+      windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Length of the window.'),
+    })
+    .strict()
+    .prefault({});
+
+/**
+ * Rate limits per client address (request.ip: behind a proxy, list it in trustedProxies or
+ * every client shares its address), counted per route and per broker process. Generous by
+ * default: an agent fleet behind one NAT refreshes its tokens from one address.
+ */
+const rateLimitsSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Answer 429 (in the route\'s protocol: OAuth JSON, API JSON or an HTML page, with Retry-After) past the limits below.'),
+    signIn: rateLimit(600, 'sign-in (/login and the SSO callback)'),
+    cliLogin: rateLimit(120, 'CLI sign-in (/cli/login, POST /api/v1/cli/token)'),
+    token: rateLimit(6000, 'POST /oauth/token'),
+    credentials: rateLimit(6000, 'integrations credentials exchange'),
+  })
+  .strict()
+  .prefault({});
+
 /**
  * Published content's own site: content is proxied to its upstream on another host name than
  * the broker's, so that it shares no cookie and no origin with the broker's pages (see the
@@ -274,6 +299,7 @@ export const configSchema = z
     sts: stsSchema,
     integrations: integrationsSchema,
     content: contentSchema,
+    rateLimits: rateLimitsSchema,
     trustedProxies: z.array(z.string()).default([]).describe('Addresses/CIDRs whose X-Forwarded-* headers are trusted.'),
     log: z
       .object({

@@ -31,6 +31,8 @@ export const errorCodes = {
   ERR_SSO_DISABLED: { status: 404, expose: true },
   ERR_SSO_REFRESH: { status: 401, expose: true },
   ERR_CSRF: { status: 403, expose: true },
+  /** Too many requests from one client address to a rate-limited route (config `rateLimits`). */
+  ERR_RATE_LIMITED: { status: 429, expose: true },
   ERR_INTERNAL: { status: 500, expose: false },
   // Sessions and their token exchange (OAuth: invalid_grant, invalid_target, temporarily_unavailable).
   ERR_GRANT_INVALID: { status: 400, expose: true },

@@ -32,6 +32,8 @@ export { buildSessionTags, renderSourceIdentity, MAX_SESSION_TAGS, MAX_TAG_KEY_L
 
 /** Where agents exchange session credentials (RFC 8693), relative to the issuer; advertised in discovery. */
 export const TOKEN_ENDPOINT_PATH = '/oauth/token';
+/** Where `roleport login` trades its one-time code for a user API token. */
+export const CLI_TOKEN_PATH = '/api/v1/cli/token';
 /** The grant `POST /oauth/token` accepts. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
