@@ -70,6 +70,39 @@ describe('sign-out', () => {
   });
 });
 
+describe('the session cookie over https', () => {
+  let idp: TestIdp;
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  const publicUrl = 'https://roleport.example.test';
+
+  before(async () => {
+    idp = await startTestIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${publicUrl}/auth/callback`] }] });
+    broker = await startBroker({ issuer: publicUrl, sso: { enabled: true, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } });
+  });
+  after(async () => {
+    await broker?.close();
+    await idp?.close();
+  });
+
+  test('is __Host-roleport_session: Secure, Path=/, no Domain — no other host can set or shadow it', async () => {
+    const jar = new CookieJar();
+    const login = await jar.fetch(`${broker.url}/login`);
+    // The IdP sends the browser to the public URL; here it reaches the broker directly (TLS would end at a proxy).
+    const callback = new URL(await idp.loginHeadless(login.headers.get('location')!, 'alice', 'alice-password'));
+    const done = await jar.fetch(`${broker.url}${callback.pathname}${callback.search}`);
+    assert.equal(done.status, 303, await done.clone().text());
+    const cookie = done.headers.getSetCookie().find((header) => header.startsWith('__Host-roleport_session='));
+    assert.ok(cookie, done.headers.getSetCookie().join(' | '));
+    assert.match(cookie, /; Path=\/(;|$)/);
+    assert.match(cookie, /; Secure/);
+    assert.doesNotMatch(cookie, /Domain=/i);
+    assert.match(await (await jar.fetch(`${broker.url}/`)).text(), /id="current-user">alice</);
+    // The plain name opens nothing over https.
+    const plain = await fetch(`${broker.url}/`, { headers: { cookie: `roleport_session=${jar.cookies.get('__Host-roleport_session')}` } });
+    assert.doesNotMatch(await plain.text(), /id="current-user"/);
+  });
+});
+
 describe('request logs', () => {
   let idp: TestIdp;
   let broker: Awaited<ReturnType<typeof startBroker>>;

@@ -9,6 +9,16 @@ import { checkCsrf } from './csrf.ts';
 /** The browser-session cookie: a random id, signed; the server-side record is in the database. */
 export const SESSION_COOKIE = 'roleport_session';
 
+/**
+ * The session cookie's name: over https with the `__Host-` prefix, which browsers accept only
+ * from a secure origin of this very host, with `Path=/` and no `Domain` — so no other host
+ * (a content origin on a sibling subdomain included) can set or shadow it.
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#name-the-__host-prefix
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 /** Who is signed in: read from the database on each request, so role and admin changes show at once. */
 export interface Visitor {
   browserSessionId: string;
@@ -21,7 +31,7 @@ export interface Visitor {
 }
 
 export interface WebVisitorOptions {
-  sso: Pick<Sso, 'cookieSecret' | 'sessions'>;
+  sso: Pick<Sso, 'cookieSecret' | 'sessions' | 'secureCookies'>;
   users: { findById(id: string): Promise<UserView | undefined> };
   sessionUsers: { findUser(username: string): Promise<SessionUser | undefined> };
   /** The broker's public URL: its origin is the only one forms may come from. */
@@ -30,6 +40,8 @@ export interface WebVisitorOptions {
 
 /** The checks a web route scope adds as hooks; each reads the visitor once per request. */
 export interface WebVisitorAuth {
+  /** The name of the browser-session cookie (see `sessionCookieName`). */
+  readonly sessionCookie: string;
   /** The signed-in visitor or undefined, resolved at most once per request. */
   visitorOf(request: FastifyRequest): Promise<Visitor | undefined>;
   /** The visitor of a route behind `requireVisitor` (a TypeError elsewhere: a wiring mistake). */
@@ -51,12 +63,13 @@ export interface WebVisitorAuth {
  */
 export function createWebVisitorAuth(options: WebVisitorOptions): WebVisitorAuth {
   const signer = createCookieSigner(options.sso.cookieSecret);
+  const sessionCookie = sessionCookieName(options.sso.secureCookies);
   const publicOrigin = new URL(options.publicUrl).origin;
   const resolved = new WeakMap<FastifyRequest, Promise<Visitor | undefined>>();
   const known = new WeakMap<FastifyRequest, Visitor>();
 
   const resolve = async (request: FastifyRequest): Promise<Visitor | undefined> => {
-    const id = signer.unsign(request.cookies[SESSION_COOKIE]);
+    const id = signer.unsign(request.cookies[sessionCookie]);
     if (id === undefined) return undefined;
     const browserSession = await options.sso.sessions.resolve(id);
     if (browserSession === undefined) return undefined;
@@ -76,6 +89,7 @@ export function createWebVisitorAuth(options: WebVisitorOptions): WebVisitorAuth
   };
 
   return {
+    sessionCookie,
     visitorOf,
     signedIn(request) {
       const visitor = known.get(request);

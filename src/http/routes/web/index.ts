@@ -14,7 +14,7 @@ import { CONSENT_PATH, registerIntegrationPages } from './integrations.ts';
 import { registerSessionPages, type AuditLogReader } from './sessions.ts';
 import { registerSignInRoutes } from './sign-in.ts';
 
-export { SESSION_COOKIE } from '../../plugins/web-visitor.ts';
+export { SESSION_COOKIE, sessionCookieName } from '../../plugins/web-visitor.ts';
 export { LOGIN_COOKIE } from './sign-in.ts';
 export type { AuditLogReader } from './sessions.ts';
 

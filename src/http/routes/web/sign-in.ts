@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Sso } from '../../../sso/index.ts';
 import { renderHomePage, renderLandingPage, stylesheet, STYLESHEET_PATH } from '../../../web/index.ts';
 import { createCookieSigner } from '../../plugins/cookies.ts';
-import { requireVisitorOn, SESSION_COOKIE, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 
 export interface SignInRouteOptions {
   sso: Pick<Sso, 'enabled' | 'redirectPath' | 'secureCookies' | 'cookieSecret' | 'sessionTtlSeconds' | 'beginSignIn' | 'completeSignIn' | 'sessions' | 'signOut'>;
@@ -22,7 +22,7 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
   const signer = createCookieSigner(sso.cookieSecret);
   const baseCookie = { httpOnly: true, sameSite: 'lax' as const, secure: sso.secureCookies };
   const clearSessionCookie = (reply: FastifyReply): void => {
-    reply.clearCookie(SESSION_COOKIE, { ...baseCookie, path: '/' });
+    reply.clearCookie(auth.sessionCookie, { ...baseCookie, path: '/' });
   };
 
   scope.get(STYLESHEET_PATH, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
@@ -30,7 +30,7 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
   scope.get<{ Querystring: { signed_out?: string } }>('/', async (request, reply) => {
     const visitor = await auth.visitorOf(request);
     if (visitor === undefined) {
-      if (request.cookies[SESSION_COOKIE] !== undefined) clearSessionCookie(reply);
+      if (request.cookies[auth.sessionCookie] !== undefined) clearSessionCookie(reply);
       return reply.type('text/html; charset=utf-8').send(renderLandingPage({ ssoEnabled: sso.enabled, signedOut: request.query.signed_out !== undefined }));
     }
     const { account } = visitor;
@@ -65,7 +65,7 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
     reply.clearCookie(LOGIN_COOKIE, { ...baseCookie, path: sso.redirectPath });
     const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length));
     const result = await sso.completeSignIn({ query, transactionCookie });
-    reply.setCookie(SESSION_COOKIE, signer.sign(result.session.id), { ...baseCookie, path: '/', maxAge: sso.sessionTtlSeconds });
+    reply.setCookie(auth.sessionCookie, signer.sign(result.session.id), { ...baseCookie, path: '/', maxAge: sso.sessionTtlSeconds });
     return reply.redirect(result.returnTo, 303);
   });
 
