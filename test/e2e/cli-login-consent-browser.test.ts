@@ -13,10 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
 import { ROLEPORT_BIN } from '../helpers/run-cli.ts';
 import { startSessionsEnv, type SessionsEnv } from '../integration/sessions-fixtures.ts';
+import { signInInBrowser } from './browser-sign-in.ts';
 import { eventually } from './sessions-agent-fixtures.ts';
 
 /** A local listener the attacker controls, waiting for a code. */
@@ -69,22 +70,10 @@ describe('CLI sign-in consent (Chromium)', () => {
 
   const attackerUrl = (path: string): string => `${attackerSite.url.replace('127.0.0.1', 'localhost')}${path}`;
 
-  async function signedIn(context: BrowserContext, username: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${env.url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL((url) => url.origin === env.idp.issuer);
-    await page.fill('#username', username);
-    await page.fill('#password', `${username}-password`);
-    await page.click('#sign-in');
-    await page.waitForURL(`${env.url}/`);
-    return page;
-  }
-
   test('a page that sends a signed-in browser to /cli/login gets no code: the browser stops at the consent page', async () => {
     const context = await browser.newContext();
     try {
-      const page = await signedIn(context, 'alice');
+      const page = await signInInBrowser(context, env, 'alice');
       await page.goto(attackerUrl('/navigate'));
       await page.waitForURL((url) => url.pathname === '/cli/login');
       assert.equal(await page.locator('#user-code').textContent(), 'BCDF-GHJK');
@@ -101,7 +90,7 @@ describe('CLI sign-in consent (Chromium)', () => {
   test('a page that posts the confirmation itself gets no code: no CSRF token, no cookie on a cross-site post', async () => {
     const context = await browser.newContext();
     try {
-      const page = await signedIn(context, 'alice');
+      const page = await signInInBrowser(context, env, 'alice');
       await page.goto(attackerUrl('/post'));
       await page.waitForURL((url) => url.origin === env.url && url.pathname === '/');
       await page.waitForTimeout(500);
@@ -115,7 +104,7 @@ describe('CLI sign-in consent (Chromium)', () => {
     const context = await browser.newContext();
     const login = spawnLogin();
     try {
-      const page = await signedIn(context, 'alice');
+      const page = await signInInBrowser(context, env, 'alice');
       const { url, userCode } = await login.prompt;
       await page.goto(url);
       assert.equal(await page.locator('#user-code').textContent(), userCode, 'the code on the page is the one in the terminal');
@@ -137,7 +126,7 @@ describe('CLI sign-in consent (Chromium)', () => {
     const context = await browser.newContext();
     const login = spawnLogin();
     try {
-      const page = await signedIn(context, 'bob');
+      const page = await signInInBrowser(context, env, 'bob');
       await page.goto((await login.prompt).url);
       await page.click('#cli-login-deny');
       const result = await login.exited;

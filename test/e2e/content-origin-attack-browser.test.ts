@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
+import { signInInBrowser } from './browser-sign-in.ts';
 import { freePort } from '../helpers/ports.ts';
 import { DS, startSessionsEnv, type SessionsEnv } from '../integration/sessions-fixtures.ts';
 
@@ -95,23 +96,11 @@ describe('a publisher\'s page cannot act as its viewer (Chromium)', () => {
     for (const server of [exfiltration?.server, upstream?.server]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   });
 
-  async function signIn(context: BrowserContext): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${env.url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL((url) => url.origin === env.idp.issuer);
-    await page.fill('#username', 'alice');
-    await page.fill('#password', 'alice-password');
-    await page.click('#sign-in');
-    await page.waitForURL(`${env.url}/`);
-    assert.equal(await page.locator('#current-user').textContent(), 'alice');
-    return page;
-  }
-
   test('the script gets no CSRF token and no credential, starts no session, and the broker cookie is unchanged', async () => {
     const context = await browser.newContext();
     try {
-      const page = await signIn(context);
+      const page = await signInInBrowser(context, env, 'alice');
+      assert.equal(await page.locator('#current-user').textContent(), 'alice');
       const brokerCookie = (await context.cookies(env.url)).find((cookie) => cookie.name === 'roleport_session');
       assert.ok(brokerCookie, 'alice is signed in at the broker');
       const sessionsBefore = (await env.broker.app.services.sessions.list({ userName: 'alice', by: { name: 'test', admin: true } })).length;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
+import { signInInBrowser } from './browser-sign-in.ts';
 import { startSessionsEnv, type SessionsEnv } from '../integration/sessions-fixtures.ts';
 
 describe('sign-out by a cross-site post (Chromium)', () => {
@@ -36,14 +37,7 @@ describe('sign-out by a cross-site post (Chromium)', () => {
   test('the viewer stays signed in, with the same broker cookie', async () => {
     const context = await browser.newContext();
     try {
-      const page = await context.newPage();
-      await page.goto(`${env.url}/`);
-      await page.click('#sign-in');
-      await page.waitForURL((url) => url.origin === env.idp.issuer);
-      await page.fill('#username', 'alice');
-      await page.fill('#password', 'alice-password');
-      await page.click('#sign-in');
-      await page.waitForURL(`${env.url}/`);
+      const page = await signInInBrowser(context, env, 'alice');
       const before = (await context.cookies(env.url)).find((cookie) => cookie.name === 'roleport_session');
       assert.ok(before);
 

@@ -36,6 +36,15 @@ async function startBroker(overrides: Partial<RoleportConfigInput> & { issuer: s
   };
 }
 
+/** The test IdP and a broker signing in through it, whose public URL is `publicUrl` (default: its own address). */
+async function startSignInBroker(publicUrl?: string): Promise<{ idp: TestIdp; broker: Awaited<ReturnType<typeof startBroker>> }> {
+  const port = await freePort();
+  const issuer = publicUrl ?? `http://127.0.0.1:${port}`;
+  const idp = await startTestIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${issuer}/auth/callback`] }] });
+  const broker = await startBroker({ issuer, sso: { enabled: true, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } }, port);
+  return { idp, broker };
+}
+
 describe('sign-out', () => {
   let env: SessionsEnv;
   before(async () => {
@@ -76,8 +85,7 @@ describe('the session cookie over https', () => {
   const publicUrl = 'https://roleport.example.test';
 
   before(async () => {
-    idp = await startTestIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${publicUrl}/auth/callback`] }] });
-    broker = await startBroker({ issuer: publicUrl, sso: { enabled: true, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } });
+    ({ idp, broker } = await startSignInBroker(publicUrl));
   });
   after(async () => {
     await broker?.close();
@@ -108,9 +116,7 @@ describe('request logs', () => {
   let broker: Awaited<ReturnType<typeof startBroker>>;
 
   before(async () => {
-    const port = await freePort();
-    idp = await startTestIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${port}/auth/callback`] }] });
-    broker = await startBroker({ issuer: `http://127.0.0.1:${port}`, sso: { enabled: true, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } }, port);
+    ({ idp, broker } = await startSignInBroker());
   });
   after(async () => {
     await broker?.close();
