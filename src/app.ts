@@ -12,7 +12,10 @@ import { registerIntegrationApiRoutes } from './http/routes/api/integrations.ts'
 import { registerCredentialsRoute } from './http/routes/oauth/credentials.ts';
 import { buildContentListener } from './http/routes/content/listener.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { buildGcpListener } from './http/routes/gcp/listener.ts';
+import { buildAzureListener } from './http/routes/azure/listener.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
+import { RoleportError } from './core/index.ts';
 import { CREDENTIALS_PATH } from './integrations/index.ts';
 import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH } from './sessions/index.ts';
 import { createLogger } from './logger.ts';
@@ -27,6 +30,8 @@ export interface Application {
   stsUrl(): string | undefined;
   /** Where the content origin's listener (`content.listen`) is bound once listening, or undefined without one. */
   contentUrl(): string | undefined;
+  /** Where the local Google STS and the local Entra endpoint answer once listening (their own listeners), when enabled. */
+  cloudUrls(): { gcp: string | undefined; azure: string | undefined };
 }
 
 export interface ApplicationOptions extends ServicesOptions {
@@ -108,8 +113,10 @@ export async function createApplication(config: ResolvedConfig, options: Applica
           },
         })
       : undefined;
+  const clouds = await buildCloudListeners(config, services, logger);
   let stsUrl: string | undefined;
   let contentUrl: string | undefined;
+  let cloudUrls: { gcp: string | undefined; azure: string | undefined } = { gcp: undefined, azure: undefined };
   return {
     services,
     http,
@@ -124,11 +131,14 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         const [contentHost, contentPort] = splitListen(config.content.listen!);
         contentUrl = await contentHttp.listen({ host: contentHost, port: contentPort });
       }
+      cloudUrls = await clouds.listen();
       return url;
     },
     stsUrl: () => stsUrl,
     contentUrl: () => contentUrl,
+    cloudUrls: () => cloudUrls,
     async close() {
+      await clouds.close();
       await contentHttp?.close();
       await stsHttp?.close();
       await http.close();
@@ -157,6 +167,79 @@ export async function createStsApplication(config: ResolvedConfig, options: Serv
     },
     stsUrl: () => url,
     contentUrl: () => undefined,
+    cloudUrls: () => ({ gcp: undefined, azure: undefined }),
+    async close() {
+      await http.close();
+      await services.close();
+    },
+  };
+}
+
+/**
+ * The local Google STS (`gcp.listen`) and the local Entra endpoint (`azure.listen`, TLS) on
+ * listeners of their own, when enabled.
+ */
+async function buildCloudListeners(config: ResolvedConfig, services: Services, logger: ReturnType<typeof createLogger>) {
+  const gcp = config.gcp.enabled && config.gcp.listen !== undefined ? await buildGcpListener({ logger, gcp: services.gcp }) : undefined;
+  let azure: FastifyInstance | undefined;
+  if (config.azure.enabled && config.azure.listen !== undefined) {
+    const { certFile, keyFile } = config.azure.tls;
+    if (certFile === undefined || keyFile === undefined) throw new RoleportError('ERR_CONFIG_INVALID', 'azure.tls.certFile and azure.tls.keyFile: the local Entra endpoint serves https only (MSAL refuses http:// authorities)');
+    azure = await buildAzureListener({ logger, entra: services.entra, tls: { certFile, keyFile } });
+  }
+  return {
+    /** The one listener built (the standalone `serve` commands build one). */
+    instance: gcp ?? azure,
+    async listen(): Promise<{ gcp: string | undefined; azure: string | undefined }> {
+      const urls: { gcp: string | undefined; azure: string | undefined } = { gcp: undefined, azure: undefined };
+      if (gcp !== undefined) {
+        const [host, port] = splitListen(config.gcp.listen!);
+        urls.gcp = await gcp.listen({ host, port });
+      }
+      if (azure !== undefined) {
+        const [host, port] = splitListen(config.azure.listen!);
+        // Fastify names the scheme from its own https option; TLS comes from the server factory here.
+        urls.azure = (await azure.listen({ host, port })).replace(/^http:/, 'https:');
+      }
+      return urls;
+    },
+    async close(): Promise<void> {
+      await gcp?.close();
+      await azure?.close();
+    },
+  };
+}
+
+/**
+ * Only one cloud's local counterpart (`roleport gcp serve`, `roleport azure serve`): the
+ * services, and that counterpart's own listener. No broker routes, no key rotation timer.
+ */
+export async function createCloudApplication(config: ResolvedConfig, cloud: 'gcp' | 'azure', options: ServicesOptions = {}): Promise<Application> {
+  const listen = cloud === 'gcp' ? config.gcp.listen : config.azure.listen;
+  if (listen === undefined) throw new TypeError(`createCloudApplication needs config.${cloud}.listen`);
+  const logger = createLogger(config.log.level);
+  const only = { ...config, gcp: { ...config.gcp, enabled: cloud === 'gcp' }, azure: { ...config.azure, enabled: cloud === 'azure' } };
+  const services = await createServices(config, { background: false, logger, ...options });
+  let http: FastifyInstance;
+  try {
+    http = (await buildCloudListeners(only, services, logger)).instance as FastifyInstance;
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  let url: string | undefined;
+  return {
+    services,
+    http,
+    async listen() {
+      const [host, port] = splitListen(listen);
+      url = await http.listen({ host, port });
+      if (cloud === 'azure') url = url.replace(/^http:/, 'https:');
+      return url;
+    },
+    stsUrl: () => undefined,
+    contentUrl: () => undefined,
+    cloudUrls: () => ({ gcp: cloud === 'gcp' ? url : undefined, azure: cloud === 'azure' ? url : undefined }),
     async close() {
       await http.close();
       await services.close();
