@@ -50,6 +50,8 @@ export const errorCodes = {
   ERR_STS_REJECTED: { status: 403, expose: true },
   ERR_STS_UNAVAILABLE: { status: 503, expose: false },
   ERR_CREDENTIALS_UNAVAILABLE: { status: 503, expose: false },
+  // `roleport login`: the browser did not come back in time (a failure, not bad input: exit 1).
+  ERR_SIGN_IN_TIMEOUT: { status: 504, expose: false },
   // AWS setup generators: the issuer's TLS endpoint or discovery could not be inspected.
   ERR_AWS_ISSUER_UNREACHABLE: { status: 502, expose: true },
 } as const satisfies Record<string, { status: number; expose: boolean }>;
