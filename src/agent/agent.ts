@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { randomId, RoleportError, silentLogger, systemClock, writeFileAtomically, type Clock, type Logger } from '../core/index.ts';
-import { assumeRoleWithWebIdentity } from '../aws/sts-exchange.ts';
+import { assumeRoleWithWebIdentity } from '../aws/index.ts';
 import { isBrokerClientError, tokenExpiry, type BrokerClient, type BrokerSession } from '../client/index.ts';
 import { startAgentListener, type AgentListener } from './listener.ts';
 import { createRoleCredentials, type RoleCredentials, type RoleCredentialsStatus } from './role-credentials.ts';

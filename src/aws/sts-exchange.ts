@@ -1,5 +1,6 @@
 import { AssumeRoleWithWebIdentityCommand, STSClient, type AssumeRoleWithWebIdentityCommandOutput } from '@aws-sdk/client-sts';
-import { RoleportError } from '../core/index.ts';
+import { fullJitterDelay, RoleportError } from '../core/index.ts';
+import { parseAssumedRoleArn, regionalStsEndpoint } from '../iam/index.ts';
 
 /**
  * The one place Roleport trades a web identity token for AWS credentials. The agent's
@@ -191,17 +192,6 @@ export function classifyStsError(error: unknown): StsErrorClassification {
   return { stsCode, retryable: false, httpStatus, message };
 }
 
-/** `https://sts.<region>.amazonaws.com`, the regional endpoint (the global one is legacy). */
-export function regionalStsEndpoint(region: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://sts.${region}.${suffix}`;
-}
-
-/** Upper bound `min(cap, base·2^(failures−1))`, then a uniform draw below it ("full jitter"). */
-export function fullJitterDelay(failures: number, baseMs: number, capMs: number, random: () => number): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.floor(random() * ceiling);
-}
 
 function endpointFor(endpoint: AssumeRoleWithWebIdentityOptions['endpoint'], region: string): string {
   if (endpoint === undefined) return regionalStsEndpoint(region);
@@ -300,7 +290,7 @@ function toResult(response: AssumeRoleWithWebIdentityCommandOutput, region: stri
     },
     assumedRoleArn,
     assumedRoleId: response.AssumedRoleUser?.AssumedRoleId ?? '',
-    accountId: /^arn:[^:]+:sts::(\d{12}):/.exec(assumedRoleArn)?.[1],
+    accountId: parseAssumedRoleArn(assumedRoleArn)?.account,
     subjectFromWebIdentityToken: response.SubjectFromWebIdentityToken,
     audience: response.Audience,
     provider: response.Provider,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { assumeRoleWithWebIdentity, type AssumeRoleWithWebIdentityResult } from '../../aws/sts-exchange.ts';
+import { assumeRoleWithWebIdentity, type AssumeRoleWithWebIdentityResult } from '../../aws/index.ts';
 import { createBrokerClient, findSessionCredential, resolveBrokerUrl, type BrokerClient, type BrokerSession } from '../../client/index.ts';
 import { nonEmptyEnv, parseSecondsFlag, parseUrlFlag } from './agent.ts';
 

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { isRoleportError, systemClock } from '../../core/index.ts';
 import { explainWebIdentity, formatExplanation, splitList, DEFAULT_EXPLAIN_ACTION } from '../../aws/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from '../../policy/index.ts';
 import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation } from '../../sts/index.ts';
+import { isTagKey, isTagValue, maxSessionDurationProblem, type OriginFlags } from '../../iam/index.ts';
 import type { ConfigFlags } from '../context.ts';
 import { UsageError, print } from '../output.ts';
 
@@ -25,12 +27,17 @@ interface ExplainFlags extends ConfigFlags {
   externalId?: string;
   sourceIdentity?: string;
   durationSeconds?: string;
+  maxSessionDuration?: string;
+  roleTag?: string[];
+  secureTransport?: string;
+  sourceIp?: string;
+  at?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The flags of the `sts:AssumeRole` form; any of them selects it. */
-const ASSUME_ROLE_FLAGS = ['trustPolicy', 'identityPolicy', 'principal', 'resource', 'externalId', 'principalSessionName', 'sourceIdentity', 'durationSeconds'] as const;
+const ASSUME_ROLE_FLAGS = ['trustPolicy', 'identityPolicy', 'principal', 'resource', 'externalId', 'principalSessionName', 'sourceIdentity'] as const;
 /** The flags of the web identity form, which the AssumeRole form does not take. */
 const WEB_IDENTITY_FLAGS = { policy: '--policy', token: '--token', claims: '--claims', provider: '--provider', clientId: '--client-id' } as const;
 const KEBAB = (name: string): string => `--${name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`)}`;
@@ -76,7 +83,12 @@ export function registerPolicyCommands(program: Command): void {
     .option('--trust-policy <file>', "sts:AssumeRole: the role's trust policy")
     .option('--external-id <id>', 'sts:AssumeRole: the ExternalId (sets sts:ExternalId)')
     .option('--source-identity <id>', 'sts:AssumeRole: the SourceIdentity (sets sts:SourceIdentity)')
-    .option('--duration-seconds <seconds>', 'sts:AssumeRole: the DurationSeconds (role chaining allows at most 3600)')
+    .option('--duration-seconds <seconds>', 'the DurationSeconds of the request (role chaining allows at most 3600)')
+    .option('--max-session-duration <seconds>', "the role's MaxSessionDuration, 3600-43200 (default 3600)")
+    .option('--role-tag <key=value>', "a tag of the role (iam:ResourceTag/…, aws:ResourceTag/…; repeatable)", collect)
+    .option('--secure-transport <true|false>', 'whether the call comes over HTTPS (aws:SecureTransport; default true, as the AWS SDKs call)')
+    .option('--source-ip <address>', "the caller's address (aws:SourceIp; default: absent)")
+    .option('--at <time>', 'when the call is made (aws:CurrentTime, token expiry): ISO 8601 or epoch seconds (default now)')
     .option('--json', 'print {decision, statements, checks, sts, …} as JSON')
     .action((_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<ExplainFlags>();
@@ -103,6 +115,7 @@ export function registerPolicyCommands(program: Command): void {
           action: flags.action,
           sessionName: flags.sessionName,
           clientIds: flags.clientId === undefined ? undefined : splitList(flags.clientId),
+          ...requestFlags(flags),
         });
       } catch (error) {
         if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') throw new UsageError(`--policy ${flags.policy}: MalformedPolicyDocument: ${error.message}`);
@@ -132,8 +145,6 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
   for (const name of ['trustPolicy', 'principal', 'resource'] as const) {
     if (flags[name] === undefined) throw new UsageError(`${KEBAB(name)} is required to explain sts:AssumeRole (--trust-policy FILE --principal ARN --resource ROLE_ARN [--identity-policy FILE…])`);
   }
-  const durationSeconds = flags.durationSeconds === undefined ? undefined : Number(flags.durationSeconds);
-  if (durationSeconds !== undefined && !(/^\d+$/.test(flags.durationSeconds!))) throw new UsageError(`--duration-seconds ${flags.durationSeconds}: expected a whole number of seconds`);
   const files = flags.identityPolicy ?? [];
   if (files.filter((file) => file === '-').length > 1) throw new UsageError('--identity-policy -: standard input can be read only once');
   const fileByName = new Map<string, string>();
@@ -159,7 +170,7 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
       sessionName: flags.sessionName,
       externalId: flags.externalId,
       sourceIdentity: flags.sourceIdentity,
-      durationSeconds,
+      ...requestFlags(flags),
       now: systemClock.now(),
     });
   } catch (error) {
@@ -174,4 +185,39 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
   const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
   const explained = result;
   print({ json: flags.json === true }, explained, () => formatAssumeRoleExplanation(explained, (evaluation) => formatEvaluation(evaluation, { color })));
+}
+
+/**
+ * The flags both forms share: what the explain cannot know about the role (its maximum
+ * session, its tags) and about the request (transport, source address, time), which the
+ * STS reads off the role and the connection.
+ */
+function requestFlags(flags: ExplainFlags): { durationSeconds: number | undefined; maxSessionDurationSeconds: number | undefined; roleTags: Record<string, string> | undefined } & OriginFlags {
+  const seconds = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(value)) throw new UsageError(`${flag} ${value}: expected a whole number of seconds`);
+    return Number(value);
+  };
+  const maxSessionDurationSeconds = seconds('--max-session-duration', flags.maxSessionDuration);
+  const problem = maxSessionDurationSeconds === undefined ? undefined : maxSessionDurationProblem(maxSessionDurationSeconds);
+  if (problem !== undefined) throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected ${problem}`);
+  let roleTags: Record<string, string> | undefined;
+  for (const pair of flags.roleTag ?? []) {
+    const equals = pair.indexOf('=');
+    const key = equals < 0 ? pair : pair.slice(0, equals);
+    const value = equals < 0 ? '' : pair.slice(equals + 1);
+    if (equals < 0 || !isTagKey(key) || !isTagValue(value)) throw new UsageError(`--role-tag ${pair}: expected KEY=VALUE, a key of 1-128 and a value of 0-256 letters, digits, spaces and _.:/=+-@`);
+    roleTags = { ...roleTags, [key]: value };
+  }
+  if (flags.secureTransport !== undefined && flags.secureTransport !== 'true' && flags.secureTransport !== 'false') {
+    throw new UsageError(`--secure-transport ${flags.secureTransport}: expected true or false`);
+  }
+  if (flags.sourceIp !== undefined && isIP(flags.sourceIp) === 0) throw new UsageError(`--source-ip ${flags.sourceIp}: expected an IPv4 or IPv6 address`);
+  let at: number | undefined;
+  if (flags.at !== undefined) {
+    at = /^\d{1,12}$/.test(flags.at) ? Number(flags.at) * 1000 : /^\d{4}-\d{2}-\d{2}T/.test(flags.at) ? Date.parse(flags.at) : Number.NaN;
+    if (Number.isNaN(at)) throw new UsageError(`--at ${flags.at}: expected an ISO 8601 time (2030-01-01T12:00:00Z) or epoch seconds`);
+  }
+  const secureTransport = flags.secureTransport === undefined ? undefined : flags.secureTransport === 'true';
+  return { durationSeconds: seconds('--duration-seconds', flags.durationSeconds), maxSessionDurationSeconds, roleTags, secureTransport, sourceIp: flags.sourceIp, at };
 }

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { createStsApplication } from '../../app.ts';
 import { isRoleportError } from '../../core/index.ts';
-import { parseRoleArn, parseUserArn, type StsPrincipal, type StsProvider, type StsRole } from '../../sts/index.ts';
+import { checkRoleArn, maxSessionDurationProblem, parseRoleArn, parseUserArn } from '../../iam/index.ts';
+import type { StsPrincipal, StsProvider, StsRole } from '../../sts/index.ts';
 import { configFromFlags, withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
 import { waitForShutdown } from '../shutdown.ts';
@@ -88,12 +89,12 @@ export function registerStsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<StsFlags>();
-      if (parseRoleArn(flags.arn!) === undefined) throw new UsageError(`--arn ${flags.arn}: not a role ARN (expected arn:aws:iam::123456789012:role/NAME)`);
+      const arnCheck = checkRoleArn(flags.arn!);
+      if (!arnCheck.ok) throw new UsageError(`--arn ${flags.arn}: not a role ARN: ${arnCheck.reason}`);
       const permissionPolicies = readPolicyFiles(flags.permissionPolicy ?? [], '--permission-policy');
       const maxSessionDurationSeconds = Number(flags.maxSessionDuration);
-      if (!Number.isInteger(maxSessionDurationSeconds) || maxSessionDurationSeconds < 3600 || maxSessionDurationSeconds > 43200) {
-        throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected whole seconds from 3600 (1 hour) to 43200 (12 hours)`);
-      }
+      const durationProblem = maxSessionDurationProblem(maxSessionDurationSeconds);
+      if (durationProblem !== undefined) throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected ${durationProblem}`);
       const trustPolicy = readPolicyFile(flags.trustPolicy!);
       const tags = parseTags(flags.tag ?? []);
       const result = await withServices(flags, async (services) => {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isRoleportError, type ErrorCode } from '../../../core/index.ts';
-import { StsExchangeError } from '../../../aws/sts-exchange.ts';
+import { StsExchangeError } from '../../../aws/index.ts';
 
 /** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes, with the status each is sent with. */
 const OAUTH_ERRORS: Partial<Record<ErrorCode, { error: string; status: number }>> = {
