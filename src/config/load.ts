@@ -11,6 +11,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Values from command-line flags; they win over everything. */
   overrides?: Record<string, unknown>;
+  /**
+   * The issuer to use when none is configured, given the data directory, before the default
+   * `http://<listen>`: the CLI passes the running `roleport dev`'s (dev-runtime.ts).
+   */
+  defaultIssuer?: (dataDir: string) => string | undefined;
 }
 
 /** The validated configuration plus the values derived from it. */
@@ -40,12 +45,12 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const source = file === undefined ? 'environment/defaults' : file;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new RoleportError('ERR_CONFIG_INVALID', describeIssue(parsed.error, source, file !== undefined));
-  return resolveDerived(parsed.data, source);
+  return resolveDerived(parsed.data, source, options.defaultIssuer);
 }
 
-function resolveDerived(config: RoleportConfig, source: string): ResolvedConfig {
+function resolveDerived(config: RoleportConfig, source: string, defaultIssuer: LoadConfigOptions['defaultIssuer']): ResolvedConfig {
   const dataDir = resolve(config.dataDir);
-  const issuer = (config.issuer ?? `http://${config.listen}`).replace(/\/$/, '');
+  const issuer = (config.issuer ?? defaultIssuer?.(dataDir) ?? `http://${config.listen}`).replace(/\/$/, '');
   const databaseUrl = config.databaseUrl ?? `sqlite:${resolve(dataDir, 'roleport.sqlite')}`;
   const prePublication = config.keys.prePublicationSeconds ?? config.keys.jwksCacheSeconds;
   if (prePublication < config.keys.jwksCacheSeconds) {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApplication } from '../../app.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
 import { registerDevSts, DEV_ROLE_ARNS } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { UsageError } from '../output.ts';
@@ -81,6 +81,8 @@ export function registerDevCommand(program: Command): void {
         return stopIdp(error);
       });
       const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url };
+      // The CLI's commands on this data directory use the running issuer, not the config default.
+      writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
       if (flags.json === true) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
       else {
         process.stdout.write(
@@ -105,6 +107,7 @@ export function registerDevCommand(program: Command): void {
         );
       }
       await waitForShutdown(async () => {
+        removeDevRuntime(config.dataDir, process.pid);
         await app.close();
         await idp.close();
       });
