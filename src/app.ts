@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config/index.ts';
 import { buildHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './http/routes/web/index.ts';
 import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
+import { registerServerSettingsRoute } from './http/routes/api/server-settings.ts';
 import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
 import { registerSessionWebRoutes } from './http/routes/web/sessions.ts';
 import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
@@ -72,6 +73,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         }),
       (app) => registerIntegrationApiRoutes(app, { integrations: services.integrations }),
       (app) => registerCredentialsRoute(app, { integrations: services.integrations }),
+      (app) => registerServerSettingsRoute(app),
       (app) =>
         registerIntegrationWebRoutes(app, {
           integrations: services.integrations,

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { RoleportError } from '../core/index.ts';
+import { checkProductionConfig } from './production.ts';
 import { configSchema, environmentOverrides, type RoleportConfig } from './schema.ts';
 
 export interface LoadConfigOptions {
@@ -59,9 +60,7 @@ function resolveDerived(config: RoleportConfig, source: string, defaultIssuer: L
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     throw new RoleportError('ERR_CONFIG_INVALID', `tls: set both certFile and keyFile, or neither (in ${source})`);
   }
-  if (config.mode === 'production' && issuer.startsWith('http://')) {
-    throw new RoleportError('ERR_CONFIG_INVALID', `issuer: production mode needs an https:// issuer, AWS refuses ${issuer} (in ${source})`);
-  }
+  checkProductionConfig(config, issuer, source);
   return { ...config, keys: { ...config.keys, prePublicationSeconds: prePublication }, dataDir, issuer, databaseUrl, source };
 }
 

@@ -54,7 +54,7 @@ export function apiTargetOf(flags: ApiFlags): ApiTarget | undefined {
   return { url: url.replace(/\/$/, ''), apiKey };
 }
 
-/** One API call with `Authorization: Key`; the API's `{code, message}` errors come back as they are. */
+/** One API call with `Authorization: Key`; the API's errors (`{code, error, payload, roleport_code}` under `/__api__/`) come back as they are. */
 export async function callApi(target: ApiTarget, method: string, path: string, body?: unknown): Promise<unknown> {
   let response: Response;
   try {
@@ -70,9 +70,9 @@ export async function callApi(target: ApiTarget, method: string, path: string, b
   const text = await response.text();
   const parsed: unknown = text === '' ? undefined : safeJson(text);
   if (!response.ok) {
-    const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { code?: unknown; message?: unknown };
-    const code = typeof fields.code === 'string' && fields.code in errorCodes ? (fields.code as ErrorCode) : 'ERR_BROKER_PROTOCOL';
-    const message = typeof fields.message === 'string' ? fields.message : `the broker answered HTTP ${response.status}`;
+    const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { roleport_code?: unknown; error?: unknown };
+    const code = typeof fields.roleport_code === 'string' && fields.roleport_code in errorCodes ? (fields.roleport_code as ErrorCode) : 'ERR_BROKER_PROTOCOL';
+    const message = typeof fields.error === 'string' ? fields.error : `the broker answered HTTP ${response.status}`;
     throw new RoleportError(code, message, { status: response.status });
   }
   return parsed;

@@ -3,14 +3,14 @@ import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { isRoleportError, systemClock } from '../../core/index.ts';
-import { explainWebIdentity, formatExplanation, splitList, DEFAULT_EXPLAIN_ACTION } from '../../aws/index.ts';
+import { explainWebIdentity, formatExplanation, splitList, DEFAULT_EXPLAIN_ACTION, type ExplainResult } from '../../aws/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from '../../policy/index.ts';
-import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation } from '../../sts/index.ts';
+import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation, type ExplainAssumeRoleResult } from '../../sts/index.ts';
 import { isTagKey, isTagValue, maxSessionDurationProblem, type OriginFlags } from '../../iam/index.ts';
 import type { ConfigFlags } from '../context.ts';
 import { UsageError, print } from '../output.ts';
 
-interface ExplainFlags extends ConfigFlags {
+export interface ExplainFlags extends ConfigFlags {
   policy?: string;
   token?: string;
   claims?: string;
@@ -92,45 +92,57 @@ export function registerPolicyCommands(program: Command): void {
     .option('--json', 'print {decision, statements, checks, sts, …} as JSON')
     .action((_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<ExplainFlags>();
-      if (ASSUME_ROLE_FLAGS.some((name) => flags[name] !== undefined)) {
-        explainAssumeRoleCommand(flags, command.getOptionValueSource('action') === 'default');
-        return;
-      }
-      if (flags.policy === undefined) {
-        throw new UsageError("required option '--policy <file>' not specified (for sts:AssumeRole give --trust-policy FILE --principal ARN --resource ROLE_ARN)");
-      }
-      if ((flags.token === undefined) === (flags.claims === undefined)) throw new UsageError('give exactly one of --token FILE|- and --claims FILE');
-      const policyText = readInput(flags.policy, '--policy');
-      const tokenText = flags.token === undefined ? undefined : readInput(flags.token, '--token');
-      const claims = flags.claims === undefined ? undefined : readClaims(flags.claims);
-      // Explain needs no configuration: everything comes from the policy, the token and the flags.
-      let result;
-      try {
-        result = explainWebIdentity({
-          now: systemClock.now(),
-          policy: policyText,
-          token: tokenText,
-          claims,
-          provider: flags.provider,
-          action: flags.action,
-          sessionName: flags.sessionName,
-          clientIds: flags.clientId === undefined ? undefined : splitList(flags.clientId),
-          ...requestFlags(flags),
-        });
-      } catch (error) {
-        if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') throw new UsageError(`--policy ${flags.policy}: MalformedPolicyDocument: ${error.message}`);
-        if (isRoleportError(error) && error.code === 'ERR_TOKEN_INVALID') throw new UsageError(`--token ${flags.token}: ${error.message}`);
-        throw error;
-      }
-      // AWS SDKs send a token file as it is, so whitespace explain ignored still reaches STS.
-      if (tokenText !== undefined && flags.token !== '-' && tokenText !== tokenText.trim()) {
-        result.notes.push(
-          `${flags.token} has whitespace around the token (ignored here): AWS SDKs send a token file as it is and STS refuses it (InvalidIdentityToken); as AWS_WEB_IDENTITY_TOKEN_FILE, write the bare token`,
-        );
-      }
+      const explained = explainPolicy(flags, command.getOptionValueSource('action') === 'default');
       const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-      print({ json: flags.json === true }, result, () => formatExplanation(result, { color }));
+      print({ json: flags.json === true }, explained.result, () => explained.format(color));
     });
+}
+
+/**
+ * `roleport policy explain` without commander: the flags as parsed, the result and its text
+ * form. The web identity form (`--policy` with `--token`/`--claims`) or, when a flag of the
+ * AssumeRole form is given, that one. Throws `UsageError` for bad input.
+ */
+export function explainPolicy(flags: ExplainFlags, actionDefaulted: boolean): { result: ExplainResult | ExplainAssumeRoleResult; format: (color: boolean) => string } {
+  if (ASSUME_ROLE_FLAGS.some((name) => flags[name] !== undefined)) {
+    const result = explainAssumeRoleCommand(flags, actionDefaulted);
+    return { result, format: (color) => formatAssumeRoleExplanation(result, (evaluation) => formatEvaluation(evaluation, { color })) };
+  }
+  if (flags.policy === undefined) {
+    throw new UsageError("required option '--policy <file>' not specified (for sts:AssumeRole give --trust-policy FILE --principal ARN --resource ROLE_ARN)");
+  }
+  if ((flags.token === undefined) === (flags.claims === undefined)) throw new UsageError('give exactly one of --token FILE|- and --claims FILE');
+  const policyText = readInput(flags.policy, '--policy');
+  const tokenText = flags.token === undefined ? undefined : readInput(flags.token, '--token');
+  const claims = flags.claims === undefined ? undefined : readClaims(flags.claims);
+  // Explain needs no configuration: everything comes from the policy, the token and the flags.
+  let result;
+  try {
+    result = explainWebIdentity({
+      now: systemClock.now(),
+      policy: policyText,
+      token: tokenText,
+      claims,
+      provider: flags.provider,
+      action: flags.action,
+      sessionName: flags.sessionName,
+      clientIds: flags.clientId === undefined ? undefined : splitList(flags.clientId),
+      ...requestFlags(flags),
+    });
+  } catch (error) {
+    if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') throw new UsageError(`--policy ${flags.policy}: MalformedPolicyDocument: ${error.message}`);
+    if (isRoleportError(error) && error.code === 'ERR_TOKEN_INVALID') throw new UsageError(`--token ${flags.token}: ${error.message}`);
+    if (isRoleportError(error) && error.code === 'ERR_INPUT_INVALID') throw new UsageError(error.message);
+    throw error;
+  }
+  // AWS SDKs send a token file as it is, so whitespace explain ignored still reaches STS.
+  if (tokenText !== undefined && flags.token !== '-' && tokenText !== tokenText.trim()) {
+    result.notes.push(
+      `${flags.token} has whitespace around the token (ignored here): AWS SDKs send a token file as it is and STS refuses it (InvalidIdentityToken); as AWS_WEB_IDENTITY_TOKEN_FILE, write the bare token`,
+    );
+  }
+  const explained = result;
+  return { result: explained, format: (color) => formatExplanation(explained, { color }) };
 }
 
 /**
@@ -138,7 +150,7 @@ export function registerPolicyCommands(program: Command): void {
  * --identity-policy FILE… --trust-policy FILE`: the decision of the local STS's own
  * AssumeRole check, and which policy, statement and condition made it.
  */
-function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean): void {
+function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean): ExplainAssumeRoleResult {
   for (const [name, flag] of Object.entries(WEB_IDENTITY_FLAGS)) {
     if (flags[name as keyof typeof WEB_IDENTITY_FLAGS] !== undefined) throw new UsageError(`${flag} is for web identity tokens; with --trust-policy, explain sts:AssumeRole takes --principal, --resource and --identity-policy`);
   }
@@ -182,9 +194,7 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
     }
     throw error;
   }
-  const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-  const explained = result;
-  print({ json: flags.json === true }, explained, () => formatAssumeRoleExplanation(explained, (evaluation) => formatEvaluation(evaluation, { color })));
+  return result;
 }
 
 /**
