@@ -1,31 +1,4 @@
-import { join } from 'node:path';
-import type { BrokerSession } from '../client/index.ts';
-
-/** Where a session's files live inside its directory (docs/session-protocol.md). */
-export interface SessionLayout {
-  dir: string;
-  /** The bare JWT, rotated. */
-  tokenFile: string;
-  /** `KEY=value` lines for the workload's environment. */
-  envFile: string;
-  /** AWS config with one profile per role (`AWS_CONFIG_FILE`). */
-  awsConfigFile: string;
-  /** The session credential, for in-session commands (`roleport idp token`, `credential-process`). */
-  credentialFile: string;
-  /** The container endpoint's `Authorization` value (`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). */
-  authorizationTokenFile: string;
-}
-
-export function sessionLayout(dir: string): SessionLayout {
-  return {
-    dir,
-    tokenFile: join(dir, 'token'),
-    envFile: join(dir, 'env'),
-    awsConfigFile: join(dir, 'aws-config'),
-    credentialFile: join(dir, 'session-credential'),
-    authorizationTokenFile: join(dir, 'container-authorization-token'),
-  };
-}
+import type { BrokerSession, SessionLayout } from '../client/index.ts';
 
 /** How each role's profile gets its credentials. */
 export type ProfileStyle = 'web-identity' | 'credential-process';
@@ -97,14 +70,6 @@ export const SHADOWING_VARIABLES: readonly string[] = [
   'AWS_CONTAINER_AUTHORIZATION_TOKEN',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
 ];
-
-/** `KEY=value` lines, each value single-quoted when it holds anything a shell would read specially. */
-export function renderEnvFile(env: Readonly<Record<string, string>>): string {
-  return Object.entries(env)
-    .map(([key, value]) => `${key}=${/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`}`)
-    .join('\n')
-    .concat('\n');
-}
 
 export interface AwsConfigOptions {
   session: BrokerSession;

@@ -81,7 +81,7 @@ export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): 
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const timer = setTimeout(() => settle?.reject(new RoleportError('ERR_UNAUTHENTICATED', `sign-in did not complete within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  const timer = setTimeout(() => settle?.reject(new RoleportError('ERR_SIGN_IN_TIMEOUT', `sign-in did not complete within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
   const onAbort = (): void => settle?.reject(options.signal?.reason ?? new Error('aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {

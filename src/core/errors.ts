@@ -58,6 +58,7 @@ export const errorCodes = {
   ERR_STS_REJECTED: { status: 403, apiCode: 33, description: 'AWS STS refused the token exchange for a reason a retry will not fix.' },
   ERR_STS_UNAVAILABLE: { status: 503, apiCode: 34, description: 'AWS STS could not be reached or failed; retry.' },
   ERR_CREDENTIALS_UNAVAILABLE: { status: 503, apiCode: 35, description: 'No valid AWS credentials are available for the session right now.' },
+  ERR_SIGN_IN_TIMEOUT: { status: 504, apiCode: 37, description: '`roleport login`: the browser did not come back in time (a failure, not bad input: exit 1).' },
   ERR_AWS_ISSUER_UNREACHABLE: { status: 502, apiCode: 36, description: "The setup generators could not inspect the issuer's TLS endpoint or discovery document." },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -9,6 +9,7 @@ import { fromContainerMetadata, fromHttp, fromTokenFile } from '@aws-sdk/credent
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { createBrokerClient, readCliCredentials } from '../../src/client/index.ts';
 import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+import { runProcess } from '../helpers/processes.ts';
 import { DS, RO, eventually, startAgentEnv, type AgentEnv } from './sessions-agent-fixtures.ts';
 
 /**
@@ -256,15 +257,3 @@ describe('a session from sign-in to GetCallerIdentity', () => {
     assert.equal(readCliCredentials(credentialsFile), undefined);
   });
 });
-
-function runProcess(command: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { buildTrustPolicy } from '../../src/aws/index.ts';
-import { explainPolicy, type ExplainFlags } from '../../src/cli/commands/policy.ts';
+import { explainPolicy, type PolicyExplainOptions as ExplainFlags } from '../../src/cli/commands/policy.ts';
 import type { ExplainResult } from '../../src/aws/index.ts';
 import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
 
@@ -464,7 +464,7 @@ describe('the local STS and policy explain give the same answer', () => {
       const tokenFile = join(dir, `token-${index}.jwt`);
       writeFileSync(tokenFile, c.token);
       const sts = await askSts(c);
-      const explained = explainPolicy(flagsOf(c, tokenFile), true).result as ExplainResult;
+      const explained = explainPolicy(flagsOf(c, tokenFile)).result as ExplainResult;
       const explain = outcomeOf(explained);
       seen.set(sts, (seen.get(sts) ?? 0) + 1);
       if (sts !== explain) mismatches.push(`${c.name}: STS ${sts}, explain ${explain} (${explained.sts.outcome === 'error' ? explained.sts.message : 'allow'})`);

@@ -1,40 +1,39 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename } from 'node:path';
-import type { Command } from 'commander';
 import { isRoleportError, systemClock } from '../../core/index.ts';
-import { explainWebIdentity, formatExplanation, splitList, DEFAULT_EXPLAIN_ACTION, type ExplainResult } from '../../aws/index.ts';
+import { explainWebIdentity, formatExplanation, splitList, type ExplainResult } from '../../aws/index.ts';
+import { isTagKey, isTagValue, maxSessionDurationProblem, type OriginFlags } from '../../iam/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from '../../policy/index.ts';
 import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation, type ExplainAssumeRoleResult } from '../../sts/index.ts';
-import { isTagKey, isTagValue, maxSessionDurationProblem, type OriginFlags } from '../../iam/index.ts';
 import type { ConfigFlags } from '../context.ts';
 import { UsageError, print } from '../output.ts';
 
-export interface ExplainFlags extends ConfigFlags {
-  policy?: string;
-  token?: string;
-  claims?: string;
-  provider?: string;
-  action?: string;
-  sessionName?: string;
-  clientId?: string[];
-  json?: boolean;
-  principal?: string;
-  principalSessionName?: string;
-  resource?: string;
-  identityPolicy?: string[];
-  trustPolicy?: string;
-  externalId?: string;
-  sourceIdentity?: string;
-  durationSeconds?: string;
-  maxSessionDuration?: string;
-  roleTag?: string[];
-  secureTransport?: string;
-  sourceIp?: string;
-  at?: string;
+/** `roleport policy explain`: the flags as given; which form runs depends on which are set. */
+export interface PolicyExplainOptions extends ConfigFlags {
+  policy?: string | undefined;
+  token?: string | undefined;
+  claims?: string | undefined;
+  provider?: string | undefined;
+  action?: string | undefined;
+  sessionName?: string | undefined;
+  clientId?: string[] | undefined;
+  json?: boolean | undefined;
+  principal?: string | undefined;
+  principalSessionName?: string | undefined;
+  resource?: string | undefined;
+  identityPolicy?: string[] | undefined;
+  trustPolicy?: string | undefined;
+  externalId?: string | undefined;
+  sourceIdentity?: string | undefined;
+  /** Both forms: what the STS reads off the role and the request, which explain cannot know. */
+  durationSeconds?: string | undefined;
+  maxSessionDuration?: string | undefined;
+  roleTag?: string[] | undefined;
+  secureTransport?: string | undefined;
+  sourceIp?: string | undefined;
+  at?: string | undefined;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The flags of the `sts:AssumeRole` form; any of them selects it. */
 const ASSUME_ROLE_FLAGS = ['trustPolicy', 'identityPolicy', 'principal', 'resource', 'externalId', 'principalSessionName', 'sourceIdentity'] as const;
@@ -62,50 +61,24 @@ function readClaims(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function registerPolicyCommands(program: Command): void {
-  const policy = program.command('policy').description('IAM trust policies');
-  policy
-    .command('explain')
-    .description(
-      'explain offline why AWS STS would accept or refuse a token for a trust policy, or (--action sts:AssumeRole --trust-policy …) a principal with identity policies assuming a role (exit 0 for allow and deny)',
-    )
-    .option('--policy <file>', 'the trust policy (JSON) a web identity token is checked against')
-    .option('--token <file>', "the token, or - to read it from stdin (decoded, not verified)")
-    .option('--claims <file>', 'the token claims as a JSON object, instead of a token')
-    .option('--provider <url-or-arn>', "the provider's URL or arn:aws:iam::ACCOUNT:oidc-provider/HOST[/PATH] (default: the token's iss)")
-    .option('--action <action>', 'the action to authorize', DEFAULT_EXPLAIN_ACTION)
-    .option('--session-name <name>', 'the RoleSessionName (sets sts:RoleSessionName)')
-    .option('--client-id <id...>', "the provider's registered client IDs, to check aud as STS does")
-    .option('--principal <arn>', 'sts:AssumeRole: the caller — an IAM user ARN, a role ARN such as a permission set\'s AWSReservedSSO_… role, or a session ARN')
-    .option('--principal-session-name <name>', 'sts:AssumeRole with a role --principal: the caller\'s own session name (default roleport)')
-    .option('--resource <role-arn>', 'sts:AssumeRole: the role to assume')
-    .option('--identity-policy <file>', "sts:AssumeRole: an identity policy of the caller, e.g. roleport aws permission-set-policy's output (repeatable)", collect)
-    .option('--trust-policy <file>', "sts:AssumeRole: the role's trust policy")
-    .option('--external-id <id>', 'sts:AssumeRole: the ExternalId (sets sts:ExternalId)')
-    .option('--source-identity <id>', 'sts:AssumeRole: the SourceIdentity (sets sts:SourceIdentity)')
-    .option('--duration-seconds <seconds>', 'the DurationSeconds of the request (role chaining allows at most 3600)')
-    .option('--max-session-duration <seconds>', "the role's MaxSessionDuration, 3600-43200 (default 3600)")
-    .option('--role-tag <key=value>', "a tag of the role (iam:ResourceTag/…, aws:ResourceTag/…; repeatable)", collect)
-    .option('--secure-transport <true|false>', 'whether the call comes over HTTPS (aws:SecureTransport; default true, as the AWS SDKs call)')
-    .option('--source-ip <address>', "the caller's address (aws:SourceIp; default: absent)")
-    .option('--at <time>', 'when the call is made (aws:CurrentTime, token expiry): ISO 8601 or epoch seconds (default now)')
-    .option('--json', 'print {decision, statements, checks, sts, …} as JSON')
-    .action((_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<ExplainFlags>();
-      const explained = explainPolicy(flags, command.getOptionValueSource('action') === 'default');
-      const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-      print({ json: flags.json === true }, explained.result, () => explained.format(color));
-    });
+/**
+ * `roleport policy explain`: offline, why AWS STS would accept or refuse a token for a trust
+ * policy, or (`--action sts:AssumeRole --trust-policy …`) a principal assuming a role.
+ * Exits 0 for allow and for deny.
+ */
+export function runPolicyExplain(flags: PolicyExplainOptions): void {
+  const explained = explainPolicy(flags);
+  const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  print({ json: flags.json === true }, explained.result, () => explained.format(color));
 }
 
 /**
- * `roleport policy explain` without commander: the flags as parsed, the result and its text
- * form. The web identity form (`--policy` with `--token`/`--claims`) or, when a flag of the
- * AssumeRole form is given, that one. Throws `UsageError` for bad input.
+ * The explanation {@link runPolicyExplain} prints: the web identity form, or the AssumeRole
+ * form when one of its flags is given; its result and its text form. `UsageError` for bad input.
  */
-export function explainPolicy(flags: ExplainFlags, actionDefaulted: boolean): { result: ExplainResult | ExplainAssumeRoleResult; format: (color: boolean) => string } {
+export function explainPolicy(flags: PolicyExplainOptions): { result: ExplainResult | ExplainAssumeRoleResult; format: (color: boolean) => string } {
   if (ASSUME_ROLE_FLAGS.some((name) => flags[name] !== undefined)) {
-    const result = explainAssumeRoleCommand(flags, actionDefaulted);
+    const result = explainAssumeRoleCommand(flags);
     return { result, format: (color) => formatAssumeRoleExplanation(result, (evaluation) => formatEvaluation(evaluation, { color })) };
   }
   if (flags.policy === undefined) {
@@ -150,7 +123,7 @@ export function explainPolicy(flags: ExplainFlags, actionDefaulted: boolean): { 
  * --identity-policy FILE… --trust-policy FILE`: the decision of the local STS's own
  * AssumeRole check, and which policy, statement and condition made it.
  */
-function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean): ExplainAssumeRoleResult {
+function explainAssumeRoleCommand(flags: PolicyExplainOptions): ExplainAssumeRoleResult {
   for (const [name, flag] of Object.entries(WEB_IDENTITY_FLAGS)) {
     if (flags[name as keyof typeof WEB_IDENTITY_FLAGS] !== undefined) throw new UsageError(`${flag} is for web identity tokens; with --trust-policy, explain sts:AssumeRole takes --principal, --resource and --identity-policy`);
   }
@@ -172,8 +145,7 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
   let result;
   try {
     result = explainAssumeRole(engine, {
-      // The web identity form's default action means "not given" here.
-      action: actionDefaulted ? undefined : flags.action,
+      action: flags.action,
       principal: flags.principal!,
       principalSessionName: flags.principalSessionName,
       resource: flags.resource!,
@@ -198,11 +170,11 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
 }
 
 /**
- * The flags both forms share: what the explain cannot know about the role (its maximum
- * session, its tags) and about the request (transport, source address, time), which the
- * STS reads off the role and the connection.
+ * The flags both forms share: what explain cannot know about the role (its maximum session,
+ * its tags) and about the request (transport, source address, time), which the STS reads off
+ * the role and the connection.
  */
-function requestFlags(flags: ExplainFlags): { durationSeconds: number | undefined; maxSessionDurationSeconds: number | undefined; roleTags: Record<string, string> | undefined } & OriginFlags {
+function requestFlags(flags: PolicyExplainOptions): { durationSeconds: number | undefined; maxSessionDurationSeconds: number | undefined; roleTags: Record<string, string> | undefined } & OriginFlags {
   const seconds = (flag: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
     if (!/^\d{1,9}$/.test(value)) throw new UsageError(`${flag} ${value}: expected a whole number of seconds`);
