@@ -59,6 +59,14 @@ describe('roleport dev --port 0 --json', () => {
     const { payload } = await jwtVerify(minted.stdout.trim(), createRemoteJWKSet(new URL(`${endpoints.issuer}/openid/v1/jwks`)), { issuer: endpoints.issuer, audience: 'sts.amazonaws.com' });
     assert.equal(payload.iss, endpoints.issuer);
     assert.notEqual(endpoints.issuer, 'http://127.0.0.1:8080');
+    // content token, the other command that signs on the data directory: verified by the running broker too.
+    const created = await runCli(['content', 'create', '--name', 'dash', '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal(created.code, 0, created.stderr);
+    const guid = (JSON.parse(created.stdout) as { guid: string }).guid;
+    const contentToken = await runCli(['content', 'token', guid, '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal(contentToken.code, 0, contentToken.stderr);
+    const verified = await jwtVerify((JSON.parse(contentToken.stdout) as { token: string }).token, createRemoteJWKSet(new URL(`${endpoints.issuer}/openid/v1/jwks`)), { issuer: endpoints.issuer });
+    assert.equal(verified.payload.sub, `content:${guid}`);
     // A configured issuer still wins over the record.
     const configured = await runCli(['token', 'mint', '--sub', 'user:alice', '--aud', 'a', '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data'), ROLEPORT_ISSUER: 'https://issuer.example.com' });
     assert.equal((JSON.parse(configured.stdout) as { claims: { iss: string } }).claims.iss, 'https://issuer.example.com');
