@@ -144,7 +144,7 @@ export function assumedRoleArn(role: Pick<RoleArn, 'partition' | 'account' | 'na
   return `arn:${role.partition}:sts::${role.account}:assumed-role/${role.name}/${sessionName}`;
 }
 
-/** Session names here follow `RoleSessionName`'s rule (sts-parameters.ts), 2–64 of `[\w+=,.@-]`. */
+/** Session names here follow `RoleSessionName`'s rule (session-name.ts), 2–64 of `[\w+=,.@-]`. */
 const ASSUMED_ROLE_RESOURCE = /^assumed-role\/([\w+=,.@-]{1,64})\/([\w+=,.@-]{2,64})$/;
 
 export function parseAssumedRoleArn(value: string): AssumedRoleArn | undefined {

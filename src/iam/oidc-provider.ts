@@ -66,7 +66,7 @@ export function awsProviderUrlNotes(value: string): string[] {
 /** Parses a provider (issuer) URL, throwing `ERR_INPUT_INVALID` that names `what` and the problem. */
 export function parseProviderUrl(value: string, what = 'issuer'): URL {
   const problem = providerUrlProblem(value);
-  if (problem !== undefined) throw invalidInput(`${what} ${JSON.stringify(value)} ${problem}`);
+  if (problem !== undefined) throw invalidInput(`${what} ${JSON.stringify(value)}: ${problem.replace(/^is /, '')}`);
   return new URL(value);
 }
 
@@ -134,7 +134,7 @@ export function clientIdsProblem(clientIds: readonly string[]): string | undefin
   if (clientIds.length === 0) return 'a provider needs at least one client ID (audience), e.g. sts.amazonaws.com';
   if (clientIds.length > PROVIDER_LIMITS.clientIds) return `a provider takes at most ${PROVIDER_LIMITS.clientIds} client IDs`;
   const bad = clientIds.find((id) => id.length === 0 || id.length > PROVIDER_LIMITS.clientIdLength);
-  if (bad !== undefined) return `client ID ${JSON.stringify(bad)} must be 1-${PROVIDER_LIMITS.clientIdLength} characters`;
+  if (bad !== undefined) return `client ID ${JSON.stringify(bad)}: a client ID is 1-${PROVIDER_LIMITS.clientIdLength} characters`;
   return undefined;
 }
 
