@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { sql } from 'kysely';
-import type { ResolvedConfig } from './config/index.ts';
-import { RoleportError, systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
+import { checkProductionMasterKey, type ResolvedConfig } from './config/index.ts';
+import { systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
 import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
-import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
+import { createSealer, explainMasterKeyFailure, loadMasterKey, verifyMasterKey, type Sealer } from './secrets/index.ts';
 import {
   createBatchedAuditWriter,
   createRepositories,
@@ -78,18 +77,11 @@ export interface BrokerMetrics {
   signingKeys: Gauge;
 }
 
-const MASTER_KEY_CHECK = 'master_key_check';
-
 export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  if (config.mode === 'production' && masterKey.source !== 'provided' && !config.masterKeyBackupAcknowledged) {
-    throw new RoleportError(
-      'ERR_CONFIG_INVALID',
-      `masterKeyBackupAcknowledged: production mode refuses a generated master key (${masterKey.path}) until you back it up and set masterKeyBackupAcknowledged: true, or provide ROLEPORT_MASTER_KEY`,
-    );
-  }
+  checkProductionMasterKey(config, masterKey);
   if (masterKey.source === 'generated') {
     logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
   }
@@ -98,7 +90,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
   try {
     await migrateToLatest(store);
     const repositories = createRepositories(store);
-    await verifyMasterKey(repositories, sealer, clock);
+    await verifyMasterKey(repositories.settings, sealer, clock.now());
     const audit = createBatchedAuditWriter({ repository: repositories.auditEvents, logger });
     const holder = `${hostname()}:${process.pid}`;
     const keys = createKeyManager({
@@ -253,24 +245,8 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     };
   } catch (error) {
     await store.close();
-    if (masterKey.source === 'generated' && error instanceof RoleportError && error.code === 'ERR_MASTER_KEY_MISMATCH') {
-      // The database already holds secrets sealed with another key, so nothing was sealed with
-      // the key generated just now: remove it, leaving the data directory as it was.
-      rmSync(masterKey.path!, { force: true });
-      throw new RoleportError(
-        'ERR_MASTER_KEY_MISMATCH',
-        `the database holds secrets sealed with a master key that was not given: set ROLEPORT_MASTER_KEY or restore ${masterKey.path}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw explainMasterKeyFailure(masterKey, error);
   }
-}
-
-/** A sealed marker proves at start-up that the master key is the one the data was sealed with. */
-async function verifyMasterKey(repositories: Repositories, sealer: Sealer, clock: Clock): Promise<void> {
-  const stored = await repositories.settings.setIfAbsent(MASTER_KEY_CHECK, sealer.seal('roleport', `settings:${MASTER_KEY_CHECK}`), clock.now());
-  sealer.openText(stored, `settings:${MASTER_KEY_CHECK}`);
 }
 
 function createMetrics(keys: KeyManager): BrokerMetrics {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
 import { registerDevSts, DEV_ROLE_ARNS } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { parsePort } from '../flags.ts';
@@ -85,6 +85,8 @@ export async function runDev(flags: DevOptions): Promise<void> {
     return stopIdp(error);
   });
   const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
+  // The CLI's commands on this data directory use the running issuer, not the config default.
+  writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
   if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
   else {
     process.stdout.write(
@@ -110,6 +112,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
     );
   }
   await waitForShutdown(async () => {
+    removeDevRuntime(config.dataDir, process.pid);
     await app.close();
     await idp.close();
   });
