@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { sql } from 'kysely';
-import type { ResolvedConfig } from './config/index.ts';
-import { RoleportError, systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
+import { checkProductionMasterKey, type ResolvedConfig } from './config/index.ts';
+import { systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
 import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
-import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
+import { createSealer, explainMasterKeyFailure, loadMasterKey, verifyMasterKey, type Sealer } from './secrets/index.ts';
 import {
   createAuditWriter,
   createRepositories,
@@ -87,18 +86,11 @@ export interface BrokerMetrics {
   auditDeadLetters: Counter;
 }
 
-const MASTER_KEY_CHECK = 'master_key_check';
-
 export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  if (config.mode === 'production' && masterKey.source !== 'provided' && !config.masterKeyBackupAcknowledged) {
-    throw new RoleportError(
-      'ERR_CONFIG_INVALID',
-      `masterKeyBackupAcknowledged: production mode refuses a generated master key (${masterKey.path}) until you back it up and set masterKeyBackupAcknowledged: true, or provide ROLEPORT_MASTER_KEY`,
-    );
-  }
+  checkProductionMasterKey(config, masterKey);
   if (masterKey.source === 'generated') {
     logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
   }
@@ -107,7 +99,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
   try {
     await migrateToLatest(store);
     const repositories = createRepositories(store);
-    await verifyMasterKey(repositories, sealer, clock);
+    await verifyMasterKey(repositories.settings, sealer, clock.now());
     const auditDeadLetters = new Counter({
       name: 'roleport_audit_dead_letters_total',
       help: 'Audit events set aside (logged at error level) instead of written: refused by the database, queue full while writes failed, or unwritten at shutdown',
@@ -203,7 +195,13 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       policyEngine: { parsePolicy, evaluatePolicy, formatEvaluation: (evaluation) => formatEvaluation(evaluation) },
     });
     const integrations = createIntegrations({
-      repositories: { apiKeys: repositories.apiKeys, integrations: repositories.oauthIntegrations, content: repositories.content, viewerGrants: repositories.viewerGrants },
+      repositories: {
+        apiKeys: repositories.apiKeys,
+        integrations: repositories.oauthIntegrations,
+        content: repositories.content,
+        viewerGrants: repositories.viewerGrants,
+        contentHandoffCodes: repositories.contentHandoffCodes,
+      },
       // One lock per (viewer, integration): a rotating refresh token is never spent twice.
       withGrantLocked: (userName, integrationGuid, work) =>
         withHeldLock(store, `viewer_grant:${integrationGuid}:${userName}`, holder, clock.now(), (db) => work(createViewerGrantRepository(db))),
@@ -217,6 +215,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         issuer: config.issuer,
         defaultAudience: config.tokens.defaultAudience,
         defaultRegion: config.sessions.defaultRegion,
+        content: config.content,
       },
     });
     const gcp = createGoogleSts({
@@ -267,24 +266,8 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     };
   } catch (error) {
     await store.close();
-    if (masterKey.source === 'generated' && error instanceof RoleportError && error.code === 'ERR_MASTER_KEY_MISMATCH') {
-      // The database already holds secrets sealed with another key, so nothing was sealed with
-      // the key generated just now: remove it, leaving the data directory as it was.
-      rmSync(masterKey.path!, { force: true });
-      throw new RoleportError(
-        'ERR_MASTER_KEY_MISMATCH',
-        `the database holds secrets sealed with a master key that was not given: set ROLEPORT_MASTER_KEY or restore ${masterKey.path}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw explainMasterKeyFailure(masterKey, error);
   }
-}
-
-/** A sealed marker proves at start-up that the master key is the one the data was sealed with. */
-async function verifyMasterKey(repositories: Repositories, sealer: Sealer, clock: Clock): Promise<void> {
-  const stored = await repositories.settings.setIfAbsent(MASTER_KEY_CHECK, sealer.seal('roleport', `settings:${MASTER_KEY_CHECK}`), clock.now());
-  sealer.openText(stored, `settings:${MASTER_KEY_CHECK}`);
 }
 
 function createMetrics(keys: KeyManager, audit: AuditWriter, auditDeadLetters: Counter): BrokerMetrics {

@@ -1,4 +1,4 @@
-import { oidcProviderArn, parseRoleArn, providerPrefix } from './arn.ts';
+import { oidcProviderArn, parseRoleArn, providerPrefix } from '../iam/index.ts';
 import type { AddProviderInput, AddRoleInput, StsRegistry } from './registry.ts';
 
 /** The audience AWS expects in web identity tokens. */
@@ -25,7 +25,7 @@ export function devStsRegistry(issuer: string): { providers: AddProviderInput[];
           {
             Sid: 'RoleportUsers',
             Effect: 'Allow',
-            Principal: { Federated: oidcProviderArn(partition, account, issuer) },
+            Principal: { Federated: oidcProviderArn(partition, account, prefix) },
             Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
             Condition: {
               StringEquals: { [`${prefix}:aud`]: DEV_CLIENT_ID },

@@ -11,11 +11,13 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { sql } from 'kysely';
+import { freePort } from '../helpers/ports.ts';
 import { testPostgresUrl } from '../helpers/postgres.ts';
 import { CookieJar, DS, EXCHANGE, CREDENTIAL_TYPE, csrfOf, exchangeToken, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
 import { CONTENT_TOKEN_TYPE, serviceAccountBody } from './integrations-fixtures.ts';
 
-type Protocol = 'oauth' | 'api' | 'html' | 'sts';
+/** `publishing`: the publishing server's API shape on `/__api__/` (`{code: <int>, error, payload}`, Roleport's code in `roleport_code`). */
+type Protocol = 'oauth' | 'api' | 'publishing' | 'html' | 'sts';
 /** How the value travels: JSON can carry any string; forms, queries and paths only what percent-encoding can (no lone surrogates). */
 type Carrier = 'json' | 'form' | 'query' | 'path';
 
@@ -66,9 +68,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     let stsToken: string;
     let stsCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
     let fields: TextField[];
+    let contentUrl: string;
 
     before(async () => {
-      env = await startSessionsEnv({ sts: true, ...(backend === 'postgres' ? { databaseUrl: await testPostgresUrl() } : {}) });
+      const contentPort = await freePort();
+      contentUrl = `http://localhost:${contentPort}`;
+      env = await startSessionsEnv({
+        sts: true,
+        ...(backend === 'postgres' ? { databaseUrl: await testPostgresUrl() } : {}),
+        config: { content: { origin: contentUrl, listen: `127.0.0.1:${contentPort}`, upstreamAllowList: ['127.0.0.0/8'] } },
+      });
       const services = env.broker.app.services;
       await services.users.setRoleArns('alice', [ROLE], 'test');
       jar = await env.signIn('bob'); // an admin, for the admin pages
@@ -142,17 +151,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const integrationFields = { name: 255, description: 4096, template: 32 };
       const configFields = { auth_type: 32, auth_mode: 32, client_id: 255, client_secret: 4096, authorization_uri: 2048, token_uri: 2048, token_endpoint_auth_method: 32, scopes: 1024, role_arn: 2048, sts_region: 32, audience: 255 };
       const integrationBody = (field: string, value: string) => (field in configFields ? serviceAccountBody({}, { [field]: value }) : serviceAccountBody({ [field]: value }));
-      add('POST /__api__/v1/oauth/integrations', 'api', 'json', { ...integrationFields, ...configFields }, (field, value) => sendJson('POST', '/__api__/v1/oauth/integrations', integrationBody(field, value), key()), ['description']);
-      add('PATCH /__api__/v1/oauth/integrations/:guid', 'api', 'json', { name: 255, description: 4096, audience: 255 }, (field, value) =>
+      add('POST /__api__/v1/oauth/integrations', 'publishing', 'json', { ...integrationFields, ...configFields }, (field, value) => sendJson('POST', '/__api__/v1/oauth/integrations', integrationBody(field, value), key()), ['description']);
+      add('PATCH /__api__/v1/oauth/integrations/:guid', 'publishing', 'json', { name: 255, description: 4096, audience: 255 }, (field, value) =>
         sendJson('PATCH', `/__api__/v1/oauth/integrations/${integrationGuid}`, field === 'audience' ? { config: { audience: value } } : { [field]: value }, key()), ['description'],
       );
-      add('GET /__api__/v1/oauth/integrations/:guid', 'api', 'path', { guid: 64 }, (_field, value) => fetch(url(`/__api__/v1/oauth/integrations/${encodeURIComponent(value)}`), { headers: key() }));
-      add('POST /__api__/v1/content', 'api', 'json', { name: 64, title: 255, upstream_url: 2048 }, (field, value) => sendJson('POST', '/__api__/v1/content', { name: 'other', [field]: value }, key()));
-      add('GET /__api__/v1/content/:guid', 'api', 'path', { guid: 64 }, (_field, value) => fetch(url(`/__api__/v1/content/${encodeURIComponent(value)}`), { headers: key() }));
-      add('PUT /__api__/v1/content/:guid/oauth/integrations/associations', 'api', 'json', { oauth_integration_guid: 64 }, (_field, value) =>
+      add('GET /__api__/v1/oauth/integrations/:guid', 'publishing', 'path', { guid: 64 }, (_field, value) => fetch(url(`/__api__/v1/oauth/integrations/${encodeURIComponent(value)}`), { headers: key() }));
+      add('POST /__api__/v1/content', 'publishing', 'json', { name: 64, title: 255, upstream_url: 2048 }, (field, value) => sendJson('POST', '/__api__/v1/content', { name: 'other', [field]: value }, key()));
+      add('GET /__api__/v1/content/:guid', 'publishing', 'path', { guid: 64 }, (_field, value) => fetch(url(`/__api__/v1/content/${encodeURIComponent(value)}`), { headers: key() }));
+      add('PUT /__api__/v1/content/:guid/oauth/integrations/associations', 'publishing', 'json', { oauth_integration_guid: 64 }, (_field, value) =>
         sendJson('PUT', `/__api__/v1/content/${contentGuid}/oauth/integrations/associations`, [{ oauth_integration_guid: value }], key()),
       );
-      add('POST /__api__/v1/content/:guid/session-token', 'api', 'path', { guid: 64 }, (_field, value) =>
+      add('POST /__api__/v1/content/:guid/session-token', 'publishing', 'path', { guid: 64 }, (_field, value) =>
         fetch(url(`/__api__/v1/content/${encodeURIComponent(value)}/session-token`), { method: 'POST', headers: key() }),
       );
       add('GET /openid/v1/jwks/:kid', 'api', 'path', { kid: 64 }, (_field, value) => fetch(url(`/openid/v1/jwks/${encodeURIComponent(value)}`)));
@@ -167,20 +176,28 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       });
       add('GET /admin/sessions', 'html', 'query', { user: 255 }, (_field, value) => query('/admin/sessions', { user: value }));
       add('GET /admin/audit', 'html', 'query', { user: 255, session: 64, role: 2048, event: 64 }, (field, value) => query('/admin/audit', { [field]: value }));
-      add('GET /cli/login', 'html', 'query', { redirect_uri: 2048, state: 512, code_challenge: 128, code_challenge_method: 16 }, (field, value) =>
-        query('/cli/login', { redirect_uri: 'http://127.0.0.1:9/callback', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256', [field]: value }),
+      const cliLogin = { redirect_uri: 'http://127.0.0.1:9/callback', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256', user_code: 'BCDF-GHJK', device: 'laptop' };
+      const cliFields = { redirect_uri: 2048, state: 512, code_challenge: 128, code_challenge_method: 16, user_code: 16, device: 64 };
+      add('GET /cli/login', 'html', 'query', cliFields, (field, value) => query('/cli/login', { ...cliLogin, [field]: value }));
+      add('POST /cli/login', 'html', 'form', { ...cliFields, csrf: 256 }, (field, value) => postForm('/cli/login', { ...cliLogin, csrf: 'x', decision: 'allow', [field]: value }));
+      const state = 'a'.repeat(24);
+      add('GET /__oauth__/integrations/consent', 'html', 'query', { content: 64 }, (field, value) => query('/__oauth__/integrations/consent', { content: contentGuid, state, [field]: value }));
+      add('POST /__oauth__/integrations/authorize', 'html', 'form', { csrf: 256, integration: 64, content: 64 }, (field, value) =>
+        postForm('/__oauth__/integrations/authorize', { csrf: 'x', integration: integrationGuid, content: contentGuid, state, [field]: value }),
       );
-      add('GET /__oauth__/integrations/consent', 'html', 'query', { content: 64, return_to: 2048 }, (field, value) => query('/__oauth__/integrations/consent', { content: contentGuid, [field]: value }));
-      add('POST /__oauth__/integrations/authorize', 'html', 'form', { csrf: 256, integration: 64, content: 64, return_to: 2048 }, (field, value) =>
-        postForm('/__oauth__/integrations/authorize', { csrf: 'x', integration: integrationGuid, content: contentGuid, [field]: value }),
-      );
+      add('GET /__oauth__/content/authorize', 'html', 'query', { content: 64 }, (field, value) => query('/__oauth__/content/authorize', { content: contentGuid, state, [field]: value }));
       add('GET /__oauth__/integrations/callback', 'html', 'query', { code: 4096, state: 512, error: 256, error_description: 1024 }, (field, value) => query('/__oauth__/integrations/callback', { [field]: value }));
       const adminForm = { csrf: 'x', name: 'n', description: '', auth_type: 'Service Account', role_arn: DS, sts_region: 'us-east-1', session_duration: '3600' };
       const formFields = { name: 255, description: 4096, auth_type: 32, auth_mode: 32, client_id: 255, client_secret: 4096, authorization_uri: 2048, token_uri: 2048, token_endpoint_auth_method: 32, scopes: 1024, role_arn: 2048, sts_region: 32, session_duration: 16, use_pkce: 8, audience: 255, csrf: 256 };
       add('POST /admin/integrations', 'html', 'form', formFields, (field, value) => postForm('/admin/integrations', { ...adminForm, [field]: value }), ['description']);
       add('POST /admin/integrations/:guid', 'html', 'form', { name: 255, description: 4096 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}`, { ...adminForm, [field]: value }), ['description']);
       add('GET /admin/integrations', 'html', 'query', { done: 16 }, (_field, value) => query('/admin/integrations', { done: value }));
-      add('GET /content/:guid/', 'html', 'path', { guid: 64 }, (_field, value) => jar.fetch(url(`/content/${encodeURIComponent(value)}/`)));
+      add('GET /content/:guid/ (broker)', 'html', 'path', { guid: 64 }, (_field, value) => jar.fetch(url(`/content/${encodeURIComponent(value)}/`)));
+      // The content origin's own listener: the proxied content and the hand-off callback.
+      add('GET /content/:guid/ (content origin)', 'html', 'path', { guid: 64 }, (_field, value) => fetch(`${contentUrl}/content/${encodeURIComponent(value)}/`, { redirect: 'manual' }));
+      add('GET /__roleport/handoff/:guid (content origin)', 'html', 'query', { code: 256, state: 256 }, (field, value) =>
+        fetch(`${contentUrl}/__roleport/handoff/${contentGuid}?${new URLSearchParams({ code: 'c', state: 's', [field]: value })}`, { redirect: 'manual' }),
+      );
 
       // The local STS (AWS's Query protocol; ValidationError XML), POST (its fast path) and GET.
       const web = { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: STS_ROLE, RoleSessionName: 'alice', WebIdentityToken: stsToken };
@@ -200,6 +217,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const label = `${field.route} ${field.field} with ${what}`;
       const text = await response.text();
       assert.equal(response.status, 400, `${label}: ${response.status} ${text.slice(0, 300)}`);
+      // Refused for this field, not for something else missing from the request.
+      const name = field.field.split(/[.[]/)[0]!.toLowerCase();
+      assert.ok(text.toLowerCase().includes(name), `${label}: the error names ${name}: ${text.slice(0, 300)}`);
       switch (field.protocol) {
         case 'oauth':
           assert.equal((JSON.parse(text) as { error: string }).error, 'invalid_request', `${label}: ${text}`);
@@ -208,6 +228,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           const body = JSON.parse(text) as { code: string; message: string };
           assert.equal(body.code, 'ERR_INPUT_INVALID', `${label}: ${text}`);
           assert.ok(body.message.length > 0, label);
+          break;
+        }
+        case 'publishing': {
+          const body = JSON.parse(text) as { code: number; error: string; payload: unknown; roleport_code: string };
+          assert.equal(body.roleport_code, 'ERR_INPUT_INVALID', `${label}: ${text}`);
+          assert.equal(typeof body.code, 'number', label);
+          assert.ok(body.error.length > 0, label);
           break;
         }
         case 'html':

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
 import { registerDevSts, DEV_ROLE_ARNS } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { parsePort } from '../flags.ts';
@@ -24,8 +24,8 @@ export interface DevEndpoints {
 }
 
 /**
- * `roleport dev`: everything on loopback for a first look — broker, issuer, local STS and
- * demo IdP — until SIGINT/SIGTERM; prints the endpoints once ready.
+ * `roleport dev`: everything on loopback for a first look — broker, issuer, local STS,
+ * content origin (on localhost) and demo IdP — until SIGINT/SIGTERM; prints the endpoints once ready.
  */
 export async function runDev(flags: DevOptions): Promise<void> {
   const port = await resolvePort(flags.port);
@@ -35,6 +35,9 @@ export async function runDev(flags: DevOptions): Promise<void> {
   // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
   // free port (port + 1 may be some client socket's ephemeral port at that moment).
   const stsPort = flags.port === '0' || port >= 65535 ? await resolvePort('0') : port + 1;
+  // Published content gets a site of its own: the same loopback address under another host
+  // name (localhost), so that it shares no cookie with the broker on 127.0.0.1.
+  const contentPort = flags.port === '0' || port >= 65534 ? await resolvePort('0') : port + 2;
   const demoClientSecret = randomBytes(24).toString('base64url');
   const config = loadConfig({
     file: flags.config,
@@ -49,6 +52,10 @@ export async function runDev(flags: DevOptions): Promise<void> {
       'sts.listen': `127.0.0.1:${stsPort}`,
       // Content's credentials exchange calls the same local STS, not AWS.
       'integrations.stsEndpoint': `http://127.0.0.1:${stsPort}`,
+      'content.origin': `http://localhost:${contentPort}`,
+      'content.listen': `127.0.0.1:${contentPort}`,
+      // The demo's content runs on this machine: loopback upstreams are allowed here (and only here).
+      'content.upstreamAllowList': ['127.0.0.0/8', '::1', 'localhost'],
       // Single sign-on through the demo IdP.
       'sso.enabled': true,
       'sso.issuer': `http://127.0.0.1:${idpPort}`,
@@ -77,7 +84,9 @@ export async function runDev(flags: DevOptions): Promise<void> {
     await app.close().catch(() => undefined);
     return stopIdp(error);
   });
-  const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url };
+  const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
+  // The CLI's commands on this data directory use the running issuer, not the config default.
+  writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
   if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
   else {
     process.stdout.write(
@@ -85,6 +94,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
         `issuer: ${endpoints.issuer}`,
         `sts: ${endpoints['sts']}`,
         `demo idp: ${idp.issuer}`,
+        `content: ${endpoints['content']}`,
         `web: ${endpoints.web}`,
         '',
         'Try next:',
@@ -102,6 +112,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
     );
   }
   await waitForShutdown(async () => {
+    removeDevRuntime(config.dataDir, process.pid);
     await app.close();
     await idp.close();
   });

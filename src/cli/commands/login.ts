@@ -30,8 +30,8 @@ export async function runLogin(options: LoginOptions): Promise<void> {
   const result = await loginWithLoopbackRedirect({
     client,
     timeoutMs: timeoutSeconds * 1000,
-    onLoginUrl: (url) => {
-      process.stderr.write(`Open this URL in a browser to sign in:\n\n  ${url}\n\n`);
+    onLoginUrl: (url, userCode) => {
+      process.stderr.write(`Open this URL in a browser to sign in:\n\n  ${url}\n\nThe page asks you to confirm; it must show the code ${userCode}\n\n`);
       if (options.browser) openBrowser(url);
     },
   });

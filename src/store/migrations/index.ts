@@ -7,6 +7,7 @@ import * as sessions from './0004-sessions.ts';
 import * as stsPrincipals from './0005-sts-principals.ts';
 import * as integrations from './0006-integrations.ts';
 import * as cloudFederation from './0007-cloud-federation.ts';
+import * as contentHandoff from './0008-content-handoff.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -24,6 +25,7 @@ const ordered: Record<string, DialectMigration> = {
   '0005-sts-principals': stsPrincipals,
   '0006-integrations': integrations,
   '0007-cloud-federation': cloudFederation,
+  '0008-content-handoff': contentHandoff,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {

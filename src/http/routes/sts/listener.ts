@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { stsError } from '../../../sts/index.ts';
+import { stsError } from '../../../iam/index.ts';
 import { createNodeServerFactory } from '../../node-server.ts';
 import { createRequestOrigin } from '../../request-origin.ts';
 import { formatSchemaErrors } from '../../schemas/text.ts';
@@ -10,6 +10,8 @@ export interface StsListenerOptions {
   logger: FastifyBaseLogger;
   trustedProxies: readonly string[];
   sts: StsRouteOptions;
+  /** Headers every response carries (see http/security-headers.ts). */
+  securityHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 const BODY_LIMIT = 256 * 1024;
@@ -26,7 +28,7 @@ export async function buildStsListener(options: StsListenerOptions): Promise<Fas
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: BODY_LIMIT,
     schemaErrorFormatter: formatSchemaErrors,
-    serverFactory: createNodeServerFactory({ fastPath: createStsFastPath({ sts: options.sts, origin, bodyLimit: BODY_LIMIT }), logger: options.logger }),
+    serverFactory: createNodeServerFactory({ fastPath: createStsFastPath({ sts: options.sts, origin, bodyLimit: BODY_LIMIT }), logger: options.logger, headers: options.securityHeaders }),
   });
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
   await app.register(async (scope) => registerStsRoutes(scope, { sts: options.sts, origin }));
