@@ -11,6 +11,14 @@ export interface SignInRouteOptions {
   roleClaim: string;
 }
 
+/**
+ * The one text field not held to safe text: a link such as `/login?return_to=…` must sign the
+ * user in whatever it holds (issue 10, item 8). It is never stored or shown — the SSO module
+ * resolves it as a URL on this site (`safeReturnTo`) and anything else becomes `/` — so the
+ * length limit is all the schema adds.
+ */
+const RETURN_TO = { type: 'string', maxLength: 1024 } as const;
+
 /** The authorization response's parameters (RFC 6749 §4.1.2, RFC 9207 `iss`, OIDC session management's `session_state`). */
 const CALLBACK_QUERY = {
   type: 'object',
@@ -58,7 +66,7 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
 
   scope.get<{ Querystring: { return_to?: string } }>(
     '/login',
-    { schema: { querystring: { type: 'object', properties: { return_to: safeText(1024) } } } },
+    { schema: { querystring: { type: 'object', properties: { return_to: RETURN_TO } } } },
     async (request, reply) => {
       const start = await sso.beginSignIn({ returnTo: request.query.return_to });
       reply.setCookie(LOGIN_COOKIE, start.transactionCookie, { ...baseCookie, path: sso.redirectPath, maxAge: start.transactionMaxAgeSeconds });
