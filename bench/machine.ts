@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 /** What the figures were measured on: they mean little without it. */
 export interface MachineInfo {
@@ -25,4 +25,11 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
   };
+}
+
+/** The 1-, 5- and 15-minute load averages, as `uptime` prints them: on a shared machine every figure needs it beside it. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
 }

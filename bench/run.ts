@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
-import { describeMachine } from './machine.ts';
+import { describeMachine, loadAverage } from './machine.ts';
+import { formatTokenEndpointBench, runTokenEndpointBench } from './token-endpoint.ts';
 import { benchIssuerHttp } from './issuer-http.ts';
 import { benchMintAllCores, benchMintInProcess } from './mint.ts';
 import { createBenchData } from './setup.ts';
@@ -17,7 +18,8 @@ import { formatStartupBench, runStartupBench } from './startup.ts';
  * Targets (the foundation issue): minting ≥ 85% of raw RS256 signing in-process;
  * discovery/JWKS ≥ 70% of a bare node:http server. Then the local STS against raw jose
  * verification, trust-policy evaluations, broker tokens for session agents against the mint
- * ceiling, what durable audit costs on the token and STS paths (each against itself with the
+ * ceiling, the token endpoint against its peer (oidc-provider) and raw signing, pinned to
+ * cores with taskset (bench/token-endpoint.ts), what durable audit costs on the token and STS paths (each against itself with the
  * audit rows queued in memory; PostgreSQL too with ROLEPORT_BENCH_POSTGRES_URL), and 10,000
  * agent sessions' refresh lateness and memory. Results: BENCHMARKS.md.
  */
@@ -32,7 +34,7 @@ const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
 const verdict = (ratio: number, target: number): string => (ratio >= target ? `meets the ${pct(target)} target` : `BELOW the ${pct(target)} target`);
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
-out(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
+out(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${loadAverage()} at start`);
 out('');
 try {
   const rounds = quick ? 3 : 5;
@@ -86,6 +88,9 @@ try {
   out(`  mint ceiling (in-process)  ${fmt(sessions.mintCeiling)} tokens/s`);
   out(`  POST /oauth/token          ${fmt(sessions.tokensPerSecond)} tokens/s (p50 ${sessions.p50Ms} ms, p99 ${sessions.p99Ms} ms)`);
   out(`  ratio to the ceiling       ${pct(sessions.ratio)}`);
+  out('');
+
+  out(formatTokenEndpointBench(await runTokenEndpointBench(quick ? { rounds: 3, durationSeconds: 2, sessions: 200 } : {})));
   out('');
 
   const durability = await runAuditDurabilityBench({ durationSeconds: quick ? 2 : 5, rounds: quick ? 2 : 3, postgresUrl: process.env['ROLEPORT_BENCH_POSTGRES_URL'] });

@@ -10,6 +10,8 @@ export interface BenchData {
   masterKey: string;
   /** `postgres://…` to use instead of SQLite in the data directory. */
   databaseUrl?: string | undefined;
+  /** The signing algorithm of the broker's keys (default RS256, the configuration's default). */
+  algorithm?: 'RS256' | 'ES256' | undefined;
 }
 
 export function createBenchData(): BenchData {
@@ -27,7 +29,7 @@ export function benchConfig(data: BenchData, listen?: string): ResolvedConfig {
     overrides: {
       dataDir: data.dataDir,
       masterKey: data.masterKey,
-      keys: { rotationIntervalSeconds: 0 },
+      keys: { rotationIntervalSeconds: 0, ...(data.algorithm === undefined ? {} : { algorithm: data.algorithm }) },
       ...(data.databaseUrl === undefined ? {} : { databaseUrl: data.databaseUrl }),
       // The load comes from one address at thousands of requests a second, far past any
       // per-address limit a deployment would set; the limiter stays on, so its cost is measured.
