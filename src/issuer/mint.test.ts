@@ -150,3 +150,29 @@ test('without an active key, minting fails with the key manager error instead of
   });
   await assert.rejects(() => mint({ subject: 's', audience: 'a', actor: 'test' }), { code: 'ERR_KEY_NO_ACTIVE' });
 });
+
+for (const alg of ['RS256', 'ES256'] as const) {
+  test(`${alg}: tokens signed on the event loop and on the thread pool both verify with jose, many at once`, async () => {
+    const key = await generateSigningKey({ alg });
+    const jwks = createLocalJWKSet({ keys: [key.publicJwk] });
+    for (const signingPlace of ['event-loop', 'thread-pool'] as const) {
+      const committed: AuditEvent[] = [];
+      const clock = new ManualClock();
+      const mint = createMinter({
+        issuer: ISSUER,
+        clock,
+        events: { record: () => {}, commit: async (event) => void committed.push(event) },
+        signingKey: () => key,
+        defaultTtlSeconds: 3600,
+        maxTtlSeconds: 7200,
+        signingPlace,
+      });
+      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => mint({ subject: `user:u${i}`, audience: 'sts.amazonaws.com', actor: 'test' })));
+      for (const [i, result] of results.entries()) {
+        const { payload } = await jwtVerify(result.token, jwks, { issuer: ISSUER, algorithms: [alg], currentDate: new Date(clock.now()) });
+        assert.equal(payload.sub, `user:u${i}`, signingPlace);
+      }
+      assert.equal(committed.length, 16, `${signingPlace}: one committed audit row per token`);
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import { sign, webcrypto, type KeyObject } from 'node:crypto';
+import type { SigningKeyMaterial } from './signing-key.ts';
+
+/** Signs a JWS signing input (RFC 7515 §5.1) with a key: the signature bytes, in JWS's encoding. */
+export type JwsSigner = (key: SigningKeyMaterial, signingInput: Buffer) => Promise<Uint8Array>;
+
+/**
+ * Where signatures are computed. `event-loop`: `crypto.sign` on the calling thread — nothing
+ * else runs meanwhile, and nothing is handed to another thread. `thread-pool`: WebCrypto's
+ * `subtle.sign`, which Node runs on the libuv thread pool, so that while one core signs the
+ * event loop goes on reading requests and writing the audit log on another. The signatures
+ * are the same (RS256: RSASSA-PKCS1-v1_5 with SHA-256, deterministic; ES256: ECDSA P-256 in
+ * JWS's IEEE P1363 encoding — both paths give r‖s).
+ */
+export type SigningPlace = 'event-loop' | 'thread-pool';
+
+/**
+ * The signer the minting core uses; `thread-pool` when the process may run on more than one
+ * core (`os.availableParallelism()` counts the CPUs this process is allowed, so a broker
+ * pinned to one core signs on its event loop).
+ * @see https://nodejs.org/api/webcrypto.html#subtlesignalgorithm-key-data
+ */
+export function createJwsSigner(place: SigningPlace): JwsSigner {
+  if (place === 'event-loop') {
+    return async (key, signingInput) =>
+      key.alg === 'RS256' ? sign('sha256', signingInput, key.privateKey) : sign('sha256', signingInput, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  }
+  const cryptoKeys = new WeakMap<KeyObject, webcrypto.CryptoKey>();
+  return async (key, signingInput) => {
+    let cryptoKey = cryptoKeys.get(key.privateKey);
+    if (cryptoKey === undefined) {
+      cryptoKey = key.privateKey.toCryptoKey(key.alg === 'RS256' ? RSA_IMPORT : EC_IMPORT, false, ['sign']);
+      cryptoKeys.set(key.privateKey, cryptoKey);
+    }
+    return new Uint8Array(await webcrypto.subtle.sign(key.alg === 'RS256' ? RSA_SIGN : EC_SIGN, cryptoKey, signingInput));
+  };
+}
+
+const RSA_IMPORT = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const RSA_SIGN = { name: 'RSASSA-PKCS1-v1_5' } as const;
+const EC_IMPORT = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const EC_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
