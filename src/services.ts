@@ -86,6 +86,9 @@ export interface BrokerMetrics {
   auditDeadLetters: Counter;
 }
 
+/** How often an idle broker process reads the access-change log anyway (each token exchange reads it too, shared by concurrent ones). */
+export const ACCESS_CHANGE_POLL_MS = 1000;
+
 export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -164,7 +167,12 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       browserSessions: repositories.browserSessions,
       settings: repositories.settings,
     });
+    // Every token exchange reads the access-change log (one read shared by concurrent ones), so
+    // a session ended or revoked anywhere — another replica, the CLI on the same database —
+    // gets no token here from what this process cached (sessions/credential-cache.ts).
+    if (options.background === true) repositories.accessChanges.start(ACCESS_CHANGE_POLL_MS);
     const sessions = createSessions({
+      credentialCache: { changes: repositories.accessChanges },
       sessions: repositories.sessions,
       userApiTokens: repositories.userApiTokens,
       cliLoginCodes: repositories.cliLoginCodes,
@@ -258,6 +266,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       },
       close: async () => {
         keys.stop();
+        repositories.accessChanges.stop();
         // The listeners are closed by now; requests still running finish their writes first.
         await sts.drain();
         await audit.close();

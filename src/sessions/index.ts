@@ -15,6 +15,7 @@ import { createCliLogin, type CliLogin } from './cli-login.ts';
 import { createSessionService, principalOf, type Principal, type SessionService } from './session-service.ts';
 import { readTokenTimeline, type AuditReader, type TimelinePoint } from './timeline.ts';
 import type { SessionsSettings, SessionUser, UserDirectory, ViewerTokenProvider } from './types.ts';
+import { createCredentialCache, type AccessChangeSource } from './credential-cache.ts';
 import { createUserTokens, type UserTokens } from './user-tokens.ts';
 
 export type { Session, SessionRole, SessionState, SessionUser, SessionsSettings, SessionTagSettings, SessionTagAttribute, TokenSource, UserDirectory, ViewerIdToken, ViewerTokenProvider } from './types.ts';
@@ -22,6 +23,7 @@ export type { Principal, StartSessionOptions, StartSessionResult, ListSessionsOp
 export type { CreateUserTokenOptions, CreatedUserToken, AuthenticatedUserToken, UserTokens } from './user-tokens.ts';
 export type { CliLoginRequest, RedeemCliLoginOptions, CliLogin } from './cli-login.ts';
 export type { TimelinePoint, AuditReader } from './timeline.ts';
+export type { AccessChange, AccessChangeSource } from './credential-cache.ts';
 export type { IssuedToken } from './token-sources.ts';
 export { principalOf } from './session-service.ts';
 export { toSessionJson, type SessionJson } from './session-json.ts';
@@ -50,6 +52,13 @@ export interface SessionsDeps {
   readAudit: AuditReader;
   clock: Clock;
   settings: SessionsSettings;
+  /**
+   * The store's access-change log: with it, the token exchange keeps sessions and users in
+   * memory and drops them when they change (credential-cache.ts); a change committed before
+   * an exchange arrives is seen by it. Only for a `users` directory whose every change is
+   * logged there too (the store's). Without it every exchange reads the database.
+   */
+  credentialCache?: { changes: AccessChangeSource } | undefined;
 }
 
 /** A user API token's user, as the API acts for them. */
@@ -88,6 +97,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
     events: deps.events,
     clock: deps.clock,
     settings: deps.settings,
+    cache: deps.credentialCache === undefined ? undefined : createCredentialCache({ changes: deps.credentialCache.changes }),
   });
   const userTokens = createUserTokens({ repository: deps.userApiTokens, users: deps.users, events: deps.events, clock: deps.clock, defaultTtlSeconds: deps.settings.userTokenTtlSeconds });
   const cliLogin = createCliLogin({ repository: deps.cliLoginCodes, userTokens, events: deps.events, clock: deps.clock, codeTtlSeconds: deps.settings.cliLoginCodeTtlSeconds });

@@ -7,6 +7,7 @@ import { sanitizeRoleSessionName } from '../iam/index.ts';
 import { parseRoleArn, profileNames, renderSessionName } from './session-name.ts';
 import { brokerTokenClaims, issueBrokerToken, issueViewerToken, type IssuedToken } from './token-sources.ts';
 import type { Session, SessionRole, SessionsSettings, SessionState, SessionUser, TokenSource, UserDirectory, ViewerTokenProvider } from './types.ts';
+import type { CredentialCache } from './credential-cache.ts';
 
 /** Who acts on a session: a signed-in user (admin or not) or the admin CLI. */
 export interface Principal {
@@ -62,6 +63,8 @@ export interface SessionServiceDeps {
   events: EventSink;
   clock: Clock;
   settings: SessionsSettings;
+  /** What the token exchange reads, kept in memory with a revocation bound (credential-cache.ts); absent: read every time. */
+  cache?: CredentialCache | undefined;
 }
 
 const MAX_ROLES = 20;
@@ -105,10 +108,25 @@ export function createSessionService(deps: SessionServiceDeps) {
   const authenticate = async (credential: string): Promise<Session | undefined> => {
     const id = sessionIdOfCredential(credential);
     if (id === undefined) return undefined;
+    return loadSession(id, hashCredential(credential));
+  };
+
+  const loadSession = async (id: string, credentialHash: string): Promise<Session | undefined> => {
     const row = await repository.findById(id);
-    if (row === undefined || !constantTimeEqual(hashCredential(credential), row.credential_hash)) return undefined;
+    if (row === undefined || !constantTimeEqual(credentialHash, row.credential_hash)) return undefined;
     return toSession(row);
   };
+
+  /** `authenticate` through the cache: the exchange reads no row while its session and user are unchanged. */
+  const authenticateForExchange = async (credential: string, arrivedAt: number): Promise<Session | undefined> => {
+    const id = sessionIdOfCredential(credential);
+    if (id === undefined) return undefined;
+    const credentialHash = hashCredential(credential);
+    return deps.cache === undefined ? loadSession(id, credentialHash) : deps.cache.session(credentialHash, arrivedAt, () => loadSession(id, credentialHash));
+  };
+
+  const findUserForExchange = (userName: string, arrivedAt: number): Promise<SessionUser | undefined> =>
+    deps.cache === undefined ? deps.users.findUser(userName) : deps.cache.user(userName, arrivedAt, () => deps.users.findUser(userName));
 
   return {
     /**
@@ -208,7 +226,8 @@ export function createSessionService(deps: SessionServiceDeps) {
      *   ERR_TARGET_INVALID (role not in the session), ERR_TOKEN_SOURCE_UNAVAILABLE (IdP down).
      */
     async exchange(options: ExchangeTokenOptions): Promise<SessionToken> {
-      const session = await authenticate(options.credential);
+      const arrivedAt = deps.cache?.now() ?? 0;
+      const session = await authenticateForExchange(options.credential, arrivedAt);
       if (session === undefined) throw new RoleportError('ERR_GRANT_INVALID', 'the session credential is not valid');
       if (session.state !== 'active') throw new RoleportError('ERR_GRANT_INVALID', `session ${session.id} is ${session.state}`);
       const role = options.roleArn === undefined ? session.roles[0] : session.roles.find((r) => r.arn === options.roleArn);
@@ -216,7 +235,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (options.audience !== undefined && (options.audience.length === 0 || options.audience.length > MAX_AUDIENCE_LENGTH)) {
         throw new RoleportError('ERR_TARGET_INVALID', `audience must be 1-${MAX_AUDIENCE_LENGTH} characters`);
       }
-      const user = await deps.users.findUser(session.userName);
+      const user = await findUserForExchange(session.userName, arrivedAt);
       if (user === undefined) throw new RoleportError('ERR_GRANT_INVALID', `user ${session.userName} no longer exists`);
       if (!user.roles.includes(role.arn)) throw new RoleportError('ERR_GRANT_INVALID', `${user.username} no longer holds role ${role.arn}`);
       const request = { session, user, roleArn: role.arn, audience: options.audience };

@@ -24,6 +24,7 @@ import { createGcpServiceAccountRepository } from './repositories/gcp-service-ac
 import { createAzureFederatedCredentialRepository } from './repositories/azure-federated-credentials.ts';
 import { createContentHandoffCodeRepository } from './repositories/content-handoff-codes.ts';
 import type { StoreDatabase } from './database.ts';
+import { createAccessChanges } from './access-changes.ts';
 
 export { openDatabase, migrateToLatest, redactUrl, type StoreDatabase } from './database.ts';
 export { withLock, withHeldLock } from './lock.ts';
@@ -50,11 +51,14 @@ export type { GcpServiceAccountRow, GcpServiceAccountRepository } from './reposi
 export type { AzureFederatedCredentialRow, AzureFederatedCredentialRepository } from './repositories/azure-federated-credentials.ts';
 export type { ContentHandoffCodeRow, ContentHandoffCodeRepository } from './repositories/content-handoff-codes.ts';
 export type { Database } from './schema.ts';
+export { createAccessChanges, type AccessChanges, type AccessChange, type AccessChangeListener } from './access-changes.ts';
 export type { DialectName } from './dialect-name.ts';
 
-/** Every repository over one database. */
+/** Every repository over one database, and the access-change log the session and user repositories write to. */
 export function createRepositories(store: StoreDatabase) {
+  const accessChanges = createAccessChanges(store.db, store.dialect);
   return {
+    accessChanges,
     signingKeys: createSigningKeyRepository(store.db),
     auditEvents: createAuditEventRepository(store.db),
     settings: createSettingRepository(store.db),
@@ -62,10 +66,10 @@ export function createRepositories(store: StoreDatabase) {
     stsRoles: createStsRoleRepository(store.db),
     stsCredentials: createStsCredentialRepository(store.db),
     stsPrincipals: createStsPrincipalRepository(store.db),
-    sessions: createSessionRepository(store.db),
+    sessions: createSessionRepository(store.db, accessChanges),
     userApiTokens: createUserApiTokenRepository(store.db),
     cliLoginCodes: createCliLoginCodeRepository(store.db),
-    users: createUserRepository(store.db),
+    users: createUserRepository(store.db, accessChanges),
     userSsoTokens: createUserSsoTokenRepository(store.db),
     browserSessions: createBrowserSessionRepository(store.db),
     apiKeys: createApiKeyRepository(store.db),

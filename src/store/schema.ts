@@ -243,6 +243,7 @@ export interface Database {
   content_integrations: ContentIntegrationTable;
   viewer_grants: ViewerGrantTable;
   content_handoff_codes: ContentHandoffCodeTable;
+  access_changes: AccessChangeTable;
 }
 
 /** A person: created at first sign-in, or beforehand by `roleport users set-aws-role-arns`. */
@@ -346,4 +347,12 @@ export interface ViewerGrantTable {
   generation: number;
   created_at: number;
   updated_at: number;
+}
+
+/** One change that may decide a token exchange: a session's state or roles, or a user (store/access-changes.ts). */
+export interface AccessChangeTable {
+  seq: Generated<number>;
+  session_id: string | null;
+  user_name: string | null;
+  changed_at: number;
 }

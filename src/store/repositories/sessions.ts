@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, SessionTable } from '../schema.ts';
+import type { AccessChanges } from '../access-changes.ts';
 
 export type SessionRow = Selectable<SessionTable>;
 export type NewSessionRow = Insertable<SessionTable>;
@@ -10,7 +11,15 @@ export interface SessionListQuery {
   limit?: number | undefined;
 }
 
-export function createSessionRepository(db: Kysely<Database>) {
+/** Sessions; ending, revoking or changing the roles of one is noted in the access-change log in the same transaction. */
+export function createSessionRepository(db: Kysely<Database>, changes: Pick<AccessChanges, 'record' | 'announce'>) {
+  /** Runs `update` and, when it changed the row, records the change in the same transaction and announces it after the commit. */
+  const changeSession = async (id: string, update: (trx: Kysely<Database>) => Promise<{ numUpdatedRows: bigint }>): Promise<boolean> => {
+    const change = await db.transaction().execute(async (trx) => (Number((await update(trx)).numUpdatedRows) > 0 ? changes.record(trx, { sessionId: id }) : undefined));
+    if (change !== undefined) changes.announce(change);
+    return change !== undefined;
+  };
+
   return {
     async insert(row: NewSessionRow): Promise<void> {
       await db.insertInto('sessions').values(row).execute();
@@ -30,18 +39,11 @@ export function createSessionRepository(db: Kysely<Database>) {
      * @returns whether this call changed it.
      */
     async finish(id: string, state: 'ended' | 'revoked', at: number, by: string): Promise<boolean> {
-      const result = await db
-        .updateTable('sessions')
-        .set({ state, ended_at: at, ended_by: by })
-        .where('id', '=', id)
-        .where('state', '=', 'active')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      return changeSession(id, (trx) => trx.updateTable('sessions').set({ state, ended_at: at, ended_by: by }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst());
     },
     /** Replaces the roles of an active session; returns whether it was active. */
     async setRoles(id: string, roles: string): Promise<boolean> {
-      const result = await db.updateTable('sessions').set({ roles }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      return changeSession(id, (trx) => trx.updateTable('sessions').set({ roles }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst());
     },
     /** Notes the latest token handed to the session's agent. */
     async recordToken(id: string, at: number, expiresAt: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, UserRoleTable, UserTable } from '../schema.ts';
+import type { AccessChange, AccessChanges } from '../access-changes.ts';
 
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
@@ -39,7 +40,11 @@ export interface UserRepository {
   transaction<T>(work: (repository: UserRepository) => Promise<T>): Promise<T>;
 }
 
-export function createUserRepository(db: Kysely<Database>): UserRepository {
+/**
+ * Every change to a user — claims, roles, the row itself — is noted in the access-change log
+ * in the same transaction, so that brokers drop what they cached about the user's sessions.
+ */
+export function createUserRepository(db: Kysely<Database>, changes: Pick<AccessChanges, 'record' | 'announce'>, committed?: AccessChange[]): UserRepository {
   const rolesOf = async (userIds: readonly string[]): Promise<Map<string, UserRoleRecord[]>> => {
     const byUser = new Map<string, UserRoleRecord[]>();
     if (userIds.length === 0) return byUser;
@@ -61,6 +66,25 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
   const withRoles = async (row: UserRow | undefined): Promise<UserWithRoles | undefined> => {
     if (row === undefined) return undefined;
     return { ...row, roles: (await rolesOf([row.id])).get(row.id) ?? [] };
+  };
+
+  /**
+   * Runs `work` and records that the user changed, in one transaction, announced after it
+   * commits. Inside `transaction` (`committed` given) the handed-over repository already runs
+   * on one (Kysely has no nested transactions): the outer call announces.
+   */
+  const changeUser = async (userId: string, work: (trx: Kysely<Database>) => Promise<unknown>): Promise<void> => {
+    const run = async (trx: Kysely<Database>): Promise<AccessChange | undefined> => {
+      await work(trx);
+      return changes.record(trx, { userId });
+    };
+    if (committed !== undefined) {
+      const change = await run(db);
+      if (change !== undefined) committed.push(change);
+      return;
+    }
+    const change = await db.transaction().execute(run);
+    if (change !== undefined) changes.announce(change);
   };
 
   return {
@@ -88,21 +112,26 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
       await db.insertInto('users').values(row).execute();
     },
     async update(id: string, patch: UserRowPatch): Promise<void> {
-      await db.updateTable('users').set(patch).where('id', '=', id).execute();
+      await changeUser(id, (trx) => trx.updateTable('users').set(patch).where('id', '=', id).execute());
     },
     async replaceRoles(userId: string, arns: readonly string[], source: RoleSource, now: number): Promise<void> {
-      await db.deleteFrom('user_roles').where('user_id', '=', userId).execute();
-      if (arns.length === 0) return;
-      await db
-        .insertInto('user_roles')
-        .values(arns.map((arn, position) => ({ user_id: userId, role_arn: arn, source, position, assigned_at: now })))
-        .execute();
+      await changeUser(userId, async (trx) => {
+        await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
+        if (arns.length === 0) return;
+        await trx
+          .insertInto('user_roles')
+          .values(arns.map((arn, position) => ({ user_id: userId, role_arn: arn, source, position, assigned_at: now })))
+          .execute();
+      });
     },
     async removeRolesFrom(userId: string, source: RoleSource): Promise<void> {
-      await db.deleteFrom('user_roles').where('user_id', '=', userId).where('source', '=', source).execute();
+      await changeUser(userId, (trx) => trx.deleteFrom('user_roles').where('user_id', '=', userId).where('source', '=', source).execute());
     },
     async transaction(work) {
-      return db.transaction().execute((trx) => work(createUserRepository(trx)));
+      const committed: AccessChange[] = [];
+      const result = await db.transaction().execute((trx) => work(createUserRepository(trx, changes, committed)));
+      for (const change of committed) changes.announce(change);
+      return result;
     },
   };
 }
