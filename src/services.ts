@@ -4,7 +4,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { sql } from 'kysely';
 import type { ResolvedConfig } from './config/index.ts';
 import { RoleportError, systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
-import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
+import { createKeyManager, createMinter, subjectTemplateBinding, type KeyManager, type MintToken } from './issuer/index.ts';
 import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
 import {
   createBatchedAuditWriter,
@@ -86,6 +86,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
   if (masterKey.source === 'generated') {
     logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
   }
+  checkSessionClaims(config, logger);
   const sealer = createSealer(masterKey.key);
   const store = openDatabase(config.databaseUrl);
   try {
@@ -162,6 +163,9 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         ...config.sessions,
         maxTokenTtlSeconds: config.tokens.maxTtlSeconds,
         defaultAudience: config.tokens.defaultAudience,
+        // Content session tokens are good only for the credentials exchange: a session that
+        // could ask for their audience could pass as published content.
+        audiences: config.sessions.audiences.filter((audience) => audience !== config.integrations.contentTokenAudience),
         subjectTemplate: config.tokens.subjectTemplate,
       },
     });
@@ -232,6 +236,26 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       );
     }
     throw error;
+  }
+}
+
+/**
+ * The session-token settings that decide what AWS can check: a subject template whose role
+ * part a pattern cannot pin is refused; one without a role part (tokens good for every role
+ * that trusts the user) is a warning; the content audience listed for sessions, a warning
+ * that it stays unavailable.
+ */
+function checkSessionClaims(config: ResolvedConfig, logger: Logger): void {
+  const binding = subjectTemplateBinding(config.tokens.subjectTemplate);
+  if (binding.kind === 'invalid') throw new RoleportError('ERR_CONFIG_INVALID', `tokens.subjectTemplate: ${config.tokens.subjectTemplate} ${binding.problem} (in ${config.source})`);
+  if (binding.kind === 'unbound') {
+    logger.warn(
+      { subjectTemplate: config.tokens.subjectTemplate },
+      'tokens.subjectTemplate names no role ({account_id}, {role_name}): a session token works for every role whose trust policy accepts its user, not only the roles of its session',
+    );
+  }
+  if (config.sessions.audiences.includes(config.integrations.contentTokenAudience)) {
+    logger.warn({ audience: config.integrations.contentTokenAudience }, 'sessions.audiences lists integrations.contentTokenAudience; sessions never get tokens for it');
   }
 }
 

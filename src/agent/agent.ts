@@ -1,11 +1,12 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomId, RoleportError, silentLogger, systemClock, writeFileAtomically, type Clock, type Logger } from '../core/index.ts';
 import { assumeRoleWithWebIdentity } from '../aws/sts-exchange.ts';
 import { isBrokerClientError, tokenExpiry, type BrokerClient, type BrokerSession } from '../client/index.ts';
 import { startAgentListener, type AgentListener } from './listener.ts';
 import { createRoleCredentials, type RoleCredentials, type RoleCredentialsStatus } from './role-credentials.ts';
-import { profileName, renderAwsConfig, renderEnvFile, sessionEnvironment, sessionLayout, type ProfileStyle, type SessionLayout } from './session-files.ts';
+import { profileName, renderAwsConfig, renderEnvFile, roleTokenFile, sessionEnvironment, sessionLayout, type ProfileStyle, type SessionLayout } from './session-files.ts';
 import { systemTimers, type TimerHandle, type Timers } from './timers.ts';
 import { writeTokenFile, removeTokenFile } from './token-file.ts';
 import { createTokenRefresher, type BackoffOptions, type RefreshEvent, type RefreshStatus, type TokenRefresher } from './token-refresher.ts';
@@ -114,6 +115,26 @@ export function isFinalSessionError(error: unknown): boolean {
 /** `[this Node, …/bin/roleport.js]`: how the agent's `credential_process` lines run roleport. */
 export function defaultRoleportCommand(): string[] {
   return [process.execPath, fileURLToPath(new URL('../../bin/roleport.js', import.meta.url))];
+}
+
+/** Writes each role's token (and the first role's as `token`), then removes the files of roles the session no longer has. */
+function writeRoleTokens(layout: SessionLayout, tokens: readonly { profile: string; token: string }[]): void {
+  writeTokenFile(layout.tokenFile, tokens[0]!.token);
+  const current = new Set<string>();
+  for (const { profile, token } of tokens) {
+    const file = roleTokenFile(layout, profile);
+    writeTokenFile(file, token);
+    current.add(file);
+  }
+  for (const name of readdirSync(layout.roleTokenDir)) {
+    const file = join(layout.roleTokenDir, name);
+    if (!current.has(file) && !name.startsWith('.')) removeTokenFile(file);
+  }
+}
+
+function removeRoleTokens(layout: SessionLayout): void {
+  removeTokenFile(layout.tokenFile);
+  for (const name of readdirSync(layout.roleTokenDir)) removeTokenFile(join(layout.roleTokenDir, name));
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -313,6 +334,8 @@ export function createAgent(options: AgentOptions): Agent {
       const after = current.roles.map((r) => `${r.arn}|${r.profile}|${r.sessionName}`).join('\n');
       managed.session = current;
       if (before !== after) {
+        // Each token names its role: a new role needs its own token now, not at the next refresh.
+        managed.refresher.refreshNow();
         writeSessionFiles(managed);
         startRoleCredentials(managed);
         logger.info({ sessionId: current.id, roles: current.roles.map((r) => r.arn) }, 'session roles changed');
@@ -353,7 +376,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (sessions.has(session.id)) throw new RoleportError('ERR_STORE_CONFLICT', `session ${session.id} is already served by this agent`);
     if (options.containerCredentials !== undefined || options.listen !== undefined) await listen();
     const layout = sessionLayout(add.dir);
-    mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(layout.roleTokenDir, { recursive: true, mode: 0o700 });
     if (options.writeSessionCredential !== false) writeFileAtomically(layout.credentialFile, add.credential, 0o600);
     const authorization = options.containerCredentials === undefined ? undefined : randomId(32);
     if (authorization !== undefined) writeFileAtomically(layout.authorizationTokenFile, authorization, 0o600);
@@ -379,13 +402,21 @@ export function createAgent(options: AgentOptions): Agent {
         refreshJitter: options.refreshJitter,
         backoff: options.backoff,
         isFinal: isFinalSessionError,
+        // One token per role, each minted for its role: a token's sub names the role, so the
+        // other roles' trust policies refuse it. The first role's also goes to `token`.
         fetchToken: async () => {
           const requestedAt = clock.now();
-          const exchanged = await options.client.exchangeToken({ sessionCredential: add.credential });
-          return { token: exchanged.token, expiresAt: tokenExpiry(exchanged.token, requestedAt + exchanged.expiresInSeconds * 1000) };
+          const roles = managed.session.roles;
+          const tokens = await Promise.all(
+            roles.map(async (role) => {
+              const exchanged = await options.client.exchangeToken({ sessionCredential: add.credential, resource: role.arn });
+              return { profile: role.profile, token: exchanged.token, expiresAt: tokenExpiry(exchanged.token, requestedAt + exchanged.expiresInSeconds * 1000) };
+            }),
+          );
+          return { token: tokens, expiresAt: Math.min(...tokens.map((t) => t.expiresAt)) };
         },
-        writeToken: (token) => writeTokenFile(layout.tokenFile, token),
-        removeToken: () => removeTokenFile(layout.tokenFile),
+        writeToken: (tokens) => writeRoleTokens(layout, tokens),
+        removeToken: () => removeRoleTokens(layout),
         onEvent: (event, refreshStatus) => {
           if (event.type === 'stopped') stopSession(managed, refreshStatus.stoppedReason ?? 'stopped');
           if (event.type === 'removed') managed.finish({ reason: managed.stoppedReason ?? refreshStatus.stoppedReason ?? 'stopped' });

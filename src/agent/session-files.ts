@@ -4,8 +4,13 @@ import type { BrokerSession } from '../client/index.ts';
 /** Where a session's files live inside its directory (docs/session-protocol.md). */
 export interface SessionLayout {
   dir: string;
-  /** The bare JWT, rotated. */
+  /** The bare JWT of the session's first role, rotated (`AWS_WEB_IDENTITY_TOKEN_FILE`). */
   tokenFile: string;
+  /**
+   * One token file per role, `<dir>/tokens/<profile>`: each role's profile reads its own, since
+   * a token's `sub` names the role it was minted for and other roles' trust policies refuse it.
+   */
+  roleTokenDir: string;
   /** `KEY=value` lines for the workload's environment. */
   envFile: string;
   /** AWS config with one profile per role (`AWS_CONFIG_FILE`). */
@@ -20,11 +25,17 @@ export function sessionLayout(dir: string): SessionLayout {
   return {
     dir,
     tokenFile: join(dir, 'token'),
+    roleTokenDir: join(dir, 'tokens'),
     envFile: join(dir, 'env'),
     awsConfigFile: join(dir, 'aws-config'),
     credentialFile: join(dir, 'session-credential'),
     authorizationTokenFile: join(dir, 'container-authorization-token'),
   };
+}
+
+/** The token file of the role with this profile name. */
+export function roleTokenFile(layout: Pick<SessionLayout, 'roleTokenDir'>, profile: string): string {
+  return join(layout.roleTokenDir, profileName(profile));
 }
 
 /** How each role's profile gets its credentials. */
@@ -125,8 +136,9 @@ export function profileName(name: string): string {
 
 /**
  * The agent's own AWS config file: `[default]` (the region; with `credential_process`
- * profiles also the first role's), then one `[profile NAME]` per role with `web_identity_token_file` +
- * `role_arn` + `role_session_name`, or `credential_process`. Never static keys.
+ * profiles also the first role's), then one `[profile NAME]` per role with its own
+ * `web_identity_token_file` + `role_arn` + `role_session_name`, or `credential_process`.
+ * Never static keys.
  * @see https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-role.html#cli-configure-role-oidc
  * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
  */
@@ -157,7 +169,7 @@ export function renderAwsConfig(options: AwsConfigOptions): string {
     if (options.profileStyle === 'credential-process') {
       lines.push(`credential_process = ${credentialProcess(role.arn)}`);
     } else {
-      lines.push(`role_arn = ${role.arn}`, `web_identity_token_file = ${layout.tokenFile}`, `role_session_name = ${role.sessionName}`);
+      lines.push(`role_arn = ${role.arn}`, `web_identity_token_file = ${roleTokenFile(layout, role.profile)}`, `role_session_name = ${role.sessionName}`);
     }
     lines.push(`region = ${session.region}`);
   }

@@ -54,6 +54,9 @@ function resolveDerived(config: RoleportConfig, source: string): ResolvedConfig 
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     throw new RoleportError('ERR_CONFIG_INVALID', `tls: set both certFile and keyFile, or neither (in ${source})`);
   }
+  if (!config.sessions.audiences.includes(config.tokens.defaultAudience)) {
+    throw new RoleportError('ERR_CONFIG_INVALID', `tokens.defaultAudience: ${config.tokens.defaultAudience} must be one of sessions.audiences (${config.sessions.audiences.join(', ')}), or sessions could not start without naming an audience (in ${source})`);
+  }
   if (config.mode === 'production' && issuer.startsWith('http://')) {
     throw new RoleportError('ERR_CONFIG_INVALID', `issuer: production mode needs an https:// issuer, AWS refuses ${issuer} (in ${source})`);
   }

@@ -36,7 +36,7 @@ export { ACCEPTED_ALGORITHMS, CLOCK_SKEW_SECONDS, type VerifiedWebIdentity } fro
 export { MAX_SIGNATURE_SKEW_MS, parseRawQuery, type SignedHttpRequest } from './sigv4.ts';
 export { DEFAULT_DURATION_SECONDS, ROLE_CHAINING_MAX_SECONDS } from './operations.ts';
 export { TAGS_CLAIM, SOURCE_IDENTITY_CLAIM } from './session-tags.ts';
-export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID } from './dev-registry.ts';
+export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID, type DevTrustPolicy } from './dev-registry.ts';
 export type { StsProvider, StsRole, AddProviderInput, AddRoleInput, RegistrySource, StsRegistry } from './registry.ts';
 export type { StsCaller, AssumedRoleCaller, UserCaller, AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, SigningSecret, CredentialStorage } from './credentials.ts';
 export { createCredentialStore } from './credentials.ts';

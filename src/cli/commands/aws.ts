@@ -18,6 +18,7 @@ import {
   type OidcProviderSetup,
   type TlsFinding,
   type SetupFormat,
+  type TrustedTokenSource,
 } from '../../aws/index.ts';
 import { configFromFlags, type ConfigFlags } from '../context.ts';
 import { UsageError } from '../output.ts';
@@ -30,6 +31,7 @@ interface FormatFlags extends ConfigFlags {
 
 interface TrustPolicyFlags extends FormatFlags {
   roleName: string;
+  tokenSource?: string;
   account?: string;
   subLike?: string[];
   audience?: string;
@@ -56,8 +58,21 @@ interface PermissionSetFlags extends FormatFlags {
 const FORMAT_HELP = `output format: ${SETUP_FORMATS.join('|')}`;
 
 function setupFromFlags(flags: ConfigFlags): AwsSetup {
-  const config = configFromFlags(flags);
+  return setupOf(configFromFlags(flags));
+}
+
+function setupOf(config: ReturnType<typeof configFromFlags>): AwsSetup {
   return createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: config.tokens.defaultAudience, clock: systemClock });
+}
+
+function warn(text: string): void {
+  process.stderr.write(`warning: ${text}\n`);
+}
+
+function tokenSourceOf(flags: TrustPolicyFlags): TrustedTokenSource {
+  const source = flags.tokenSource ?? 'broker';
+  if (source !== 'broker' && source !== 'viewer') throw new UsageError(`--token-source ${source}: expected broker or viewer`);
+  return source;
 }
 
 /** `--json` is `--format json`; asking for both JSON and another format is a contradiction. */
@@ -96,7 +111,11 @@ export function registerAwsCommands(program: Command): void {
       'the 12-digit account of the OIDC provider; with --for-permission-set, the accounts (comma-separated) where its users sign in (default: ACCOUNT_ID, or the deploying account in CloudFormation/Terraform)',
     )
     .option('--for-permission-set <name>', "trust the users of this permission set (its AWSReservedSSO_<name>_… role) instead of web identity tokens; pairs with roleport aws permission-set-policy")
-    .option('--sub-like <pattern...>', 'the :sub patterns to trust (StringLike, * and ?); default from the subject template, e.g. user:*')
+    .option(
+      '--token-source <source>',
+      "broker (default): Roleport's session tokens, whose sub names the role; viewer: the IdP's own ID tokens (issuer sso.issuer, audience sso.clientId), which cannot be bound to a role",
+    )
+    .option('--sub-like <pattern...>', "the :sub patterns to trust (StringLike, * and ?); default from the subject template with this role's account and name, e.g. user:*:role:111111111111:NAME")
     .option('--audience <aud>', 'the :aud value (default: tokens.defaultAudience, sts.amazonaws.com)')
     .option('--session-tags', 'also allow sts:TagSession (tokens with https://aws.amazon.com/tags)')
     .option('--source-identity', 'also allow sts:SetSourceIdentity (tokens with https://aws.amazon.com/source_identity)')
@@ -112,20 +131,24 @@ export function registerAwsCommands(program: Command): void {
         permissionSetTrustPolicy(flags, format);
         return;
       }
-      const setup = setupFromFlags(flags);
-      const result = setup.trustPolicy({
+      const tokenSource = tokenSourceOf(flags);
+      const config = configFromFlags(flags);
+      const viewer = tokenSource === 'viewer' ? viewerDefaults(config, flags) : undefined;
+      const result = setupOf(config).trustPolicy({
         roleName: flags.roleName,
-        issuer: flags.issuer,
+        issuer: viewer?.issuer ?? flags.issuer,
         account: flags.account,
         partition: partitionOf(flags),
         subLike: flags.subLike,
-        audience: flags.audience,
+        audience: viewer?.audience ?? flags.audience,
+        tokenSource,
         sessionTags: flags.sessionTags === true,
         sourceIdentity: flags.sourceIdentity === true,
         maxSessionDurationSeconds: wholeSeconds(flags.maxSessionDuration, '--max-session-duration'),
       });
-      if (result.accountPlaceholder && format === 'json') note(`no --account: replace ACCOUNT_ID in ${result.providerArn} with the account of the OIDC provider`);
+      if (result.accountPlaceholder && format === 'json') note(`no --account: replace ACCOUNT_ID in ${result.providerArn} and in the :sub pattern with the account of the role (its OIDC provider is in the same account)`);
       if (result.issuer.startsWith('http://')) note(`the issuer ${result.issuer} is http: AWS requires https (fine for Roleport's local STS)`);
+      if (!result.roleBinding.bound) warn(`${result.roleBinding.reason}. AWS cannot refuse a token of a session that does not hold ${flags.roleName}.`);
       process.stdout.write(renderTrustPolicy(result, format));
     });
 
@@ -185,9 +208,18 @@ export function registerAwsCommands(program: Command): void {
     });
 }
 
+/** `--token-source viewer`: the company IdP's issuer and the broker's client id there, unless given. */
+function viewerDefaults(config: ReturnType<typeof configFromFlags>, flags: TrustPolicyFlags): { issuer: string; audience: string } {
+  const issuer = flags.issuer ?? config.sso.issuer;
+  const audience = flags.audience ?? config.sso.clientId;
+  if (issuer === undefined) throw new UsageError('--token-source viewer: give --issuer (the IdP\'s issuer URL) or configure sso.issuer');
+  if (audience === undefined) throw new UsageError('--token-source viewer: give --audience (the broker\'s client id at the IdP) or configure sso.clientId');
+  return { issuer, audience };
+}
+
 /** `trust-policy --for-permission-set NAME`: the role trusts the permission set's users, not tokens. */
 function permissionSetTrustPolicy(flags: TrustPolicyFlags, format: SetupFormat): void {
-  const webIdentityOnly = { subLike: '--sub-like', audience: '--audience', sessionTags: '--session-tags', sourceIdentity: '--source-identity', issuer: '--issuer' } as const;
+  const webIdentityOnly = { subLike: '--sub-like', audience: '--audience', sessionTags: '--session-tags', sourceIdentity: '--source-identity', issuer: '--issuer', tokenSource: '--token-source' } as const;
   for (const [name, flag] of Object.entries(webIdentityOnly)) {
     if (flags[name as keyof typeof webIdentityOnly] !== undefined) throw new UsageError(`${flag} is for web identity trust policies; --for-permission-set trusts the permission set's users`);
   }

@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApplication } from '../../app.ts';
 import { loadConfig } from '../../config/index.ts';
-import { registerDevSts, DEV_ROLE_ARNS } from '../../sts/index.ts';
+import { createAwsSetup, validatePartition } from '../../aws/index.ts';
+import { systemClock } from '../../core/index.ts';
+import { parseRoleArn, registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { UsageError } from '../output.ts';
 import { waitForShutdown } from '../shutdown.ts';
@@ -73,7 +75,7 @@ export function registerDevCommand(program: Command): void {
         throw error;
       };
       const app = await createApplication(config).catch(stopIdp);
-      await registerDevSts(app.services.sts.registry, config.issuer);
+      await registerDevSts(app.services.sts.registry, config.issuer, generatedTrustPolicy(config));
       // A listener that fails (a port taken) must not leave the others open: the process would
       // live on, serving half of dev.
       const url = await app.listen().catch(async (error: unknown) => {
@@ -98,7 +100,8 @@ export function registerDevCommand(program: Command): void {
             '    (prints the assumed role. Debian\'s AWS CLI 2.9 ignores AWS_ENDPOINT_URL_STS for its own web-identity',
             '    provider, so the container-credentials endpoint (or credential_process) is the path that works with it.)',
             `  curl ${endpoints.issuer}/.well-known/openid-configuration`,
-            `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice --aud sts.amazonaws.com`,
+            `  ROLEPORT_ISSUER=${endpoints.issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
+            `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
             `  ROLEPORT_DATA_DIR=${config.dataDir} npx roleport keys list`,
             '',
           ].join('\n'),
@@ -109,6 +112,20 @@ export function registerDevCommand(program: Command): void {
         await idp.close();
       });
     });
+}
+
+/**
+ * The demo roles' trust policies: what `roleport aws trust-policy --role-name NAME --account
+ * ACCOUNT --session-tags --source-identity` prints for the dev issuer and its subject template,
+ * so `roleport dev` refuses a token minted for another role as AWS would.
+ */
+function generatedTrustPolicy(config: ReturnType<typeof loadConfig>): DevTrustPolicy {
+  const setup = createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: DEV_CLIENT_ID, clock: systemClock });
+  return (arn) => {
+    const role = parseRoleArn(arn)!;
+    const result = setup.trustPolicy({ roleName: role.name, account: role.account, partition: validatePartition(role.partition), sessionTags: true, sourceIdentity: true });
+    return result.policy as unknown as Readonly<Record<string, unknown>>;
+  };
 }
 
 /** The broker's client at the demo IdP. */

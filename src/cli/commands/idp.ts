@@ -11,6 +11,7 @@ import { exchangeForRole, inSessionContext, type InSessionFlags } from './creden
 
 interface TokenFlags extends InSessionFlags {
   audience?: string;
+  roleArn?: string;
   decode?: boolean;
   json?: boolean;
 }
@@ -35,6 +36,7 @@ export function registerIdpCommands(program: Command): void {
     .command('token')
     .description('print a fresh identity token of the current session')
     .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)')
+    .option('--role-arn <arn>', 'the session role the token is for (default the first): its sub names that role, and other roles refuse it')
     .option('--decode', 'print the header and claims instead (not verified)')
     .option('--json', 'print JSON: {token, expires_in} (or {header, claims} with --decode)')
     .option('--session-dir <dir>', 'the agent\'s session directory (default env ROLEPORT_SESSION_DIR)')
@@ -42,7 +44,7 @@ export function registerIdpCommands(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<TokenFlags>();
       const context = inSessionContext(flags);
-      const exchanged = await context.client.exchangeToken({ sessionCredential: context.credential, audience: flags.audience });
+      const exchanged = await context.client.exchangeToken({ sessionCredential: context.credential, audience: flags.audience, resource: flags.roleArn });
       if (flags.decode === true) {
         const decoded = decodeToken(exchanged.token);
         print({ json: flags.json === true }, decoded, () => JSON.stringify(decoded, null, 2));

@@ -19,6 +19,10 @@ const CLI: Principal = { name: 'cli', admin: true };
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** Said wherever a viewer session is chosen: the IdP's tokens cannot carry the role binding. */
+const VIEWER_UNBOUND =
+  "viewer sessions hand out the IdP's own ID token, which names no role: AWS accepts it for every role that trusts the IdP and this user, not only the session's roles (broker sessions are bound)";
+
 export function registerSessionCommands(program: Command): void {
   const session = program.command('session').description('users\' sessions (admin, on the data directory / database)');
 
@@ -27,7 +31,7 @@ export function registerSessionCommands(program: Command): void {
     .description('start a session for a user with roles they hold; prints its credential once')
     .requiredOption('--user <username>', 'the user the session is for')
     .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collect)
-    .option('--token-source <source>', 'broker (Roleport signs) or viewer (the IdP\'s ID token)', 'broker')
+    .option('--token-source <source>', 'broker (Roleport signs; each token names its role) or viewer (the IdP\'s ID token; not bound to the roles)', 'broker')
     .option('--audience <aud>', 'token audience (default tokens.defaultAudience)')
     .option('--region <region>', 'AWS region (default sessions.defaultRegion)')
     .option('--ttl <seconds>', 'token lifetime in seconds')
@@ -36,6 +40,7 @@ export function registerSessionCommands(program: Command): void {
       const flags = command.optsWithGlobals<SessionFlags>();
       const tokenSource = parseTokenSource(flags.tokenSource);
       const ttl = parseSeconds('--ttl', flags.ttl);
+      if (tokenSource === 'viewer') process.stderr.write(`warning: ${VIEWER_UNBOUND}\n`);
       const result = await withServices(flags, (services) =>
         services.sessions.start({
           userName: flags.user!,
