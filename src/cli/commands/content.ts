@@ -19,7 +19,7 @@ import { configFromFlags, withServices } from '../context.ts';
 import { runChild } from '../run-child.ts';
 import { UsageError, print, table } from '../output.ts';
 import { CommandExitStatus } from './agent.ts';
-import { apiTargetOf, callApi, type ApiFlags, type ApiTarget } from './integrations.ts';
+import { apiTargetOf, callApi, guidList, type ApiFlags, type ApiTarget } from './integrations.ts';
 
 interface ContentFlags extends ApiFlags {
   name?: string;
@@ -105,7 +105,7 @@ export function registerContentCommands(program: Command): void {
     const flags = command.optsWithGlobals<ContentFlags>();
     const target = apiTargetOf(flags);
     const path = `/__api__/v1/content/${encodeURIComponent(guid)}/oauth/integrations/associations`;
-    const wanted = flags.set === undefined ? undefined : flags.set.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const wanted = flags.set === undefined ? undefined : guidList(flags.set);
     const list = target === undefined
       ? await withServices(flags, async (services) =>
           (wanted === undefined ? await services.integrations.content.associations(guid) : await services.integrations.content.setAssociations(guid, wanted, CLI)).map(toAssociationJson),

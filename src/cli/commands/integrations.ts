@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RoleportError, errorCodes, type ErrorCode } from '../../core/index.ts';
-import { INTEGRATIONS_API_PATH, toIntegrationJson, type IntegrationJson } from '../../integrations/index.ts';
+import { INTEGRATIONS_API_PATH, toAccessJson, toIntegrationJson, type IntegrationAccessJson, type IntegrationJson } from '../../integrations/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
 
@@ -28,6 +28,17 @@ interface CreateFlags extends ApiFlags {
   scopes?: string;
   pkce?: boolean;
   fromJson?: string;
+}
+
+interface AccessFlags extends ApiFlags {
+  set?: string;
+  add?: string;
+  remove?: string;
+}
+
+/** `a,b, c` → `['a', 'b', 'c']`; undefined or "" → `[]`. */
+export function guidList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
 /** A running broker reached through its API with an API key, when the caller gives both. */
@@ -141,6 +152,38 @@ export function registerIntegrationCommands(program: Command): void {
       ? await withServices(flags, async (services) => toIntegrationJson(await services.integrations.integrations.create(body, { name: 'cli' })))
       : ((await callApi(target, 'POST', INTEGRATIONS_API_PATH, body)) as IntegrationJson);
     print({ json: flags.json === true }, created, () => `integration ${created.guid} created\n${renderIntegration(created)}`);
+  });
+
+  withApi(
+    group
+      .command('access <guid>')
+      .description('who may use the integration: the content on its access list (admins change it); without options, show it')
+      .option('--set <content-guids>', 'replace the list: comma-separated content guids ("" empties it)')
+      .option('--add <content-guids>', 'grant these content items (comma-separated)')
+      .option('--remove <content-guids>', 'withdraw these (comma-separated): their credentials stop at the next exchange'),
+  ).action(async (guid: string, _options: unknown, command: Command) => {
+    const flags = command.optsWithGlobals<AccessFlags>();
+    const changes = [flags.set, flags.add, flags.remove].filter((value) => value !== undefined).length;
+    if (flags.set !== undefined && changes > 1) throw new UsageError('--set replaces the list; it cannot be combined with --add or --remove');
+    const target = apiTargetOf(flags);
+    const path = `${INTEGRATIONS_API_PATH}/${encodeURIComponent(guid)}/access`;
+    const read = async (): Promise<IntegrationAccessJson[]> =>
+      target === undefined
+        ? withServices(flags, async (services) => (await services.integrations.access.list(guid)).map(toAccessJson))
+        : ((await callApi(target, 'GET', path)) as IntegrationAccessJson[]);
+    let list = await read();
+    if (changes > 0) {
+      const current = list.map((entry) => entry.content_guid);
+      const wanted =
+        flags.set !== undefined ? guidList(flags.set) : [...current.filter((c) => !guidList(flags.remove).includes(c)), ...guidList(flags.add).filter((c) => !current.includes(c))];
+      list =
+        target === undefined
+          ? await withServices(flags, async (services) => (await services.integrations.access.set(guid, wanted, { name: 'cli' })).map(toAccessJson))
+          : ((await callApi(target, 'PUT', path, wanted.map((contentGuid) => ({ content_guid: contentGuid })))) as IntegrationAccessJson[]);
+    }
+    print({ json: flags.json === true }, list, () =>
+      list.length === 0 ? 'no content may use this integration' : table(['CONTENT', 'GRANTED', 'BY'], list.map((entry) => [entry.content_guid, entry.granted_time, entry.granted_by])),
+    );
   });
 
   withApi(group.command('delete <guid>').description('delete an integration (its content associations and viewer grants go with it)')).action(

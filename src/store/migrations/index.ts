@@ -6,6 +6,7 @@ import * as users from './0003-users.ts';
 import * as sessions from './0004-sessions.ts';
 import * as stsPrincipals from './0005-sts-principals.ts';
 import * as integrations from './0006-integrations.ts';
+import * as integrationAccess from './0007-integration-access.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -22,6 +23,7 @@ const ordered: Record<string, DialectMigration> = {
   '0004-sessions': sessions,
   '0005-sts-principals': stsPrincipals,
   '0006-integrations': integrations,
+  '0007-integration-access': integrationAccess,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {

@@ -202,9 +202,9 @@ export async function registerIntegrationWebRoutes(app: FastifyInstance, options
         if (current === undefined) return reply;
         verifyForm(request, current);
         const { integration: integrationGuid, content: contentGuid } = request.body;
-        // Only an integration the content uses, and of the Viewer kind, can be authorized from its page.
+        // Only an integration the content uses and may use (granted), of the Viewer kind, can be authorized from its page.
         const associated = (await integrations.content.associations(contentGuid)).find((a) => a.integration.guid === integrationGuid);
-        if (associated === undefined || associated.integration.config.authType !== 'Viewer') {
+        if (associated === undefined || !associated.granted || associated.integration.config.authType !== 'Viewer') {
           throw new RoleportError('ERR_NOT_FOUND', `content ${contentGuid} has no Viewer integration ${integrationGuid}`);
         }
         const returnTo = contentReturnTo(request.body.return_to, contentGuid);
