@@ -118,7 +118,7 @@ const stsSchema = z
  */
 const integrationsSchema = z
   .object({
-    contentTokenAudience: z.string().min(1).max(255).default('roleport-content').describe('`aud` of content session tokens and user session tokens (sub content:{guid} / user:{username}); only the broker\'s credentials exchange accepts them.'),
+    contentTokenAudience: z.string().min(1).max(255).default('roleport-content').describe('`aud` of content session tokens and user session tokens (sub content:{guid} / user:{username}); only the broker\'s credentials exchange accepts them. Never available to sessions, even if listed in sessions.audiences.'),
     contentTokenTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of a content session token; `roleport content run` refreshes the file at 80% of it.'),
     userTokenTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of the user session token sent to content with a viewer\'s proxied requests.'),
     serviceAccountTokenTtlSeconds: z.number().int().min(60).max(3600).default(300).describe('Lifetime of the broker-signed web identity token of a Service Account integration (used for one STS call).'),
