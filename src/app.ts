@@ -12,7 +12,10 @@ import { buildStsListener } from './http/routes/sts/listener.ts';
 import { registerIntegrationApiRoutes } from './http/routes/integrations/api.ts';
 import { registerCredentialsRoute } from './http/routes/integrations/credentials.ts';
 import { registerIntegrationWebRoutes } from './http/routes/integrations/web.ts';
+import { buildGcpListener } from './http/routes/gcp/listener.ts';
+import { buildAzureListener } from './http/routes/azure/listener.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
+import { RoleportError } from './core/index.ts';
 import { createLogger } from './logger.ts';
 
 export interface Application {
@@ -23,6 +26,8 @@ export interface Application {
   close(): Promise<void>;
   /** Where the local STS answers once listening: its own listener (`sts.listen`), `<broker>/sts`, or undefined when `sts.enabled` is false. */
   stsUrl(): string | undefined;
+  /** Where the local Google STS and the local Entra endpoint answer once listening (their own listeners), when enabled. */
+  cloudUrls(): { gcp: string | undefined; azure: string | undefined };
 }
 
 export interface ApplicationOptions extends ServicesOptions {
@@ -83,7 +88,9 @@ export async function createApplication(config: ResolvedConfig, options: Applica
     ],
   });
   const stsHttp = config.sts.enabled && config.sts.listen !== undefined ? await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts }) : undefined;
+  const clouds = await buildCloudListeners(config, services, logger);
   let stsUrl: string | undefined;
+  let cloudUrls: { gcp: string | undefined; azure: string | undefined } = { gcp: undefined, azure: undefined };
   return {
     services,
     http,
@@ -94,10 +101,13 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         const [stsHost, stsPort] = splitListen(config.sts.listen!);
         stsUrl = await stsHttp.listen({ host: stsHost, port: stsPort });
       } else if (config.sts.enabled) stsUrl = `${url}/sts`;
+      cloudUrls = await clouds.listen();
       return url;
     },
     stsUrl: () => stsUrl,
+    cloudUrls: () => cloudUrls,
     async close() {
+      await clouds.close();
       await stsHttp?.close();
       await http.close();
       await services.close();
@@ -124,6 +134,78 @@ export async function createStsApplication(config: ResolvedConfig, options: Serv
       return url;
     },
     stsUrl: () => url,
+    cloudUrls: () => ({ gcp: undefined, azure: undefined }),
+    async close() {
+      await http.close();
+      await services.close();
+    },
+  };
+}
+
+/**
+ * The local Google STS (`gcp.listen`) and the local Entra endpoint (`azure.listen`, TLS) on
+ * listeners of their own, when enabled.
+ */
+async function buildCloudListeners(config: ResolvedConfig, services: Services, logger: ReturnType<typeof createLogger>) {
+  const gcp = config.gcp.enabled && config.gcp.listen !== undefined ? await buildGcpListener({ logger, gcp: services.gcp }) : undefined;
+  let azure: FastifyInstance | undefined;
+  if (config.azure.enabled && config.azure.listen !== undefined) {
+    const { certFile, keyFile } = config.azure.tls;
+    if (certFile === undefined || keyFile === undefined) throw new RoleportError('ERR_CONFIG_INVALID', 'azure.tls.certFile and azure.tls.keyFile: the local Entra endpoint serves https only (MSAL refuses http:// authorities)');
+    azure = await buildAzureListener({ logger, entra: services.entra, tls: { certFile, keyFile } });
+  }
+  return {
+    /** The one listener built (the standalone `serve` commands build one). */
+    instance: gcp ?? azure,
+    async listen(): Promise<{ gcp: string | undefined; azure: string | undefined }> {
+      const urls: { gcp: string | undefined; azure: string | undefined } = { gcp: undefined, azure: undefined };
+      if (gcp !== undefined) {
+        const [host, port] = splitListen(config.gcp.listen!);
+        urls.gcp = await gcp.listen({ host, port });
+      }
+      if (azure !== undefined) {
+        const [host, port] = splitListen(config.azure.listen!);
+        // Fastify names the scheme from its own https option; TLS comes from the server factory here.
+        urls.azure = (await azure.listen({ host, port })).replace(/^http:/, 'https:');
+      }
+      return urls;
+    },
+    async close(): Promise<void> {
+      await gcp?.close();
+      await azure?.close();
+    },
+  };
+}
+
+/**
+ * Only one cloud's local counterpart (`roleport gcp serve`, `roleport azure serve`): the
+ * services, and that counterpart's own listener. No broker routes, no key rotation timer.
+ */
+export async function createCloudApplication(config: ResolvedConfig, cloud: 'gcp' | 'azure', options: ServicesOptions = {}): Promise<Application> {
+  const listen = cloud === 'gcp' ? config.gcp.listen : config.azure.listen;
+  if (listen === undefined) throw new TypeError(`createCloudApplication needs config.${cloud}.listen`);
+  const logger = createLogger(config.log.level);
+  const only = { ...config, gcp: { ...config.gcp, enabled: cloud === 'gcp' }, azure: { ...config.azure, enabled: cloud === 'azure' } };
+  const services = await createServices(config, { background: false, logger, ...options });
+  let http: FastifyInstance;
+  try {
+    http = (await buildCloudListeners(only, services, logger)).instance as FastifyInstance;
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  let url: string | undefined;
+  return {
+    services,
+    http,
+    async listen() {
+      const [host, port] = splitListen(listen);
+      url = await http.listen({ host, port });
+      if (cloud === 'azure') url = url.replace(/^http:/, 'https:');
+      return url;
+    },
+    stsUrl: () => undefined,
+    cloudUrls: () => ({ gcp: cloud === 'gcp' ? url : undefined, azure: cloud === 'azure' ? url : undefined }),
     async close() {
       await http.close();
       await services.close();

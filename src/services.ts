@@ -24,6 +24,9 @@ import { createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PAT
 import { createSts, type Sts } from './sts/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from './policy/index.ts';
 import { createIntegrations, type Integrations } from './integrations/index.ts';
+import { createKeySource } from './jwks/index.ts';
+import { createGoogleSts, type GoogleSts } from './gcp-sts/index.ts';
+import { createEntra, type Entra } from './entra/index.ts';
 import { createViewerGrantRepository } from './store/index.ts';
 
 export interface ServicesOptions {
@@ -56,6 +59,10 @@ export interface Services {
   sts: Sts;
   /** Integrations for published content: API keys, integrations, content, viewer grants, the credentials exchange. */
   integrations: Integrations;
+  /** The local Google STS and IAM Credentials endpoint: providers, service accounts, token exchange, impersonation. */
+  gcp: GoogleSts;
+  /** The local Entra token endpoint: federated identity credentials, client assertions. */
+  entra: Entra;
   metrics: BrokerMetrics;
   audit: ReturnType<typeof createBatchedAuditWriter>;
   masterKeySource: 'provided' | 'generated' | 'file';
@@ -195,6 +202,22 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         defaultRegion: config.sessions.defaultRegion,
       },
     });
+    const gcp = createGoogleSts({
+      storage: { providers: repositories.gcpProviders, serviceAccounts: repositories.gcpServiceAccounts },
+      keys: createKeySource({ cacheMs: config.gcp.jwksCacheSeconds * 1000 }),
+      sealer,
+      clock,
+      logger,
+      events: audit,
+    });
+    const entra = createEntra({
+      storage: repositories.azureFederatedCredentials,
+      keys: createKeySource({ cacheMs: config.azure.jwksCacheSeconds * 1000 }),
+      sealer,
+      clock,
+      logger,
+      events: audit,
+    });
     return {
       config,
       clock,
@@ -209,6 +232,8 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       sessions,
       sts,
       integrations,
+      gcp,
+      entra,
       metrics,
       audit,
       masterKeySource: masterKey.source,

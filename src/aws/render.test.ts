@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { quote, renderFile, resourceName } from './hcl.ts';
+import { quote, renderFile, resourceName } from '../core/hcl.ts';
 import type { OidcProviderSetup } from './oidc-provider.ts';
 import { buildPermissionSetPolicy } from './permission-set-policy.ts';
 import { renderOidcProvider, renderPermissionSetPolicy, renderTrustPolicy } from './render.ts';

@@ -1,4 +1,4 @@
-import { quote, raw, renderFile, renderValue, resourceName, type HclBlock, type HclRenderOptions, type HclValue } from './hcl.ts';
+import { quote, raw, renderFile, renderValue, resourceName, type HclBlock, type HclRenderOptions, type HclValue } from '../core/hcl.ts';
 import type { OidcProviderSetup } from './oidc-provider.ts';
 import type { PermissionSetPolicyResult } from './permission-set-policy.ts';
 import type { PermissionSetTrustPolicyResult } from './permission-set-trust-policy.ts';

@@ -20,6 +20,8 @@ import { registerLoginCommands } from './commands/login.ts';
 import { registerApiKeyCommands } from './commands/api-keys.ts';
 import { registerIntegrationCommands } from './commands/integrations.ts';
 import { registerContentCommands } from './commands/content.ts';
+import { registerGcpCommands } from './commands/gcp.ts';
+import { registerAzureCommands } from './commands/azure.ts';
 import { exitCodeFor, messageFor } from './output.ts';
 
 export function buildProgram(): Command {
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerStsCommands(program);
   registerPolicyCommands(program);
   registerAwsCommands(program);
+  registerGcpCommands(program);
+  registerAzureCommands(program);
   registerUsersCommands(program);
   registerSessionCommands(program);
   registerLoginCommands(program);

@@ -72,6 +72,41 @@ const ssoSchema = z
   .prefault({});
 
 /**
+ * The local Google STS and IAM Credentials endpoint (`roleport gcp serve`): Google's token
+ * exchange and service account impersonation, offline. Providers and service accounts come
+ * from `roleport gcp provider|service-account add`.
+ */
+const gcpSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the local Google STS (POST /v1/token) and IAM Credentials (generateAccessToken) on gcp.listen under roleport serve.'),
+    listen: listenAddress.optional().describe('host:port of its own listener: what an external_account file\'s token_url and service_account_impersonation_url point at.'),
+    jwksCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('How long issuers\' discovery documents and JWKS are reused.'),
+  })
+  .strict()
+  .prefault({});
+
+/**
+ * The local Entra token endpoint (`roleport azure serve`): client credentials with a federated
+ * client assertion, offline, over TLS (MSAL only takes https:// authorities). Federated
+ * identity credentials come from `roleport azure credential add`.
+ */
+const azureSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the local Entra token endpoint on azure.listen under roleport serve (needs azure.tls).'),
+    listen: listenAddress.optional().describe('host:port of its own TLS listener: AZURE_AUTHORITY_HOST is https://<listen>.'),
+    tls: z
+      .object({
+        certFile: z.string().optional().describe('PEM certificate chain of the listener (e.g. from a dev CA; clients trust it through NODE_EXTRA_CA_CERTS).'),
+        keyFile: z.string().optional().describe('PEM private key.'),
+      })
+      .strict()
+      .prefault({}),
+    jwksCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('How long issuers\' discovery documents and JWKS are reused.'),
+  })
+  .strict()
+  .prefault({});
+
+/**
  * The local STS (`roleport sts serve`, `roleport dev`): its listener and the providers and
  * roles it knows besides those added with `roleport sts provider|role add` (the database
  * wins when both name the same URL or ARN).
@@ -258,6 +293,8 @@ export const configSchema = z
       .prefault({}),
     sso: ssoSchema,
     sts: stsSchema,
+    gcp: gcpSchema,
+    azure: azureSchema,
     integrations: integrationsSchema,
     trustedProxies: z.array(z.string()).default([]).describe('Addresses/CIDRs whose X-Forwarded-* headers are trusted.'),
     log: z

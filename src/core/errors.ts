@@ -21,6 +21,10 @@ export const errorCodes = {
   ERR_POLICY_MALFORMED: { status: 400, expose: true },
   /** The local STS refused a request; `StsError.awsCode` (src/sts) carries AWS's error code and status. */
   ERR_STS_REFUSED: { status: 400, expose: true },
+  /** The local Google STS or IAM Credentials endpoint refused a request; the error (src/gcp-sts) carries Google's error shape. */
+  ERR_GCP_STS_REFUSED: { status: 400, expose: true },
+  /** The local Entra token endpoint refused a request; the error (src/entra) carries Entra's AADSTS code. */
+  ERR_ENTRA_REFUSED: { status: 400, expose: true },
   ERR_SSO_STATE: { status: 400, expose: true },
   ERR_SSO_IDP: { status: 502, expose: true },
   ERR_SSO_UNREACHABLE: { status: 502, expose: true },

@@ -19,6 +19,9 @@ import { createApiKeyRepository } from './repositories/api-keys.ts';
 import { createOAuthIntegrationRepository } from './repositories/oauth-integrations.ts';
 import { createContentRepository } from './repositories/content.ts';
 import { createViewerGrantRepository } from './repositories/viewer-grants.ts';
+import { createGcpProviderRepository } from './repositories/gcp-providers.ts';
+import { createGcpServiceAccountRepository } from './repositories/gcp-service-accounts.ts';
+import { createAzureFederatedCredentialRepository } from './repositories/azure-federated-credentials.ts';
 import type { StoreDatabase } from './database.ts';
 
 export { openDatabase, migrateToLatest, redactUrl, type StoreDatabase } from './database.ts';
@@ -41,6 +44,9 @@ export type { ApiKeyRow, ApiKeyRepository } from './repositories/api-keys.ts';
 export type { OAuthIntegrationRow, OAuthIntegrationPatch, OAuthIntegrationRepository } from './repositories/oauth-integrations.ts';
 export type { ContentRow, ContentAssociationRow, ContentRepository, IntegrationAccessRow } from './repositories/content.ts';
 export { createViewerGrantRepository, type ViewerGrantRow, type ViewerGrantRepository } from './repositories/viewer-grants.ts';
+export type { GcpProviderRow, GcpProviderRepository } from './repositories/gcp-providers.ts';
+export type { GcpServiceAccountRow, GcpServiceAccountRepository } from './repositories/gcp-service-accounts.ts';
+export type { AzureFederatedCredentialRow, AzureFederatedCredentialRepository } from './repositories/azure-federated-credentials.ts';
 export type { Database } from './schema.ts';
 export type { DialectName } from './dialect-name.ts';
 
@@ -64,6 +70,9 @@ export function createRepositories(store: StoreDatabase) {
     oauthIntegrations: createOAuthIntegrationRepository(store.db),
     content: createContentRepository(store.db),
     viewerGrants: createViewerGrantRepository(store.db),
+    gcpProviders: createGcpProviderRepository(store.db),
+    gcpServiceAccounts: createGcpServiceAccountRepository(store.db),
+    azureFederatedCredentials: createAzureFederatedCredentialRepository(store.db),
   };
 }
 

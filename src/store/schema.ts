@@ -91,6 +91,44 @@ export interface CliLoginCodeTable {
 }
 
 /** An IAM OIDC identity provider of the local STS. */
+/** A workload identity pool provider of the local Google STS. */
+export interface GcpProviderTable {
+  /** `projects/N/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`. */
+  name: string;
+  issuer_uri: string;
+  /** JSON array; empty: the provider's own resource name is the accepted audience. */
+  allowed_audiences: string;
+  /** JSON object: attribute key → CEL expression. */
+  attribute_mapping: string;
+  /** CEL expression, or null: every valid token is accepted. */
+  attribute_condition: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A service account the local Google STS lets federated principals impersonate. */
+export interface GcpServiceAccountTable {
+  email: string;
+  /** JSON array of principal / principalSet identifiers granted roles/iam.workloadIdentityUser. */
+  members: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A federated identity credential of the local Entra token endpoint. */
+export interface AzureFederatedCredentialTable {
+  client_id: string;
+  name: string;
+  tenant_id: string;
+  issuer: string;
+  subject: string;
+  /** JSON array with one audience. */
+  audiences: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface StsProviderTable {
   /** The issuer URL, without a trailing slash; equals the tokens' `iss`. */
   url: string;
@@ -172,6 +210,9 @@ export interface Database {
   settings: SettingTable;
   locks: LockTable;
   sts_providers: StsProviderTable;
+  gcp_providers: GcpProviderTable;
+  gcp_service_accounts: GcpServiceAccountTable;
+  azure_federated_credentials: AzureFederatedCredentialTable;
   sts_roles: StsRoleTable;
   sts_credentials: StsCredentialTable;
   sts_principals: StsPrincipalTable;

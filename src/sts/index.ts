@@ -20,7 +20,7 @@ import type { Clock, EventSink, Logger } from '../core/index.ts';
 import type { Sealer } from '../secrets/index.ts';
 import { oidcProviderArn } from './arn.ts';
 import { createCredentialStore, type AccessKeyDirectory, type CredentialStorage } from './credentials.ts';
-import { createKeySource } from './key-source.ts';
+import { createKeySource } from '../jwks/index.ts';
 import { createOperations } from './operations.ts';
 import { createPrincipalRegistry, type PrincipalRegistry, type PrincipalStorage } from './principals.ts';
 import { createQueryHandler, type StsQueryRequest, type StsQueryResponse } from './query.ts';

@@ -6,11 +6,11 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
  * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT best current practices)
  */
-import { compactVerify, errors as joseErrors, type CryptoKey, type JWSHeaderParameters } from 'jose';
+import { errors as joseErrors, type JWSHeaderParameters } from 'jose';
 import type { Clock } from '../core/index.ts';
 import { stsError } from './errors.ts';
 import { normalizeProviderUrl } from './arn.ts';
-import type { KeySource, KeyResolver } from './key-source.ts';
+import { verifySignature as verifyWithKeys, type KeySource, type KeyResolver } from '../jwks/index.ts';
 import { readSourceIdentityClaim, readTagsClaim, type SessionTags } from './session-tags.ts';
 
 /** RS256/384/512 and (since November 2024) ES256/384/512; never `none`, HS*, PS* or EdDSA. */
@@ -94,20 +94,8 @@ function describeKeyMiss(header: JWSHeaderParameters): string {
 }
 
 /** Verifies the signature; several candidate keys (no `kid`) are tried in turn. */
-async function verifySignature(token: string, resolve: KeyResolver): Promise<Uint8Array> {
-  try {
-    return (await compactVerify(token, resolve, { algorithms: [...ACCEPTED_ALGORITHMS] })).payload;
-  } catch (error) {
-    if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
-    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
-      try {
-        return (await compactVerify(token, key, { algorithms: [...ACCEPTED_ALGORITHMS] })).payload;
-      } catch (attempt) {
-        if (!(attempt instanceof joseErrors.JWSSignatureVerificationFailed)) throw attempt;
-      }
-    }
-    throw new joseErrors.JWSSignatureVerificationFailed();
-  }
+function verifySignature(token: string, resolve: KeyResolver): Promise<Uint8Array> {
+  return verifyWithKeys(token, resolve, ACCEPTED_ALGORITHMS);
 }
 
 function mapJoseError(error: unknown, header: JWSHeaderParameters): Error {

@@ -224,6 +224,27 @@ for (const backend of backends) {
       assert.equal((await repos.stsCredentials.find(issued.accessKeyId))?.subject, 'user:alice');
     });
 
+    test('cloud counterparts: gcp providers, service accounts and azure federated credentials upsert, list and remove', async () => {
+      const provider = { name: 'projects/1/locations/global/workloadIdentityPools/pool/providers/prov', issuer_uri: 'https://issuer.example', allowed_audiences: '[]', attribute_mapping: '{"google.subject":"assertion.sub"}', attribute_condition: null };
+      assert.equal(await repos.gcpProviders.upsert(provider, T0), 'added');
+      assert.equal(await repos.gcpProviders.upsert({ ...provider, attribute_condition: 'true' }, T0 + 1), 'updated');
+      assert.deepEqual((await repos.gcpProviders.list()).map((row) => [row.name, row.attribute_condition, Number(row.created_at), Number(row.updated_at)]), [[provider.name, 'true', T0, T0 + 1]]);
+      assert.equal(await repos.gcpProviders.remove(provider.name), true);
+      assert.equal(await repos.gcpProviders.remove(provider.name), false);
+
+      assert.equal(await repos.gcpServiceAccounts.upsert({ email: 'robot@project.iam.gserviceaccount.com', members: '["a"]' }, T0), 'added');
+      assert.equal(await repos.gcpServiceAccounts.upsert({ email: 'robot@project.iam.gserviceaccount.com', members: '["b"]' }, T0), 'updated');
+      assert.deepEqual((await repos.gcpServiceAccounts.list()).map((row) => row.members), ['["b"]']);
+
+      const credential = { client_id: 'c1', name: 'n1', tenant_id: 't', issuer: 'https://issuer.example', subject: 's', audiences: '["api://AzureADTokenExchange"]', description: null };
+      assert.equal(await repos.azureFederatedCredentials.upsert(credential, T0), 'added');
+      assert.equal(await repos.azureFederatedCredentials.upsert({ ...credential, name: 'n2', subject: 's2' }, T0), 'added');
+      assert.equal(await repos.azureFederatedCredentials.upsert({ ...credential, subject: 's1' }, T0), 'updated');
+      assert.deepEqual((await repos.azureFederatedCredentials.list()).map((row) => [row.name, row.subject]), [['n1', 's1'], ['n2', 's2']]);
+      assert.equal(await repos.azureFederatedCredentials.remove('c1', 'n1'), true);
+      assert.deepEqual((await repos.azureFederatedCredentials.list()).map((row) => row.name), ['n2']);
+    });
+
     test('settings: the first value set wins, later ones are ignored', async () => {
       assert.equal(await repos.settings.get('contract'), undefined);
       assert.equal(await repos.settings.setIfAbsent('contract', 'first', T0), 'first');

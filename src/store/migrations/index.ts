@@ -6,7 +6,8 @@ import * as users from './0003-users.ts';
 import * as sessions from './0004-sessions.ts';
 import * as stsPrincipals from './0005-sts-principals.ts';
 import * as integrations from './0006-integrations.ts';
-import * as integrationAccess from './0007-integration-access.ts';
+import * as cloudFederation from './0007-cloud-federation.ts';
+import * as integrationAccess from './0008-integration-access.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -23,7 +24,8 @@ const ordered: Record<string, DialectMigration> = {
   '0004-sessions': sessions,
   '0005-sts-principals': stsPrincipals,
   '0006-integrations': integrations,
-  '0007-integration-access': integrationAccess,
+  '0007-cloud-federation': cloudFederation,
+  '0008-integration-access': integrationAccess,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {
