@@ -40,6 +40,9 @@ test('--sub-like patterns that keep the role part bind; others are reported with
   assert.deepEqual(bound.roleBinding, { bound: true });
   const loose = buildTrustPolicy({ ...base, account: '111122223333', subLike: ['user:alice:role:111122223333:ExecutionRole', 'user:bob*'] });
   assert.deepEqual(loose.roleBinding, { bound: false, reason: '--sub-like user:bob* does not end with :role:111122223333:ExecutionRole: tokens minted for other roles match it' });
+  // Without --account a pattern may name the account itself.
+  assert.deepEqual(buildTrustPolicy({ ...base, subLike: ['user:alice:role:111122223333:ExecutionRole'] }).roleBinding, { bound: true });
+  assert.equal(buildTrustPolicy({ ...base, subLike: ['user:alice:role:1111:ExecutionRole'] }).roleBinding.bound, false);
   const prefix = buildTrustPolicy({ ...base, account: '111122223333', subjectTemplate: 'role:{account_id}/{role_name}:user:{username}' });
   assert.deepEqual(prefix.subLike, ['role:111122223333/ExecutionRole:user:*']);
   assert.deepEqual(prefix.roleBinding, { bound: true });

@@ -162,7 +162,10 @@ function patternsBindRole(template: string, role: Readonly<Record<string, string
   const firstOther = pieces.findIndex(isOther);
   const part = binding.anchor === 'suffix' ? pieces.slice(pieces.findLastIndex(isOther) + 1) : firstOther === -1 ? pieces : pieces.slice(0, firstOther);
   const rolePart = patternOf(part, role);
-  const loose = patterns.filter((pattern) => (binding.anchor === 'suffix' ? !pattern.endsWith(rolePart) : !pattern.startsWith(rolePart)));
+  // Without --account the part holds the placeholder, which a pattern may spell as the account itself.
+  const source = rolePart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(ACCOUNT_PLACEHOLDER, `(?:${ACCOUNT_PLACEHOLDER}|\\d{12})`);
+  const pins = new RegExp(binding.anchor === 'suffix' ? `${source}$` : `^${source}`);
+  const loose = patterns.filter((pattern) => !pins.test(pattern));
   if (loose.length === 0) return { bound: true };
   return { bound: false, reason: `--sub-like ${loose.join(', ')} does not ${binding.anchor === 'suffix' ? 'end' : 'start'} with ${rolePart}: tokens minted for other roles match it` };
 }
