@@ -7,6 +7,7 @@ import { runPolicyBench } from './policy.ts';
 import { runStsBench } from './sts.ts';
 import { runSessionsBench } from './sessions.ts';
 import { formatAgentBench, runAgentBench } from './agent.ts';
+import { formatStartupBench, runStartupBench } from './startup.ts';
 
 /**
  * `npm run bench` (`-- --quick` for a shorter, noisier run). Every figure is a ratio against a
@@ -85,6 +86,9 @@ try {
   out('');
 
   out(formatAgentBench(await runAgentBench(quick ? { sessions: 1000, measureSeconds: 60, mintMs: 1000 } : {})));
+  out('');
+
+  out(formatStartupBench(await runStartupBench({ rounds: quick ? 7 : 15 })));
 } finally {
   rmSync(data.dataDir, { recursive: true, force: true });
 }

@@ -5,17 +5,19 @@ import { buildHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './http/routes/web/index.ts';
 import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
 import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
-import { registerSessionWebRoutes } from './http/routes/web/sessions.ts';
 import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
 import { createRequestOrigin } from './http/request-origin.ts';
 import { buildStsListener } from './http/routes/sts/listener.ts';
-import { registerIntegrationApiRoutes } from './http/routes/integrations/api.ts';
-import { registerCredentialsRoute } from './http/routes/integrations/credentials.ts';
-import { registerIntegrationWebRoutes } from './http/routes/integrations/web.ts';
+import { registerIntegrationApiRoutes } from './http/routes/api/integrations.ts';
+import { registerCredentialsRoute } from './http/routes/oauth/credentials.ts';
+import { buildContentListener } from './http/routes/content/listener.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { buildGcpListener } from './http/routes/gcp/listener.ts';
 import { buildAzureListener } from './http/routes/azure/listener.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 import { RoleportError } from './core/index.ts';
+import { CREDENTIALS_PATH } from './integrations/index.ts';
+import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH } from './sessions/index.ts';
 import { createLogger } from './logger.ts';
 
 export interface Application {
@@ -26,6 +28,8 @@ export interface Application {
   close(): Promise<void>;
   /** Where the local STS answers once listening: its own listener (`sts.listen`), `<broker>/sts`, or undefined when `sts.enabled` is false. */
   stsUrl(): string | undefined;
+  /** Where the content origin's listener (`content.listen`) is bound once listening, or undefined without one. */
+  contentUrl(): string | undefined;
   /** Where the local Google STS and the local Entra endpoint answer once listening (their own listeners), when enabled. */
   cloudUrls(): { gcp: string | undefined; azure: string | undefined };
 }
@@ -39,10 +43,21 @@ export interface ApplicationOptions extends ServicesOptions {
 export async function createApplication(config: ResolvedConfig, options: ApplicationOptions = {}): Promise<Application> {
   const logger = createLogger(config.log.level, options.logDestination);
   const services = await createServices(config, { background: true, logger, ...options });
+  const tls = config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined;
   const http = await buildHttpServer({
     logger,
     trustedProxies: config.trustedProxies,
-    tls: config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
+    tls,
+    securityHeaders: securityHeaders(config.issuer),
+    // The routes that take a secret or start a sign-in, each limited per client address.
+    rateLimits: config.rateLimits.enabled
+      ? [
+          { paths: ['/login', config.sso.redirectPath], limit: config.rateLimits.signIn },
+          { paths: ['/cli/login', CLI_TOKEN_PATH], limit: config.rateLimits.cliLogin },
+          { paths: [TOKEN_ENDPOINT_PATH], limit: config.rateLimits.token },
+          { paths: [CREDENTIALS_PATH], limit: config.rateLimits.credentials },
+        ]
+      : [],
     issuer: {
       documents: () => services.keys.documents(),
       cacheSeconds: config.keys.jwksCacheSeconds,
@@ -54,14 +69,12 @@ export async function createApplication(config: ResolvedConfig, options: Applica
       metrics: services.metrics.registry,
     },
     extraRoutes: [
-      (app) => registerWebRoutes(app, { sso: services.sso, users: services.users, publicUrl: config.issuer, roleClaim: config.sso.claims.roleArn }),
-      (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
-      (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
       (app) =>
-        registerSessionWebRoutes(app, {
-          sessions: services.sessions,
+        registerWebRoutes(app, {
           sso: services.sso,
           users: services.users,
+          sessions: services.sessions,
+          integrations: services.integrations,
           // Flushed first, so the page shows what just happened.
           readAudit: async (query) => {
             await services.audit.flush();
@@ -69,27 +82,40 @@ export async function createApplication(config: ResolvedConfig, options: Applica
           },
           clock: services.clock,
           publicUrl: config.issuer,
+          roleClaim: config.sso.claims.roleArn,
+          defaultRegion: config.sessions.defaultRegion,
+          contentOrigin: config.content.origin,
         }),
+      (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
+      (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
       (app) => registerIntegrationApiRoutes(app, { integrations: services.integrations }),
       (app) => registerCredentialsRoute(app, { integrations: services.integrations }),
-      (app) =>
-        registerIntegrationWebRoutes(app, {
-          integrations: services.integrations,
-          sso: services.sso,
-          users: services.users,
-          isAdmin: async (username) => (await services.sessions.findUser(username))?.admin === true,
-          clock: services.clock,
-          publicUrl: config.issuer,
-          defaultRegion: config.sessions.defaultRegion,
-        }),
       ...(config.sts.enabled && config.sts.listen === undefined
         ? [async (app: FastifyInstance) => void (await app.register((scope) => registerStsRoutes(scope, { sts: services.sts, origin: createRequestOrigin(config.trustedProxies) }), { prefix: '/sts' }))]
         : []),
     ],
   });
-  const stsHttp = config.sts.enabled && config.sts.listen !== undefined ? await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts }) : undefined;
+  const stsHttp = config.sts.enabled && config.sts.listen !== undefined ? await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts, securityHeaders: securityHeaders(undefined) }) : undefined;
+  const contentHttp =
+    config.content.origin !== undefined && config.content.listen !== undefined
+      ? await buildContentListener({
+          logger,
+          trustedProxies: config.trustedProxies,
+          tls,
+          securityHeaders: securityHeaders(config.content.origin),
+          routes: {
+            integrations: services.integrations,
+            sso: services.sso,
+            users: services.users,
+            clock: services.clock,
+            origin: config.content.origin,
+            brokerUrl: config.issuer,
+          },
+        })
+      : undefined;
   const clouds = await buildCloudListeners(config, services, logger);
   let stsUrl: string | undefined;
+  let contentUrl: string | undefined;
   let cloudUrls: { gcp: string | undefined; azure: string | undefined } = { gcp: undefined, azure: undefined };
   return {
     services,
@@ -101,13 +127,19 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         const [stsHost, stsPort] = splitListen(config.sts.listen!);
         stsUrl = await stsHttp.listen({ host: stsHost, port: stsPort });
       } else if (config.sts.enabled) stsUrl = `${url}/sts`;
+      if (contentHttp !== undefined) {
+        const [contentHost, contentPort] = splitListen(config.content.listen!);
+        contentUrl = await contentHttp.listen({ host: contentHost, port: contentPort });
+      }
       cloudUrls = await clouds.listen();
       return url;
     },
     stsUrl: () => stsUrl,
+    contentUrl: () => contentUrl,
     cloudUrls: () => cloudUrls,
     async close() {
       await clouds.close();
+      await contentHttp?.close();
       await stsHttp?.close();
       await http.close();
       await services.close();
@@ -123,7 +155,7 @@ export async function createStsApplication(config: ResolvedConfig, options: Serv
   if (config.sts.listen === undefined) throw new TypeError('createStsApplication needs config.sts.listen');
   const logger = createLogger(config.log.level);
   const services = await createServices(config, { background: false, logger, ...options });
-  const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts });
+  const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts, securityHeaders: securityHeaders(undefined) });
   let url: string | undefined;
   return {
     services,
@@ -134,6 +166,7 @@ export async function createStsApplication(config: ResolvedConfig, options: Serv
       return url;
     },
     stsUrl: () => url,
+    contentUrl: () => undefined,
     cloudUrls: () => ({ gcp: undefined, azure: undefined }),
     async close() {
       await http.close();
@@ -205,6 +238,7 @@ export async function createCloudApplication(config: ResolvedConfig, cloud: 'gcp
       return url;
     },
     stsUrl: () => undefined,
+    contentUrl: () => undefined,
     cloudUrls: () => ({ gcp: cloud === 'gcp' ? url : undefined, azure: cloud === 'azure' ? url : undefined }),
     async close() {
       await http.close();

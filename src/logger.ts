@@ -1,10 +1,36 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
-import { redactedLogPaths } from './core/index.ts';
+import { redactedLogPaths, redactUrlForLog } from './core/index.ts';
+
+/** The request fields Fastify logs (its own `req` serializer), with the URL's secrets redacted. */
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number } | null;
+}
 
 /**
  * The one pino instance of a process: structured JSON, secrets censored wherever they
- * appear. Fastify and every domain module log through it.
+ * appear — in log objects by path, and in request URLs by query parameter (a sign-in
+ * callback's `?code=`, a hand-off code, a token in an STS GET). Fastify and every domain
+ * module log through it; its `req` serializer replaces Fastify's.
  */
 export function createLogger(level: string, destination?: DestinationStream): PinoLogger {
-  return pino({ level, redact: { paths: [...redactedLogPaths], censor: '[redacted]' } }, destination ?? pino.destination(2));
+  return pino(
+    {
+      level,
+      redact: { paths: [...redactedLogPaths], censor: '[redacted]' },
+      serializers: {
+        req: (request: LoggedRequest) => ({
+          method: request.method,
+          url: request.url === undefined ? undefined : redactUrlForLog(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
+    },
+    destination ?? pino.destination(2),
+  );
 }

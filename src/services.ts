@@ -186,7 +186,13 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
       policyEngine: { parsePolicy, evaluatePolicy, formatEvaluation: (evaluation) => formatEvaluation(evaluation) },
     });
     const integrations = createIntegrations({
-      repositories: { apiKeys: repositories.apiKeys, integrations: repositories.oauthIntegrations, content: repositories.content, viewerGrants: repositories.viewerGrants },
+      repositories: {
+        apiKeys: repositories.apiKeys,
+        integrations: repositories.oauthIntegrations,
+        content: repositories.content,
+        viewerGrants: repositories.viewerGrants,
+        contentHandoffCodes: repositories.contentHandoffCodes,
+      },
       // One lock per (viewer, integration): a rotating refresh token is never spent twice.
       withGrantLocked: (userName, integrationGuid, work) =>
         withHeldLock(store, `viewer_grant:${integrationGuid}:${userName}`, holder, clock.now(), (db) => work(createViewerGrantRepository(db))),
@@ -200,6 +206,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         issuer: config.issuer,
         defaultAudience: config.tokens.defaultAudience,
         defaultRegion: config.sessions.defaultRegion,
+        content: config.content,
       },
     });
     const gcp = createGoogleSts({

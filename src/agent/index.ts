@@ -7,20 +7,11 @@
  * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html
  * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html
  */
-export {
-  createAgent,
-  defaultRoleportCommand,
-  isFinalSessionError,
-  statusJson,
-  type AddSessionOptions,
-  type Agent,
-  type AgentEvent,
-  type AgentOptions,
-  type AgentSession,
-  type AgentSessionStatus,
-  type AgentStatus,
-  type ContainerCredentialsOptions,
-} from './agent.ts';
+export { createAgent } from './agent.ts';
+export type { AddSessionOptions, Agent, AgentEvent, AgentOptions, AgentSession, AgentSessionStatus, AgentStatus, ContainerCredentialsOptions } from './types.ts';
+export { defaultRoleportCommand } from './roleport-command.ts';
+export { isFinalSessionError } from './final-errors.ts';
+export { statusJson } from './status.ts';
 export {
   createTokenRefresher,
   DEFAULT_BACKOFF,
@@ -41,15 +32,14 @@ export {
   roleTokenFile,
   quoteArgument,
   renderAwsConfig,
-  renderEnvFile,
   sessionEnvironment,
-  sessionLayout,
   SHADOWING_VARIABLES,
   type AwsConfigOptions,
   type ProfileStyle,
   type SessionEnvironmentOptions,
-  type SessionLayout,
 } from './session-files.ts';
 export { writeTokenFile, removeTokenFile } from './token-file.ts';
+/** The session directory's layout and env file now live in client/, which the in-session commands share. */
+export { renderEnvFile, sessionLayout, type SessionLayout } from '../client/index.ts';
 export { ManualTimers, systemTimers, type TimerHandle, type Timers } from './timers.ts';
 export { parseIni, removeIniKeys, setIniSection, type IniDocument } from './aws-ini.ts';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerSession } from '../client/index.ts';
 import { parseIni } from './aws-ini.ts';
-import { profileName, quoteArgument, renderAwsConfig, renderEnvFile, sessionEnvironment, sessionLayout } from './session-files.ts';
+import { renderEnvFile, sessionLayout } from '../client/index.ts';
+import { profileName, quoteArgument, renderAwsConfig, sessionEnvironment } from './session-files.ts';
 
 const session: BrokerSession = {
   id: 'ses_0123456789abcdef0123',

@@ -1,37 +1,5 @@
 import { join } from 'node:path';
-import type { BrokerSession } from '../client/index.ts';
-
-/** Where a session's files live inside its directory (docs/session-protocol.md). */
-export interface SessionLayout {
-  dir: string;
-  /** The bare JWT of the session's first role, rotated (`AWS_WEB_IDENTITY_TOKEN_FILE`). */
-  tokenFile: string;
-  /**
-   * One token file per role, `<dir>/tokens/<profile>`: each role's profile reads its own, since
-   * a token's `sub` names the role it was minted for and other roles' trust policies refuse it.
-   */
-  roleTokenDir: string;
-  /** `KEY=value` lines for the workload's environment. */
-  envFile: string;
-  /** AWS config with one profile per role (`AWS_CONFIG_FILE`). */
-  awsConfigFile: string;
-  /** The session credential, for in-session commands (`roleport idp token`, `credential-process`). */
-  credentialFile: string;
-  /** The container endpoint's `Authorization` value (`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). */
-  authorizationTokenFile: string;
-}
-
-export function sessionLayout(dir: string): SessionLayout {
-  return {
-    dir,
-    tokenFile: join(dir, 'token'),
-    roleTokenDir: join(dir, 'tokens'),
-    envFile: join(dir, 'env'),
-    awsConfigFile: join(dir, 'aws-config'),
-    credentialFile: join(dir, 'session-credential'),
-    authorizationTokenFile: join(dir, 'container-authorization-token'),
-  };
-}
+import type { BrokerSession, SessionLayout } from '../client/index.ts';
 
 /** The token file of the role with this profile name. */
 export function roleTokenFile(layout: Pick<SessionLayout, 'roleTokenDir'>, profile: string): string {
@@ -108,14 +76,6 @@ export const SHADOWING_VARIABLES: readonly string[] = [
   'AWS_CONTAINER_AUTHORIZATION_TOKEN',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
 ];
-
-/** `KEY=value` lines, each value single-quoted when it holds anything a shell would read specially. */
-export function renderEnvFile(env: Readonly<Record<string, string>>): string {
-  return Object.entries(env)
-    .map(([key, value]) => `${key}=${/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`}`)
-    .join('\n')
-    .concat('\n');
-}
 
 export interface AwsConfigOptions {
   session: BrokerSession;

@@ -1,6 +1,5 @@
 import type { Clock, Logger } from '../core/index.ts';
-import { silentLogger } from '../core/index.ts';
-import { fullJitterDelay } from '../aws/sts-exchange.ts';
+import { fullJitterDelay, silentLogger } from '../core/index.ts';
 import type { Timers, TimerHandle } from './timers.ts';
 
 /** Backoff after failed attempts: full jitter below `min(maxMs, initialMs·2^(n−1))`. */

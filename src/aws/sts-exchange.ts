@@ -1,5 +1,5 @@
 import { AssumeRoleWithWebIdentityCommand, STSClient, type AssumeRoleWithWebIdentityCommandOutput } from '@aws-sdk/client-sts';
-import { RoleportError } from '../core/index.ts';
+import { fullJitterDelay, RoleportError } from '../core/index.ts';
 
 /**
  * The one place Roleport trades a web identity token for AWS credentials. The agent's
@@ -197,11 +197,8 @@ export function regionalStsEndpoint(region: string): string {
   return `https://sts.${region}.${suffix}`;
 }
 
-/** Upper bound `min(cap, base·2^(failures−1))`, then a uniform draw below it ("full jitter"). */
-export function fullJitterDelay(failures: number, baseMs: number, capMs: number, random: () => number): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.floor(random() * ceiling);
-}
+/** Kept here for the callers that import it with the exchange; its home is core/. */
+export { fullJitterDelay };
 
 function endpointFor(endpoint: AssumeRoleWithWebIdentityOptions['endpoint'], region: string): string {
   if (endpoint === undefined) return regionalStsEndpoint(region);

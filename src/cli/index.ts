@@ -1,29 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerConfigCommands } from './commands/config.ts';
-import { registerDevCommand } from './commands/dev.ts';
-import { registerIssuerCommands } from './commands/issuer.ts';
-import { registerPolicyCommands } from './commands/policy.ts';
-import { registerAwsCommands } from './commands/aws.ts';
-import { registerKeysCommands } from './commands/keys.ts';
-import { registerServeCommand } from './commands/serve.ts';
-import { registerStsCommands } from './commands/sts.ts';
-import { registerTokenCommands } from './commands/token.ts';
-import { registerUsersCommands } from './commands/users.ts';
-import { registerSessionCommands } from './commands/session.ts';
-import { registerUserTokenCommands } from './commands/users-token.ts';
-import { CommandExitStatus, registerAgentCommand } from './commands/agent.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { registerIdpCommands } from './commands/idp.ts';
-import { registerCredentialProcessCommand } from './commands/credential-process.ts';
-import { registerLoginCommands } from './commands/login.ts';
-import { registerApiKeyCommands } from './commands/api-keys.ts';
-import { registerIntegrationCommands } from './commands/integrations.ts';
-import { registerContentCommands } from './commands/content.ts';
-import { registerGcpCommands } from './commands/gcp.ts';
-import { registerAzureCommands } from './commands/azure.ts';
+import { CommandExitStatus } from './exit-status.ts';
 import { exitCodeFor, messageFor } from './output.ts';
+import { defineApiKeyCommands, defineConfigCommands, defineIssuerCommands, defineKeysCommands, defineServeCommand, defineSessionCommands, defineTokenCommands, defineUsersCommands } from './program/admin.ts';
+import { defineDevCommand } from './program/dev.ts';
+import { defineAgentCommand, defineCredentialProcessCommand, defineIdpCommands, defineLoginCommands, defineRunCommand } from './program/in-session.ts';
+import { defineAwsCommands, definePolicyCommands, defineStsCommands } from './program/offline-aws.ts';
+import { defineContentCommands, defineIntegrationCommands } from './program/publishing.ts';
+import { defineAzureCommands, defineGcpCommands } from './program/cloud.ts';
+import { packageVersion } from './version.ts';
 
+/**
+ * The command line: commander wiring only. Each command's action imports its module
+ * (`commands/<name>.ts`) when it runs, so `roleport --version` or `roleport idp token` never
+ * loads the broker, the AWS SDK or a database driver.
+ */
 export function buildProgram(): Command {
   const program = new Command('roleport')
     .version(packageVersion(), '-V, --version')
@@ -33,29 +23,27 @@ export function buildProgram(): Command {
     .option('--database-url <url>', 'sqlite:PATH or postgres://…; env ROLEPORT_DATABASE_URL')
     .showHelpAfterError(false)
     .exitOverride();
-  registerServeCommand(program);
-  registerDevCommand(program);
-  registerConfigCommands(program);
-  registerKeysCommands(program);
-  registerTokenCommands(program);
-  registerIssuerCommands(program);
-  registerStsCommands(program);
-  registerPolicyCommands(program);
-  registerAwsCommands(program);
-  registerGcpCommands(program);
-  registerAzureCommands(program);
-  registerUsersCommands(program);
-  registerSessionCommands(program);
-  registerLoginCommands(program);
-  registerAgentCommand(program);
-  registerRunCommand(program);
-  registerIdpCommands(program);
-  registerCredentialProcessCommand(program);
-  registerApiKeyCommands(program);
-  registerIntegrationCommands(program);
-  registerContentCommands(program);
-  // Last: it joins the `users` group if one was registered above.
-  registerUserTokenCommands(program);
+  defineServeCommand(program);
+  defineDevCommand(program);
+  defineConfigCommands(program);
+  defineKeysCommands(program);
+  defineTokenCommands(program);
+  defineIssuerCommands(program);
+  defineStsCommands(program);
+  definePolicyCommands(program);
+  defineAwsCommands(program);
+  defineUsersCommands(program);
+  defineSessionCommands(program);
+  defineLoginCommands(program);
+  defineAgentCommand(program);
+  defineRunCommand(program);
+  defineIdpCommands(program);
+  defineCredentialProcessCommand(program);
+  defineApiKeyCommands(program);
+  defineIntegrationCommands(program);
+  defineContentCommands(program);
+  defineGcpCommands(program);
+  defineAzureCommands(program);
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }
@@ -84,9 +72,4 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`roleport: ${messageFor(error)}\n`);
     return exitCodeFor(error);
   }
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return manifest.version ?? '0.0.0';
 }

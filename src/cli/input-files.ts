@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './output.ts';
 
-/** Commander's collector for a repeatable option. */
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 /** A file's text, or standard input for `-`; a file that cannot be read is bad usage naming the flag. */
 export function readInput(file: string, flag: string): string {
   try {

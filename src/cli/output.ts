@@ -52,7 +52,29 @@ export function formatTime(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * Characters a name must not bring to a terminal: C0 and C1 controls and DEL (CR/LF forge
+ * lines, ESC starts escape sequences that recolour, move the cursor or set the window title),
+ * bidirectional controls (they reorder what is shown: U+202E makes `exe.gpj` read `jpg.exe`), line and paragraph
+ * separators, and zero-width characters that hide in plain sight.
+ * @see https://www.unicode.org/reports/tr9/#Explicit_Directional_Formatting_Characters
+ */
+const UNSAFE_FOR_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/** A value as a table cell may show it: every unsafe character as a visible escape (`\x1b`, `\u202e`). */
+export function escapeForTerminal(value: string): string {
+  return value.replace(UNSAFE_FOR_TERMINAL, (character) => {
+    const code = character.charCodeAt(0);
+    if (character === '\n') return '\\n';
+    if (character === '\r') return '\\r';
+    if (character === '\t') return '\\t';
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Columns padded to their widest cell; every cell escaped (names come from publishers, IdPs and API callers). */
+export function table(headers: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  const rows = rawRows.map((row) => row.map(escapeForTerminal));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');

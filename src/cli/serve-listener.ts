@@ -1,13 +1,5 @@
 import type { Application } from '../app.ts';
-import { UsageError } from './output.ts';
 import { waitForShutdown } from './shutdown.ts';
-
-/** `--port`: 0-65535 (0 picks a free one). */
-export function parsePort(value: string | undefined): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${value}: expected a port number 0-65535`);
-  return port;
-}
 
 /**
  * Listens, prints one line once ready (`NAME: URL`, or `{"NAME": URL}` with `--json`) so a

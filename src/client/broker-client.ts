@@ -1,7 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { z } from 'zod';
 import { BrokerClientError, apiErrorToClientError, oauthErrorToClientError } from './errors.ts';
+import { createHttpTransport, type TransportResponse } from './http-transport.ts';
+import { WireShapeError, type Check } from './wire-shape.ts';
 import {
   cliLoginFromWire,
   cliTokenWire,
@@ -57,6 +56,8 @@ export interface BrokerClient {
   endSession(userToken: string, sessionId: string): Promise<BrokerSession>;
   revokeSession(userToken: string, sessionId: string): Promise<BrokerSession>;
   setSessionRoles(userToken: string, sessionId: string, roles: readonly string[]): Promise<BrokerSession>;
+  /** Throws `ERR_BROKER_UNAVAILABLE` when nothing answers at the base URL (any HTTP answer will do). */
+  checkReachable(): Promise<void>;
   /** The last step of `roleport login`: the one-time code for a user API token. */
   exchangeCliLoginCode(exchange: CliCodeExchange): Promise<CliLoginResult>;
   /** Closes the kept-alive connections (idle ones never hold the process open anyway). */
@@ -79,83 +80,10 @@ interface RequestSpec {
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2
  */
 export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
-  const baseUrl = normalizeBaseUrl(options.baseUrl);
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const target = new URL(baseUrl);
-  const secure = target.protocol === 'https:';
-  // node:http with a keep-alive pool rather than fetch: an agent serving thousands of
-  // sessions makes steady small requests, and fetch's per-request allocations cost it
-  // several times the memory (see bench/agent.ts).
-  const agent = secure
-    ? new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 })
-    : new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
-  const basePath = target.pathname.replace(/\/+$/, '');
-
-  async function send(spec: RequestSpec): Promise<{ status: number; body: unknown; text: string }> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    let body: string | undefined;
-    if (spec.bearer !== undefined) headers['authorization'] = `Bearer ${spec.bearer}`;
-    if (spec.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(spec.json);
-    } else if (spec.form !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(spec.form).toString();
-    }
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    let status: number;
-    let text: string;
-    try {
-      ({ status, text } = await exchange(spec.method, `${basePath}${spec.path}`, headers, body, spec.signal));
-    } catch (error) {
-      if (spec.signal?.aborted === true) throw spec.signal.reason ?? error;
-      const timedOut = error instanceof RequestTimeout;
-      throw new BrokerClientError(
-        'ERR_BROKER_UNAVAILABLE',
-        timedOut ? `broker at ${baseUrl} did not answer ${spec.method} ${spec.path} within ${timeoutMs} ms` : `cannot reach the broker at ${baseUrl}: ${describeNetworkError(error)}`,
-        { retryable: true, cause: error },
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status, body: parsed, text };
-  }
-
-  /** One request/response on the pool, bounded by the time limit and the caller's signal. */
-  function exchange(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const request = (secure ? httpsRequest : httpRequest)(
-        { protocol: target.protocol, hostname: target.hostname.replace(/^\[|\]$/g, ''), port: target.port, path, method, headers, agent, ...(signal === undefined ? {} : { signal }) },
-        (response: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES) request.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
-            else chunks.push(chunk);
-          });
-          response.on('end', () => {
-            clearTimeout(timer);
-            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-          });
-          response.on('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-        },
-      );
-      const timer = setTimeout(() => request.destroy(new RequestTimeout()), timeoutMs);
-      request.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      request.end(body);
-    });
-  }
+  const transport = createHttpTransport(options);
+  const baseUrl = transport.baseUrl;
+  const send = (spec: RequestSpec): Promise<TransportResponse> =>
+    transport.send({ ...spec, headers: spec.bearer === undefined ? {} : { authorization: `Bearer ${spec.bearer}` } });
 
   function protocolError(what: string, status: number, detail: string): BrokerClientError {
     return new BrokerClientError('ERR_BROKER_PROTOCOL', `unexpected answer from the broker to ${what} (HTTP ${status}): ${detail}`, {
@@ -164,8 +92,8 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
     });
   }
 
-  /** API calls: 2xx bodies parsed with `schema`, errors `{code, message}`. */
-  async function api<S extends z.ZodType>(spec: RequestSpec, schema: S): Promise<z.output<S>> {
+  /** API calls: 2xx bodies checked with `check`, errors `{code, message}`. */
+  async function api<T>(spec: RequestSpec, check: Check<T>): Promise<T> {
     const { status, body, text } = await send(spec);
     const what = `${spec.method} ${spec.path}`;
     if (status < 200 || status >= 300) {
@@ -173,9 +101,12 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
       if (status >= 500 || status === 401 || status === 403 || status === 404) throw apiErrorToClientError(status, undefined, `${what}: HTTP ${status}`);
       throw protocolError(what, status, snippet(text));
     }
-    const result = schema.safeParse(body);
-    if (!result.success) throw protocolError(what, status, result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    return result.data;
+    try {
+      return check(body, '');
+    } catch (error) {
+      if (error instanceof WireShapeError) throw protocolError(what, status, error.message);
+      throw error;
+    }
   }
 
   const sessionPath = (id: string): string => `/api/v1/sessions/${encodeURIComponent(id)}`;
@@ -201,9 +132,13 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
         if (status >= 500) throw new BrokerClientError('ERR_BROKER_UNAVAILABLE', `token endpoint answered HTTP ${status}`, { retryable: true, httpStatus: status });
         throw protocolError('POST /oauth/token', status, snippet(text));
       }
-      const parsed = tokenResponseWire.safeParse(body);
-      if (!parsed.success) throw protocolError('POST /oauth/token', status, 'not a token response');
-      return { token: parsed.data.access_token, issuedTokenType: parsed.data.issued_token_type, expiresInSeconds: parsed.data.expires_in };
+      let parsed;
+      try {
+        parsed = tokenResponseWire(body, '');
+      } catch {
+        throw protocolError('POST /oauth/token', status, 'not a token response');
+      }
+      return { token: parsed.access_token, issuedTokenType: parsed.issued_token_type, expiresInSeconds: parsed.expires_in };
     },
 
     async getCurrentSession(sessionCredential, signal) {
@@ -240,6 +175,10 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
       return sessionFromWire(await api({ method: 'POST', path: `${sessionPath(sessionId)}/roles`, bearer: userToken, json: { roles: [...roles] } }, sessionWire));
     },
 
+    async checkReachable() {
+      await send({ method: 'GET', path: '/healthz' });
+    },
+
     async exchangeCliLoginCode(exchange) {
       const wire = await api(
         { method: 'POST', path: '/api/v1/cli/token', json: { code: exchange.code, code_verifier: exchange.codeVerifier, redirect_uri: exchange.redirectUri } },
@@ -249,31 +188,9 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
     },
 
     close() {
-      agent.destroy();
+      transport.close();
     },
   };
-}
-
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-class RequestTimeout extends Error {
-  override readonly name = 'RequestTimeout';
-  constructor() {
-    super('request timed out');
-  }
-}
-
-function normalizeBaseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new BrokerClientError('ERR_INPUT_INVALID', `broker URL ${JSON.stringify(value)} is not a URL (expected e.g. https://roleport.example.com)`, { retryable: false });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BrokerClientError('ERR_INPUT_INVALID', `broker URL ${value}: expected http:// or https://`, { retryable: false });
-  }
-  return url.href.replace(/\/+$/, '');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -283,11 +200,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat === '' ? 'empty body' : flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return code !== undefined && !message.includes(code) ? `${code} ${message}` : message;
 }

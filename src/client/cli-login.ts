@@ -1,17 +1,38 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { RoleportError } from '../core/index.ts';
 import type { BrokerClient } from './broker-client.ts';
 import type { CliLoginResult } from './types.ts';
 
 export interface LoopbackLoginOptions {
   client: BrokerClient;
-  /** Called once with the URL the user must open (print it, or hand it to a browser opener). */
-  onLoginUrl: (url: string) => void;
+  /**
+   * Called once with the URL the user must open (print it, or hand it to a browser opener)
+   * and the code the browser's consent page shows, which the user compares before confirming.
+   */
+  onLoginUrl: (url: string, userCode: string) => void;
+  /** The name the consent page gives this machine (default: its host name). */
+  device?: string | undefined;
   /** How long to wait for the browser to come back (default 5 minutes). */
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+}
+
+// RFC 8628 §6.1: no vowels (no words), no look-alikes, upper case only.
+const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+
+/** A short code for the user to compare between the terminal and the browser: `XXXX-XXXX`, 20^8 values. */
+export function createUserCode(): string {
+  const letters = [...randomBytes(8)].map((byte) => USER_CODE_ALPHABET[byte % USER_CODE_ALPHABET.length]!);
+  return `${letters.slice(0, 4).join('')}-${letters.slice(4).join('')}`;
+}
+
+/** The machine's name as the consent page may show it (a host name's characters, at most 64). */
+function deviceName(): string | undefined {
+  const name = hostname().replace(/[^A-Za-z0-9._-]/g, '').replace(/^[._-]+/, '').slice(0, 64);
+  return name === '' ? undefined : name;
 }
 
 /** PKCE verifier and its S256 challenge (RFC 7636 §4.1–4.2). */
@@ -22,14 +43,18 @@ export function createPkcePair(): { verifier: string; challenge: string } {
 
 /**
  * `roleport login`'s flow: listens on `127.0.0.1:<random>/callback`, hands out the broker's
- * `/cli/login` URL (with `state` and a PKCE S256 challenge), waits for the redirect back with
- * a one-time code, checks `state`, and trades code + verifier for a user API token.
+ * `/cli/login` URL (with `state`, a PKCE S256 challenge, a user code to compare and the
+ * machine's name), waits for the redirect back with a one-time code — sent only after the
+ * user confirms on the broker's consent page — checks `state`, and trades code + verifier
+ * for a user API token.
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
  * @see ../../docs/session-protocol.md
  */
 export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): Promise<CliLoginResult> {
   const state = randomBytes(16).toString('base64url');
   const pkce = createPkcePair();
+  const userCode = createUserCode();
+  const device = options.device ?? deviceName();
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
 
   let settle: { resolve: (value: CliLoginResult) => void; reject: (error: unknown) => void } | undefined;
@@ -81,7 +106,7 @@ export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): 
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const timer = setTimeout(() => settle?.reject(new RoleportError('ERR_UNAUTHENTICATED', `sign-in did not complete within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  const timer = setTimeout(() => settle?.reject(new RoleportError('ERR_SIGN_IN_TIMEOUT', `sign-in did not complete within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
   const onAbort = (): void => settle?.reject(options.signal?.reason ?? new Error('aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -91,7 +116,9 @@ export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): 
     loginUrl.searchParams.set('redirect_uri', redirectUri);
     loginUrl.searchParams.set('state', state);
     loginUrl.searchParams.set('code_challenge', pkce.challenge);
-    options.onLoginUrl(loginUrl.href);
+    loginUrl.searchParams.set('user_code', userCode);
+    if (device !== undefined) loginUrl.searchParams.set('device', device);
+    options.onLoginUrl(loginUrl.href, userCode);
     return await outcome;
   } finally {
     clearTimeout(timer);

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
 import { invalidInput, writeFileAtomically } from '../core/index.ts';
+import { nonEmptyString, nullable, object, string } from './wire-shape.ts';
 
 /** What `roleport login` stores: where the broker is and the user API token it issued. */
 export interface CliCredentials {
@@ -14,11 +14,11 @@ export interface CliCredentials {
   expiresAt: number | null;
 }
 
-const fileShape = z.object({
-  url: z.string().min(1),
-  token: z.string().min(1),
-  username: z.string(),
-  expires_at: z.string().nullable().optional(),
+const fileShape = object({
+  url: nonEmptyString,
+  token: nonEmptyString,
+  username: string,
+  expires_at: nullable(string),
 });
 
 /**
@@ -47,10 +47,14 @@ export function readCliCredentials(path: string): CliCredentials | undefined {
   } catch {
     throw invalidInput(`${path}: not JSON; run roleport login again`);
   }
-  const parsed = fileShape.safeParse(json);
-  if (!parsed.success) throw invalidInput(`${path}: not a Roleport credentials file; run roleport login again`);
-  const expiresAt = parsed.data.expires_at === undefined || parsed.data.expires_at === null ? null : Date.parse(parsed.data.expires_at);
-  return { url: parsed.data.url, token: parsed.data.token, username: parsed.data.username, expiresAt: Number.isNaN(expiresAt) ? null : expiresAt };
+  let parsed;
+  try {
+    parsed = fileShape(json, '');
+  } catch {
+    throw invalidInput(`${path}: not a Roleport credentials file; run roleport login again`);
+  }
+  const expiresAt = parsed.expires_at === null ? null : Date.parse(parsed.expires_at);
+  return { url: parsed.url, token: parsed.token, username: parsed.username, expiresAt: Number.isNaN(expiresAt) ? null : expiresAt };
 }
 
 /** Writes the file atomically, mode 0600, in a directory created 0700. */

@@ -15,6 +15,7 @@ export {
   type ExchangeTokenOptions,
 } from './broker-client.ts';
 export { BrokerClientError, isBrokerClientError } from './errors.ts';
+export { createApiKeyClient, type ApiKeyClient, type ApiKeyClientOptions } from './api-key-client.ts';
 export type {
   BrokerSession,
   BrokerSessionRole,
@@ -28,4 +29,13 @@ export type {
 export { defaultCredentialsPath, readCliCredentials, removeCliCredentials, writeCliCredentials, type CliCredentials } from './credentials-file.ts';
 export { createPkcePair, loginWithLoopbackRedirect, type LoopbackLoginOptions } from './cli-login.ts';
 export { decodeToken, tokenExpiry, type DecodedToken } from './jwt.ts';
-export { findSessionCredential, resolveBrokerUrl, sessionIdOfCredential, type FoundSessionCredential, type SessionCredentialLookup } from './session-credential.ts';
+export { findSessionCredential, resolveBrokerUrl, resolveSessionBrokerUrl, sessionIdOfCredential, type FoundSessionCredential, type SessionCredentialLookup } from './session-credential.ts';
+export { parseEnvFile, renderEnvFile, sessionEnvValue, sessionLayout, type SessionLayout } from './session-dir.ts';
+export {
+  credentialCacheFile,
+  readCachedCredentials,
+  writeCachedCredentials,
+  CREDENTIAL_REFRESH_WINDOW_MS,
+  type CredentialCacheKey,
+  type ProcessCredentials,
+} from './credential-cache.ts';

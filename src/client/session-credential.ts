@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RoleportError } from '../core/index.ts';
+import { sessionEnvValue, sessionLayout } from './session-dir.ts';
 
 export interface SessionCredentialLookup {
   /** A file holding the credential (`--session-credential-file`). */
@@ -27,7 +27,7 @@ export function findSessionCredential(lookup: SessionCredentialLookup): FoundSes
   if (fromEnv !== undefined && fromEnv !== '') return { credential: fromEnv, source: 'ROLEPORT_SESSION_CREDENTIAL' };
   const dir = lookup.sessionDir ?? lookup.env['ROLEPORT_SESSION_DIR'];
   if (dir !== undefined && dir !== '') {
-    const file = join(dir, 'session-credential');
+    const file = sessionLayout(dir).credentialFile;
     return { credential: readCredential(file), source: file };
   }
   throw new RoleportError(
@@ -46,6 +46,16 @@ export function resolveBrokerUrl(flag: string | undefined, env: NodeJS.ProcessEn
   const url = flag ?? (env['ROLEPORT_URL'] !== undefined && env['ROLEPORT_URL'] !== '' ? env['ROLEPORT_URL'] : undefined) ?? fallback;
   if (url === undefined) throw new RoleportError('ERR_INPUT_INVALID', 'no broker URL: pass --url or set ROLEPORT_URL');
   return url;
+}
+
+/**
+ * The broker of an in-session command: `--url`, else `ROLEPORT_URL`, else the one the agent
+ * wrote into the session directory's env file (`--session-dir` alone is enough).
+ */
+export function resolveSessionBrokerUrl(flag: string | undefined, sessionDir: string | undefined, env: NodeJS.ProcessEnv): string {
+  const dir = sessionDir ?? env['ROLEPORT_SESSION_DIR'];
+  const fromDir = dir === undefined || dir === '' ? undefined : sessionEnvValue(dir, 'ROLEPORT_URL');
+  return resolveBrokerUrl(flag, env, fromDir);
 }
 
 function readCredential(file: string): string {

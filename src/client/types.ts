@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { arrayOf, isoTime, nonEmptyString, nullable, number, object, oneOf, optional, string, type Check } from './wire-shape.ts';
 
 /**
  * The broker's wire shapes (docs/session-protocol.md), parsed at the boundary into the
@@ -61,41 +61,40 @@ export interface CliLoginResult {
   expiresAt: number | null;
 }
 
-const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO 8601 time');
-const nullableTime = isoTime.nullable().optional();
+const sessionRoleWire = object({ arn: string, profile: string, session_name: string });
 
-const sessionRoleWire = z.object({ arn: z.string(), profile: z.string(), session_name: z.string() });
-
-export const sessionWire = z.object({
-  id: z.string(),
-  user: z.string(),
-  state: z.enum(['active', 'ended', 'revoked']),
-  token_source: z.enum(['broker', 'viewer']),
-  audience: z.string(),
-  token_ttl_seconds: z.number(),
-  region: z.string(),
-  roles: z.array(sessionRoleWire),
+export const sessionWire = object({
+  id: string,
+  user: string,
+  state: oneOf('active', 'ended', 'revoked'),
+  token_source: oneOf('broker', 'viewer'),
+  audience: string,
+  token_ttl_seconds: number,
+  region: string,
+  roles: arrayOf(sessionRoleWire),
   created_at: isoTime,
-  ended_at: nullableTime,
-  last_token_at: nullableTime,
-  token_expires_at: nullableTime,
+  ended_at: nullable(isoTime),
+  last_token_at: nullable(isoTime),
+  token_expires_at: nullable(isoTime),
 });
 
-export const startedSessionWire = z.object({ session: sessionWire, credential: z.string() });
-export const sessionListWire = z.object({ sessions: z.array(sessionWire) });
+export const startedSessionWire = object({ session: sessionWire, credential: string });
+export const sessionListWire = object({ sessions: arrayOf(sessionWire) });
 
-export const tokenResponseWire = z.object({
-  access_token: z.string().min(1),
-  issued_token_type: z.string(),
-  token_type: z.string().optional(),
-  expires_in: z.number(),
+export const tokenResponseWire = object({
+  access_token: nonEmptyString,
+  issued_token_type: string,
+  token_type: optional(string),
+  expires_in: number,
 });
 
-export const cliTokenWire = z.object({ token: z.string(), username: z.string(), expires_at: nullableTime });
+export const cliTokenWire = object({ token: string, username: string, expires_at: nullable(isoTime) });
+
+type WireOf<C> = C extends Check<infer T> ? T : never;
 
 const timeOrNull = (value: string | null | undefined): number | null => (value === null || value === undefined ? null : Date.parse(value));
 
-export function sessionFromWire(wire: z.output<typeof sessionWire>): BrokerSession {
+export function sessionFromWire(wire: WireOf<typeof sessionWire>): BrokerSession {
   return {
     id: wire.id,
     userName: wire.user,
@@ -112,6 +111,6 @@ export function sessionFromWire(wire: z.output<typeof sessionWire>): BrokerSessi
   };
 }
 
-export function cliLoginFromWire(wire: z.output<typeof cliTokenWire>): CliLoginResult {
+export function cliLoginFromWire(wire: WireOf<typeof cliTokenWire>): CliLoginResult {
   return { token: wire.token, username: wire.username, expiresAt: timeOrNull(wire.expires_at) };
 }

@@ -60,7 +60,18 @@ function resolveDerived(config: RoleportConfig, source: string): ResolvedConfig 
   if (config.mode === 'production' && issuer.startsWith('http://')) {
     throw new RoleportError('ERR_CONFIG_INVALID', `issuer: production mode needs an https:// issuer, AWS refuses ${issuer} (in ${source})`);
   }
-  return { ...config, keys: { ...config.keys, prePublicationSeconds: prePublication }, dataDir, issuer, databaseUrl, source };
+  const contentOrigin = config.content.origin === undefined ? undefined : new URL(config.content.origin);
+  if (contentOrigin !== undefined) {
+    // Cookies are scoped by host, not port: content on the broker's host could set the broker's cookies.
+    if (contentOrigin.hostname === new URL(issuer).hostname) {
+      throw new RoleportError('ERR_CONFIG_INVALID', `content.origin: must be another host name than the issuer's (${contentOrigin.hostname}); another port is not enough, browsers share cookies across ports (in ${source})`);
+    }
+    if (config.mode === 'production' && contentOrigin.protocol !== 'https:') {
+      throw new RoleportError('ERR_CONFIG_INVALID', `content.origin: production mode needs an https:// content origin (in ${source})`);
+    }
+  }
+  const content = contentOrigin === undefined ? config.content : { ...config.content, origin: contentOrigin.origin };
+  return { ...config, keys: { ...config.keys, prePublicationSeconds: prePublication }, content, dataDir, issuer, databaseUrl, source };
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

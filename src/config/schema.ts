@@ -164,6 +164,60 @@ const integrationsSchema = z
   .strict()
   .prefault({});
 
+const rateLimit = (max: number, what: string) =>
+  z
+    .object({
+      max: z.number().int().min(1).max(10_000_000).default(max).describe(`Requests per window from one client address to each ${what} route.`),
+      windowSeconds: z.number().int().min(1).max(3600).default(60).describe('Length of the window.'),
+    })
+    .strict()
+    .prefault({});
+
+/**
+ * Rate limits per client address (request.ip: behind a proxy, list it in trustedProxies or
+ * every client shares its address), counted per route and per broker process. Generous by
+ * default: an agent fleet behind one NAT refreshes its tokens from one address.
+ */
+const rateLimitsSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Answer 429 (in the route\'s protocol: OAuth JSON, API JSON or an HTML page, with Retry-After) past the limits below.'),
+    signIn: rateLimit(600, 'sign-in (/login and the SSO callback)'),
+    cliLogin: rateLimit(120, 'CLI sign-in (/cli/login, POST /api/v1/cli/token)'),
+    token: rateLimit(6000, 'POST /oauth/token'),
+    credentials: rateLimit(6000, 'integrations credentials exchange'),
+  })
+  .strict()
+  .prefault({});
+
+/**
+ * Published content's own site: content is proxied to its upstream on another host name than
+ * the broker's, so that it shares no cookie and no origin with the broker's pages (see the
+ * README's "Security model").
+ */
+const contentSchema = z
+  .object({
+    origin: httpUrl
+      .refine((value) => new URL(value).pathname === '/', 'must be an origin (scheme, host and port) without a path')
+      .optional()
+      .describe('Public URL of the content origin, e.g. https://roleport-content.example.net: another host name than the issuer\'s (not only another port: browsers share cookies across ports), ideally another registrable domain. Unset: content is not served through Roleport. Env ROLEPORT_CONTENT_ORIGIN.'),
+    listen: listenAddress.optional().describe('host:port of the content origin\'s own listener; required with origin. Env ROLEPORT_CONTENT_LISTEN.'),
+    upstreamAllowList: z
+      .array(z.string().min(1).max(255))
+      .max(1000)
+      .default([])
+      .describe('Upstreams content may be proxied to: host names (reports.internal, *.apps.example.com), addresses and CIDRs (10.0.0.0/8). Loopback and private addresses need a listed CIDR; link-local and cloud metadata addresses are always refused. Empty: no upstream at all.'),
+    dnsServers: z.array(z.string().min(1).max(255)).max(8).default([]).describe('DNS servers (host or host:port) that resolve upstream names; empty: the system\'s resolver.'),
+    handoffCodeTtlSeconds: z.number().int().min(5).max(300).default(60).describe('Lifetime of the one-time code that carries a viewer\'s identity from the broker to the content origin.'),
+    viewerSessionTtlSeconds: z.number().int().min(60).max(86400).default(3600).describe('Lifetime of a viewer\'s cookie on the content origin (per content item); it also ends with the broker sign-in.'),
+  })
+  .strict()
+  .superRefine((content, context) => {
+    if ((content.origin === undefined) !== (content.listen === undefined)) {
+      context.addIssue({ code: 'custom', path: [content.origin === undefined ? 'origin' : 'listen'], message: 'content.origin and content.listen go together: set both, or neither' });
+    }
+  })
+  .prefault({});
+
 /**
  * The whole configuration: one schema, a default and a description per option. The
  * reference in docs/configuration.md is generated from it (`npm run docs:config`).
@@ -296,6 +350,8 @@ export const configSchema = z
     gcp: gcpSchema,
     azure: azureSchema,
     integrations: integrationsSchema,
+    content: contentSchema,
+    rateLimits: rateLimitsSchema,
     trustedProxies: z.array(z.string()).default([]).describe('Addresses/CIDRs whose X-Forwarded-* headers are trusted.'),
     log: z
       .object({
@@ -324,4 +380,6 @@ export const environmentOverrides = {
   ROLEPORT_SSO_CLIENT_ID: 'sso.clientId',
   ROLEPORT_SSO_CLIENT_SECRET: 'sso.clientSecret',
   ROLEPORT_INTEGRATIONS_STS_ENDPOINT: 'integrations.stsEndpoint',
+  ROLEPORT_CONTENT_ORIGIN: 'content.origin',
+  ROLEPORT_CONTENT_LISTEN: 'content.listen',
 } as const satisfies Record<string, string>;

@@ -35,6 +35,8 @@ export const errorCodes = {
   ERR_SSO_DISABLED: { status: 404, expose: true },
   ERR_SSO_REFRESH: { status: 401, expose: true },
   ERR_CSRF: { status: 403, expose: true },
+  /** Too many requests from one client address to a rate-limited route (config `rateLimits`). */
+  ERR_RATE_LIMITED: { status: 429, expose: true },
   ERR_INTERNAL: { status: 500, expose: false },
   // Sessions and their token exchange (OAuth: invalid_grant, invalid_target, temporarily_unavailable).
   ERR_GRANT_INVALID: { status: 400, expose: true },
@@ -48,6 +50,8 @@ export const errorCodes = {
   ERR_STS_REJECTED: { status: 403, expose: true },
   ERR_STS_UNAVAILABLE: { status: 503, expose: false },
   ERR_CREDENTIALS_UNAVAILABLE: { status: 503, expose: false },
+  // `roleport login`: the browser did not come back in time (a failure, not bad input: exit 1).
+  ERR_SIGN_IN_TIMEOUT: { status: 504, expose: false },
   // AWS setup generators: the issuer's TLS endpoint or discovery could not be inspected.
   ERR_AWS_ISSUER_UNREACHABLE: { status: 502, expose: true },
 } as const satisfies Record<string, { status: number; expose: boolean }>;

@@ -5,3 +5,4 @@ export * from './logger.ts';
 export * from './events.ts';
 export * from './atomic-file.ts';
 export * from './random.ts';
+export * from './backoff.ts';

@@ -13,6 +13,8 @@ export interface NodeServerOptions {
   tls?: TlsFiles | undefined;
   /** Answers a request before Fastify routing when it returns true (hot public documents). */
   fastPath?: ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined;
+  /** Headers every response carries, the fast path's included (nosniff, HSTS): set once here, before anything answers. */
+  headers?: Readonly<Record<string, string>> | undefined;
   logger: FastifyBaseLogger;
 }
 
@@ -25,7 +27,9 @@ const TLS_POLL_MS = 5000;
  */
 export function createNodeServerFactory(options: NodeServerOptions): FastifyServerFactory {
   return (handler, fastifyOptions) => {
+    const headers = Object.entries(options.headers ?? {});
     const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
+      for (const [name, value] of headers) response.setHeader(name, value);
       if (options.fastPath?.(request, response) === true) return;
       handler(request, response);
     };

@@ -5,6 +5,7 @@ import { registerApiErrorHandler } from './plugins/errors.ts';
 import { createIssuerFastPath, registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
 import { createNodeServerFactory, type TlsFiles } from './node-server.ts';
 import { registerOpsRoutes, type OpsRouteOptions } from './routes/ops/health.ts';
+import { registerRateLimits, type RateLimitRule } from './plugins/rate-limits.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -12,8 +13,12 @@ export interface HttpServerOptions {
   trustedProxies: readonly string[];
   /** Terminate TLS with these files (reloaded on change); unset behind a TLS-terminating proxy. */
   tls?: TlsFiles | undefined;
+  /** Headers every response carries (see security-headers.ts). */
+  securityHeaders: Readonly<Record<string, string>>;
   issuer: IssuerRouteOptions;
   ops: OpsRouteOptions;
+  /** Routes limited per client address (see plugins/rate-limits.ts); empty: none. */
+  rateLimits: readonly RateLimitRule[];
   /** Adds further route groups (STS, SSO, sessions…), wired by app.ts. */
   extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
 }
@@ -24,9 +29,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: 256 * 1024,
-    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger }),
+    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger, headers: options.securityHeaders }),
   });
   await app.register(formbody);
+  if (options.rateLimits.length > 0) await registerRateLimits(app, options.rateLimits);
   registerApiErrorHandler(app);
   registerIssuerRoutes(app, options.issuer);
   registerOpsRoutes(app, options.ops);

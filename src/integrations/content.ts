@@ -9,6 +9,8 @@ export interface ContentDeps {
   integrations: Pick<OAuthIntegrationRepository, 'findByGuid' | 'list'>;
   clock: Clock;
   events: EventSink;
+  /** The admin's upstream allow-list, applied to an upstream URL before it is stored (upstream-guard.ts). */
+  checkUpstream: (url: string) => Promise<void>;
 }
 
 export interface CreateContentOptions {
@@ -44,6 +46,7 @@ export function createContentRegistry(deps: ContentDeps) {
       if (!NAME.test(options.name)) throw invalidInput(`name ${JSON.stringify(options.name)} must be 1-64 characters of letters, digits and ._- starting with a letter or digit`);
       if (options.title !== undefined && (options.title.length === 0 || options.title.length > 255)) throw invalidInput('title must be 1-255 characters');
       const upstreamUrl = options.upstreamUrl === undefined ? null : parseUpstream(options.upstreamUrl);
+      if (upstreamUrl !== null) await deps.checkUpstream(upstreamUrl);
       if ((await repository.findByName(options.name)) !== undefined) throw new RoleportError('ERR_STORE_CONFLICT', `content named ${options.name} exists already`);
       const guid = randomUUID();
       const now = clock.now();
@@ -129,7 +132,9 @@ function parseUpstream(value: string): string {
   } catch {
     throw invalidInput(`upstream URL ${JSON.stringify(value)} is not a URL`);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') throw invalidInput('the upstream URL must be http(s) without query or fragment');
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw invalidInput('the upstream URL must be http(s) without credentials, query or fragment');
+  }
   return url.href.replace(/\/$/, '');
 }
 

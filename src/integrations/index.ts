@@ -12,11 +12,13 @@ import type { JWK } from 'jose';
 import { RoleportError, type Clock, type EventSink } from '../core/index.ts';
 import type { MintToken } from '../issuer/index.ts';
 import type { Sealer } from '../secrets/index.ts';
-import type { ApiKeyRepository, ContentRepository, OAuthIntegrationRepository, ViewerGrantRepository } from '../store/index.ts';
+import type { ApiKeyRepository, ContentHandoffCodeRepository, ContentRepository, OAuthIntegrationRepository, ViewerGrantRepository } from '../store/index.ts';
 import { assumeRoleWithWebIdentity, type AssumeRoleWithWebIdentityOptions, type AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
 import { createIntegrationAccess, type IntegrationAccessList } from './access.ts';
 import { createApiKeys, type ApiKeys } from './api-keys.ts';
 import { createContentRegistry, integrationsOfType, type ContentRegistry } from './content.ts';
+import { createContentHandoff, type ContentHandoff } from './content-handoff.ts';
+import { createUpstreamGuard, type UpstreamGuard } from './upstream-guard.ts';
 import { createCredentialsCache } from './credentials-cache.ts';
 import { createCredentialsExchange, type ExchangeCredentialsOptions, type ExchangeCredentialsResult } from './credentials-exchange.ts';
 import { createIntegrationService, type IntegrationService } from './integration-service.ts';
@@ -32,6 +34,8 @@ export type { ContentRegistry, CreateContentOptions } from './content.ts';
 export type { IntegrationService } from './integration-service.ts';
 export type { ExchangeCredentialsOptions, ExchangeCredentialsResult } from './credentials-exchange.ts';
 export type { WithGrantLocked } from './viewer-grants.ts';
+export type { ContentHandoff, ContentViewer, HandoffTransaction } from './content-handoff.ts';
+export type { UpstreamGuard } from './upstream-guard.ts';
 export type { ContentTokenFile, ContentTokenFileOptions, RefreshTimers } from './content-token-file.ts';
 export { API_KEY_ROLES } from './api-keys.ts';
 export { isContentGuid } from './content.ts';
@@ -46,6 +50,10 @@ export { AUTHORIZATION_TTL_SECONDS } from './viewer-oauth.ts';
 
 /** Where viewers come back from their IdP; the redirect URI is `<issuer><this>`. */
 export const INTEGRATION_CALLBACK_PATH = '/__oauth__/integrations/callback';
+/** On the broker: where the content origin sends a viewer to get a one-time hand-off code (content-handoff.ts). */
+export const CONTENT_HANDOFF_PATH = '/__oauth__/content/authorize';
+/** On the content origin: where the broker sends the viewer back with the code (`/{content guid}` follows). */
+export const CONTENT_CALLBACK_PREFIX = '/__roleport/handoff';
 /** The publishing server's integrations API, relative to the broker. */
 export const INTEGRATIONS_API_PATH = '/__api__/v1/oauth/integrations';
 /** The credentials exchange (RFC 8693). */
@@ -70,6 +78,13 @@ export interface IntegrationsSettings {
   stsEndpoint?: string | undefined;
   stsFailoverRegions: readonly string[];
   idpTimeoutSeconds: number;
+  /** Published content's upstreams and its origin (config `content`). */
+  content: {
+    upstreamAllowList: readonly string[];
+    dnsServers: readonly string[];
+    handoffCodeTtlSeconds: number;
+    viewerSessionTtlSeconds: number;
+  };
 }
 
 export interface IntegrationsDeps {
@@ -78,6 +93,7 @@ export interface IntegrationsDeps {
     integrations: OAuthIntegrationRepository;
     content: ContentRepository;
     viewerGrants: ViewerGrantRepository;
+    contentHandoffCodes: ContentHandoffCodeRepository;
   };
   withGrantLocked: WithGrantLocked;
   sealer: Sealer;
@@ -103,6 +119,10 @@ export interface Integrations {
   /** Each integration's access list: the content an admin allowed to use it. */
   access: IntegrationAccessList;
   content: ContentRegistry;
+  /** The upstream allow-list, for the proxy's connections (its DNS lookup checks every address). */
+  upstreams: UpstreamGuard;
+  /** The viewer's identity from the broker's origin to the content origin (one-time codes, sealed cookies). */
+  handoff: ContentHandoff;
   /** A content session token for existing content (`sub` `content:{guid}`). */
   issueContentSessionToken(contentGuid: string, actor: Actor): Promise<IssuedSessionToken>;
   /** A user session token for a viewer of existing content (`sub` `user:{username}`). */
@@ -146,7 +166,15 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
     defaults: { stsRegion: settings.defaultRegion },
     onChange: (guid) => cache.invalidate(`${guid}|`),
   });
-  const content = createContentRegistry({ repository: deps.repositories.content, integrations: deps.repositories.integrations, clock, events });
+  const upstreams = createUpstreamGuard({ allowList: settings.content.upstreamAllowList, dnsServers: settings.content.dnsServers });
+  const content = createContentRegistry({ repository: deps.repositories.content, integrations: deps.repositories.integrations, clock, events, checkUpstream: (url) => upstreams.checkUrl(url) });
+  const handoff = createContentHandoff({
+    repository: deps.repositories.contentHandoffCodes,
+    sealer: deps.sealer,
+    clock,
+    events,
+    settings: { handoffCodeTtlSeconds: settings.content.handoffCodeTtlSeconds, viewerSessionTtlSeconds: settings.content.viewerSessionTtlSeconds },
+  });
   const sessionTokens = createSessionTokens({
     mintToken: deps.mintToken,
     publishedKeys: deps.publishedKeys,
@@ -178,6 +206,8 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
     integrations: publicIntegrations,
     access: createIntegrationAccess({ repository: deps.repositories.content, integrations: deps.repositories.integrations, clock, events }),
     content,
+    upstreams,
+    handoff,
     async issueContentSessionToken(contentGuid, actor) {
       const item = await content.get(contentGuid);
       return sessionTokens.issueContentSessionToken(item.guid, actor.name);

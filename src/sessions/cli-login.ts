@@ -9,6 +9,10 @@ export interface CliLoginRequest {
   redirectUri: string;
   state: string;
   codeChallenge: string;
+  /** The short code `roleport login` prints; the consent page shows it for the user to compare. */
+  userCode: string;
+  /** The name the CLI's machine gives itself (unverified: shown as such). */
+  device: string | undefined;
 }
 
 export interface RedeemCliLoginOptions {
@@ -29,19 +33,33 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const STATE = /^[\x21-\x7e]{1,512}$/;
+// RFC 8628 §6.1: short, upper case, no vowels or look-alikes; the CLI draws it, the page shows it.
+const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
+const DEVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * Checks the query of `/cli/login`: a loopback `http://` redirect URI (RFC 8252 §7.3: any
- * port, since the CLI listens on a random one), a `state`, and an S256 code challenge.
- * Anything else is refused before the user is even asked to sign in.
+ * port, since the CLI listens on a random one), a `state`, an S256 code challenge, the user
+ * code the CLI printed and, optionally, the name of its machine. Anything else is refused
+ * before the user is even asked to sign in.
  */
-export function validateCliLoginRequest(query: { redirect_uri?: unknown; state?: unknown; code_challenge?: unknown; code_challenge_method?: unknown }): CliLoginRequest {
+export function validateCliLoginRequest(query: {
+  redirect_uri?: unknown;
+  state?: unknown;
+  code_challenge?: unknown;
+  code_challenge_method?: unknown;
+  user_code?: unknown;
+  device?: unknown;
+}): CliLoginRequest {
   const redirectUri = typeof query.redirect_uri === 'string' ? query.redirect_uri : '';
   if (!isLoopbackRedirect(redirectUri)) throw invalidInput('redirect_uri must be an http:// loopback address (127.0.0.1, [::1] or localhost) with a port');
   if (typeof query.state !== 'string' || !STATE.test(query.state)) throw invalidInput('state is missing or not printable ASCII');
   if (query.code_challenge_method !== undefined && query.code_challenge_method !== 'S256') throw invalidInput('code_challenge_method must be S256');
   if (typeof query.code_challenge !== 'string' || !CODE_CHALLENGE.test(query.code_challenge)) throw invalidInput('code_challenge must be the base64url SHA-256 of the code verifier (43 characters)');
-  return { redirectUri, state: query.state, codeChallenge: query.code_challenge };
+  if (typeof query.user_code !== 'string' || !USER_CODE.test(query.user_code)) throw invalidInput('user_code must be the code roleport login printed (XXXX-XXXX); update the roleport CLI if it printed none');
+  if (query.device !== undefined && query.device !== '' && (typeof query.device !== 'string' || !DEVICE.test(query.device))) throw invalidInput('device must be a host name of 1-64 letters, digits and ._-');
+  const device = typeof query.device === 'string' && query.device !== '' ? query.device : undefined;
+  return { redirectUri, state: query.state, codeChallenge: query.code_challenge, userCode: query.user_code, device };
 }
 
 export function isLoopbackRedirect(value: string): boolean {
@@ -62,6 +80,15 @@ export function cliLoginRedirect(request: CliLoginRequest, code: string): string
   return url.href;
 }
 
+/** The URL the browser goes back to when the user refuses (RFC 6749 §4.1.2.1). */
+export function cliLoginDeniedRedirect(request: CliLoginRequest): string {
+  const url = new URL(request.redirectUri);
+  url.searchParams.set('error', 'access_denied');
+  url.searchParams.set('error_description', 'the sign-in was refused in the browser');
+  url.searchParams.set('state', request.state);
+  return url.href;
+}
+
 /**
  * The CLI's loopback sign-in (RFC 8252 with PKCE, RFC 7636): after the browser signs in, a
  * one-time code bound to the user, the redirect URI and the code challenge; the CLI redeems
@@ -69,7 +96,7 @@ export function cliLoginRedirect(request: CliLoginRequest, code: string): string
  */
 export function createCliLogin(deps: CliLoginDeps) {
   return {
-    async issueCode(userName: string, request: CliLoginRequest): Promise<string> {
+    async issueCode(userName: string, request: Pick<CliLoginRequest, 'redirectUri' | 'codeChallenge' | 'state'>): Promise<string> {
       const now = deps.clock.now();
       const code = randomId(32);
       await deps.repository.insert({

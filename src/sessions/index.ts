@@ -26,12 +26,14 @@ export type { IssuedToken } from './token-sources.ts';
 export { principalOf } from './session-service.ts';
 export { toSessionJson, type SessionJson } from './session-json.ts';
 export { userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
-export { validateCliLoginRequest, cliLoginRedirect, isLoopbackRedirect } from './cli-login.ts';
+export { validateCliLoginRequest, cliLoginRedirect, cliLoginDeniedRedirect, isLoopbackRedirect } from './cli-login.ts';
 export { sanitizeSessionName, renderSessionName, shortSessionId, profileNames, isRoleArn, parseRoleArn } from './session-name.ts';
 export { buildSessionTags, renderSourceIdentity, MAX_SESSION_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, type SessionTagsClaim } from './session-tags.ts';
 
 /** Where agents exchange session credentials (RFC 8693), relative to the issuer; advertised in discovery. */
 export const TOKEN_ENDPOINT_PATH = '/oauth/token';
+/** Where `roleport login` trades its one-time code for a user API token. */
+export const CLI_TOKEN_PATH = '/api/v1/cli/token';
 /** The grant `POST /oauth/token` accepts. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 

@@ -39,6 +39,18 @@ describe('safeReturnTo', () => {
     ['https://evil.example/', '/'],
     ['javascript:alert(1)', '/'],
     ['/a\nb', '/'],
+    ['/a\tb', '/'],
+    ['/\u0000x', '/'],
+    ['/\u007fx', '/'],
+    ['/。evil', '/%E3%80%82evil'],
+    ['/\u202eevil', '/%E2%80%AEevil'],
+    ['/.//evil.example', '/'],
+    ['/a/../..//evil.example', '/'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['/../sessions', '/sessions'],
+    ['evil', '/'],
+    ['', '/'],
+    [`/${'a'.repeat(1024)}`, '/'],
   ] as const) {
     it(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(safeReturnTo(input), expected));
   }

@@ -52,11 +52,24 @@ function isLoginTransaction(value: unknown): value is LoginTransaction {
 }
 
 /**
- * Where the browser may be sent after sign-in: a local path only, so the login link cannot
- * be turned into an open redirect (`//evil.example`, `/\evil.example`, absolute URLs).
+ * Where the browser may be sent after sign-in: a path on this site only, so the login link
+ * cannot be turned into an open redirect. The value is resolved as a URL against a stand-in
+ * origin, as a browser would, and kept only if it stays on that origin; what comes back is the
+ * URL parser's serialization — ASCII, percent-encoded — so any character (`/。evil`, bidi
+ * controls) gives a valid `Location`, never a 500. A path that normalizes to `//host`
+ * (`/.//evil`) would be protocol-relative, and is refused like `//evil`, `/\evil` and control
+ * characters (which URL parsers silently drop).
  */
 export function safeReturnTo(value: string | undefined): string {
-  if (value === undefined || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  if (/[\u0000-\u001f\\]/.test(value) || value.length > 1024) return '/';
-  return value;
+  if (value === undefined || value.length > 1024 || !value.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(value)) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, RETURN_BASE);
+  } catch {
+    return '/';
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return url.origin !== RETURN_BASE || path.startsWith('//') ? '/' : path;
 }
+
+const RETURN_BASE = 'http://roleport.invalid';

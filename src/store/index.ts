@@ -22,6 +22,7 @@ import { createViewerGrantRepository } from './repositories/viewer-grants.ts';
 import { createGcpProviderRepository } from './repositories/gcp-providers.ts';
 import { createGcpServiceAccountRepository } from './repositories/gcp-service-accounts.ts';
 import { createAzureFederatedCredentialRepository } from './repositories/azure-federated-credentials.ts';
+import { createContentHandoffCodeRepository } from './repositories/content-handoff-codes.ts';
 import type { StoreDatabase } from './database.ts';
 
 export { openDatabase, migrateToLatest, redactUrl, type StoreDatabase } from './database.ts';
@@ -47,6 +48,7 @@ export { createViewerGrantRepository, type ViewerGrantRow, type ViewerGrantRepos
 export type { GcpProviderRow, GcpProviderRepository } from './repositories/gcp-providers.ts';
 export type { GcpServiceAccountRow, GcpServiceAccountRepository } from './repositories/gcp-service-accounts.ts';
 export type { AzureFederatedCredentialRow, AzureFederatedCredentialRepository } from './repositories/azure-federated-credentials.ts';
+export type { ContentHandoffCodeRow, ContentHandoffCodeRepository } from './repositories/content-handoff-codes.ts';
 export type { Database } from './schema.ts';
 export type { DialectName } from './dialect-name.ts';
 
@@ -73,6 +75,7 @@ export function createRepositories(store: StoreDatabase) {
     gcpProviders: createGcpProviderRepository(store.db),
     gcpServiceAccounts: createGcpServiceAccountRepository(store.db),
     azureFederatedCredentials: createAzureFederatedCredentialRepository(store.db),
+    contentHandoffCodes: createContentHandoffCodeRepository(store.db),
   };
 }
 

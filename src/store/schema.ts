@@ -204,6 +204,20 @@ export interface StsCredentialTable {
   expires_at: number;
 }
 
+/** A one-time code of the content hand-off (broker origin → content origin). */
+export interface ContentHandoffCodeTable {
+  /** sha256 hex of the code. */
+  code_hash: string;
+  user_name: string;
+  /** The broker browser session the viewer was signed in with; the content origin's cookie stays bound to it. */
+  browser_session_id: string;
+  content_guid: string;
+  /** The content origin the code was issued for. */
+  audience: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   signing_keys: SigningKeyTable;
   audit_events: AuditEventTable;
@@ -229,6 +243,7 @@ export interface Database {
   content_integrations: ContentIntegrationTable;
   integration_access: IntegrationAccessTable;
   viewer_grants: ViewerGrantTable;
+  content_handoff_codes: ContentHandoffCodeTable;
 }
 
 /** A person: created at first sign-in, or beforehand by `roleport users set-aws-role-arns`. */

@@ -52,7 +52,8 @@ export interface ConsentView {
   user: SignedInHeader;
   content: { guid: string; name: string; title: string | null };
   pending: ReadonlyArray<{ guid: string; name: string; description: string; roleArn: string }>;
-  returnTo: string;
+  /** The content origin's hand-off `state`, carried through the authorizations. */
+  state: string;
 }
 
 function prelude(current: string): SafeHtml {
@@ -164,7 +165,7 @@ ${view.pending.map(
 <input type="hidden" name="csrf" value="${view.user.csrfToken}">
 <input type="hidden" name="integration" value="${integration.guid}">
 <input type="hidden" name="content" value="${view.content.guid}">
-<input type="hidden" name="return_to" value="${view.returnTo}">
+<input type="hidden" name="state" value="${view.state}">
 <button type="submit" class="authorize" id="authorize-${integration.guid}">Authorize ${integration.name}</button>
 </form></li>`,
 )}

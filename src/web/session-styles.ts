@@ -35,4 +35,5 @@ figure.timeline figcaption { color: var(--muted); }
 .tl-gap { fill: var(--bad); opacity: .35; }
 .tl-axis { stroke: var(--line); stroke-width: 1; }
 .tl-now { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 3 3; }
+.user-code { font: 700 2rem ui-monospace, monospace; letter-spacing: .15em; }
 `;

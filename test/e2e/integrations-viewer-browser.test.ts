@@ -61,6 +61,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
     });
     broker = await startIntegrationsBroker({
       port,
+      contentOrigin: true,
       config: { sso: { enabled: true, issuer: idp.issuer, clientId: 'roleport', clientSecret: SSO_SECRET }, admins: { users: ['bob'] } },
     });
     content = await startContentServer();
@@ -146,7 +147,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       page.on('request', (request) => {
         if (request.url().startsWith(endpoints.authorization_endpoint)) authorizationRequests.push(new URL(request.url()));
       });
-      const target = `${broker.url}/content/${pkceContent}/dashboard?tab=1`;
+      const target = `${broker.contentUrl}/content/${pkceContent}/dashboard?tab=1`;
       await page.goto(target);
       // Not signed in at the broker: its own sign-in first.
       await passIdp(page, 'alice', (url) => url.pathname === '/__oauth__/integrations/consent');
@@ -159,7 +160,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       assert.match(userToken, /^ey[\w-]+\.[\w-]+\.[\w-]+$/);
       assert.equal(await page.locator('#path').textContent(), '/dashboard?tab=1');
       assert.equal(await page.locator('#prefix').textContent(), `/content/${pkceContent}`);
-      assert.ok(!((await page.locator('#cookie').textContent()) ?? '').includes('roleport_session'), 'the broker\'s cookies stay with the broker');
+      assert.ok(!((await page.locator('#cookie').textContent()) ?? '').includes('roleport_'), 'Roleport\'s cookies stay with Roleport');
 
       const integrationRequest = authorizationRequests.find((url) => url.searchParams.get('client_id') === PKCE_CLIENT.id);
       assert.ok(integrationRequest, 'the viewer was sent to the IdP for the integration');
@@ -174,7 +175,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       assert.equal(identity.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/ViewerReader/alice`);
 
       // Authorized once: the next visit goes straight to the content.
-      await page.goto(`${broker.url}/content/${pkceContent}/`);
+      await page.goto(`${broker.contentUrl}/content/${pkceContent}/`);
       assert.equal(await page.locator('#path').textContent(), '/');
 
       // The viewer's ID token near its end: the next exchange refreshes it at the IdP (rotating the refresh token).
@@ -199,7 +200,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       page.on('request', (request) => {
         if (request.url().startsWith(endpoints.authorization_endpoint)) authorizationRequests.push(new URL(request.url()));
       });
-      const target = `${broker.url}/content/${plainContent}/`;
+      const target = `${broker.contentUrl}/content/${plainContent}/`;
       await page.goto(target);
       await passIdp(page, 'alice', (url) => url.pathname === '/__oauth__/integrations/consent');
       await page.click(`#authorize-${plainIntegration}`);
@@ -229,7 +230,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(`${broker.url}/content/${pkceContent}/`);
+      await page.goto(`${broker.contentUrl}/content/${pkceContent}/`);
       await passIdp(page, 'carol', (url) => url.pathname === '/__oauth__/integrations/consent');
       const forged = await page.goto(`${broker.url}/__oauth__/integrations/callback?code=abc&state=forged`);
       assert.equal(forged?.status(), 400);

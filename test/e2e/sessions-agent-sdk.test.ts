@@ -9,7 +9,9 @@ import { fromContainerMetadata, fromHttp, fromTokenFile } from '@aws-sdk/credent
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { createBrokerClient, readCliCredentials } from '../../src/client/index.ts';
 import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
+import { runProcess } from '../helpers/processes.ts';
 import { DS, RO, eventually, startAgentEnv, type AgentEnv } from './sessions-agent-fixtures.ts';
+import { confirmCliLogin } from '../integration/sessions-fixtures.ts';
 
 /**
  * The whole flow with real parts: alice signs in at the test IdP through `roleport login`
@@ -70,8 +72,9 @@ describe('a session from sign-in to GetCallerIdentity', () => {
     login.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => login.once('exit', resolve));
     const loginUrl = await eventually('the login URL', () => /(http:\/\/\S+\/cli\/login\?\S+)/.exec(stderr)?.[1]);
-    // The browser: the broker (already signed in) redirects to the CLI's loopback listener with a code.
-    const toCli = await jar.fetch(loginUrl);
+    const userCode = await eventually('the user code', () => /must show the code ([A-Z]{4}-[A-Z]{4})/.exec(stderr)?.[1]);
+    // The browser (already signed in) shows the consent page with that code; confirming sends a code to the CLI's loopback listener.
+    const toCli = await confirmCliLogin(jar, loginUrl, userCode);
     assert.equal(toCli.status, 303);
     const callback = toCli.headers.get('location')!;
     assert.match(callback, /^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
@@ -271,15 +274,3 @@ describe('a session from sign-in to GetCallerIdentity', () => {
     assert.equal(readCliCredentials(credentialsFile), undefined);
   });
 });
-
-function runProcess(command: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

@@ -16,12 +16,12 @@ import { nextDevLine, startDev, stopDev, type DevProcess } from '../helpers/dev-
 describe('roleport dev --port 0 --json', () => {
   let dir: string;
   let dev: DevProcess;
-  let endpoints: { issuer: string; web: string };
+  let endpoints: { issuer: string; web: string; content: string };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'roleport-dev-'));
     dev = startDev(['--port', '0', '--json', '--data-dir', join(dir, 'data')]);
-    endpoints = JSON.parse(await nextDevLine(dev)) as { issuer: string; web: string };
+    endpoints = JSON.parse(await nextDevLine(dev)) as { issuer: string; web: string; content: string };
   });
   after(async () => {
     if (dev !== undefined) await stopDev(dev);
@@ -37,6 +37,13 @@ describe('roleport dev --port 0 --json', () => {
     assert.equal(discovery.issuer, endpoints.issuer);
     assert.equal(discovery.jwks_uri, `${endpoints.issuer}/openid/v1/jwks`);
     assert.equal((await fetch(`${endpoints.issuer}/readyz`)).status, 200);
+  });
+
+  test('published content has an origin of its own: localhost, not the broker\'s 127.0.0.1', async () => {
+    assert.match(endpoints.content, /^http:\/\/localhost:\d+$/);
+    const health = await fetch(`${endpoints.content.replace('localhost', '127.0.0.1')}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(health.headers.get('cross-origin-opener-policy'), 'same-origin');
   });
 
   test('a token minted by the CLI on the same data directory verifies against the running broker', async () => {
@@ -77,13 +84,16 @@ test('roleport dev without --json prints one line per service and what to try ne
     // `name: url` lines (issuer, web, and whatever services later issues add) up to a blank line.
     const services = new Map<string, string>();
     for (let line = await nextDevLine(dev); line !== ''; line = await nextDevLine(dev)) {
-      const match = /^([a-z][a-z ]*): (http:\/\/127\.0\.0\.1:\d+\S*)$/.exec(line);
+      // Loopback under two names: published content has a site of its own (localhost), apart from the broker's (127.0.0.1).
+      const match = /^([a-z][a-z ]*): (http:\/\/(?:127\.0\.0\.1|localhost):\d+\S*)$/.exec(line);
       assert.ok(match, `a service line: ${JSON.stringify(line)}`);
       services.set(match[1]!, match[2]!);
     }
     const issuer = services.get('issuer');
     assert.ok(issuer !== undefined, [...services.keys()].join(', '));
     assert.equal(services.get('web'), issuer);
+    assert.equal(new URL(issuer).hostname, '127.0.0.1');
+    assert.equal(new URL(services.get('content') ?? 'http://missing').hostname, 'localhost');
     assert.equal(await nextDevLine(dev), 'Try next:');
     // The hints are the last lines printed: read up to the token mint one, which must name the issuer.
     const hints: string[] = [];

@@ -27,6 +27,11 @@ export const INTEGRATIONS_PATH = '/__api__/v1/oauth/integrations';
 
 export interface IntegrationsBrokerOptions {
   port?: number;
+  /**
+   * Serve published content on a content origin of its own: `http://localhost:PORT` (another
+   * host name than the broker's 127.0.0.1), with loopback upstreams allowed.
+   */
+  contentOrigin?: boolean;
   clock?: Clock;
   databaseUrl?: string;
   config?: Partial<RoleportConfigInput>;
@@ -43,6 +48,8 @@ export interface IntegrationsBroker {
   url: string;
   /** `<url>/sts`: the local STS, also the exchange's STS endpoint. */
   stsUrl: string;
+  /** The content origin (`http://localhost:PORT`) when `contentOrigin` was asked for. */
+  contentUrl: string | undefined;
   app: Application;
   dataDir: string;
   /** Every line the broker logged (HTTP and services), as written. */
@@ -66,6 +73,8 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'roleport-integrations-'));
+  const contentPort = options.contentOrigin === true ? await freePort() : undefined;
+  const contentUrl = contentPort === undefined ? undefined : `http://localhost:${contentPort}`;
   const config = loadConfig({
     env: {},
     overrides: {
@@ -77,6 +86,9 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
       databaseUrl: options.databaseUrl,
       sts: { enabled: true },
       integrations: { stsEndpoint: `${url}/sts`, ...options.config?.integrations },
+      ...(contentPort === undefined
+        ? {}
+        : { content: { origin: contentUrl, listen: `127.0.0.1:${contentPort}`, upstreamAllowList: ['127.0.0.0/8'], ...options.config?.content } }),
     },
   });
   const logLines: string[] = [];
@@ -130,6 +142,7 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
   const broker: IntegrationsBroker = {
     url,
     stsUrl: `${url}/sts`,
+    contentUrl,
     app,
     dataDir,
     logLines,

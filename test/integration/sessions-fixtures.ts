@@ -144,6 +144,26 @@ export function postForm(jar: CookieJar, url: string, fields: Record<string, str
   return jar.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: form.toString() });
 }
 
+/**
+ * The user's part of `/cli/login` in a signed-in jar: opens the consent page, checks it shows
+ * `userCode` when given, and confirms with the page's own form. Resolves with the answer (a
+ * 303 to the CLI's loopback listener).
+ */
+export async function confirmCliLogin(jar: CookieJar, loginUrl: string, userCode?: string): Promise<Response> {
+  const consent = await jar.fetch(loginUrl);
+  const page = await consent.text();
+  if (consent.status !== 200) throw new Error(`/cli/login answered ${consent.status}: ${page}`);
+  const shown = /id="user-code">([^<]+)</.exec(page)?.[1];
+  if (userCode !== undefined && shown !== userCode) throw new Error(`the consent page shows ${String(shown)}, the CLI printed ${userCode}`);
+  const fields: Record<string, string> = { decision: 'allow' };
+  for (const match of page.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)) fields[match[1]!] = decodeEntities(match[2]!);
+  return postForm(jar, new URL('/cli/login', loginUrl).href, fields);
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39);/g, (_entity, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name]!);
+}
+
 /** Exchanges a session credential at POST /oauth/token. */
 export async function exchangeToken(url: string, credential: string, extra: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${url}/oauth/token`, {

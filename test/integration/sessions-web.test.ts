@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { CookieJar, DS, RO, csrfOf, exchangeToken, postForm, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
+import { CookieJar, DS, RO, confirmCliLogin, csrfOf, exchangeToken, postForm, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
 
 /**
  * The session pages over HTTP without a browser (the browser walk-through is in
@@ -154,7 +154,7 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const redirectUri = 'http://127.0.0.1:45678/callback';
-    const query = `redirect_uri=${encodeURIComponent(redirectUri)}&state=cli-state-1&code_challenge=${challenge}&code_challenge_method=S256`;
+    const query = `redirect_uri=${encodeURIComponent(redirectUri)}&state=cli-state-1&code_challenge=${challenge}&code_challenge_method=S256&user_code=BCDF-GHJK`;
 
     const jar = new CookieJar();
     const first = await jar.fetch(`${env.url}/cli/login?${query}`);
@@ -166,7 +166,8 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     const callback = await env.idp.loginHeadless(login.headers.get('location')!, 'alice', 'alice-password');
     const back = await jar.fetch(callback);
     assert.equal(back.headers.get('location'), `/cli/login?${query}`);
-    const redirect = await jar.fetch(`${env.url}${back.headers.get('location')}`);
+    // The consent page, then the user's confirmation: only that sends the code.
+    const redirect = await confirmCliLogin(jar, `${env.url}${back.headers.get('location')}`, 'BCDF-GHJK');
     assert.equal(redirect.status, 303);
     const target = new URL(redirect.headers.get('location')!);
     assert.equal(`${target.origin}${target.pathname}`, redirectUri);
@@ -183,9 +184,12 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     assert.equal(again.status, 400, 'the code is single-use');
   });
 
-  test('/cli/login refuses non-loopback redirects and missing PKCE before any sign-in', async () => {
+  test('/cli/login refuses non-loopback redirects, missing PKCE and a missing user code before any sign-in', async () => {
     const challenge = createHash('sha256').update('x'.repeat(43)).digest('base64url');
     for (const [name, query] of [
+      ['no user code', `redirect_uri=${encodeURIComponent('http://127.0.0.1:5000/cb')}&state=s&code_challenge=${challenge}`],
+      ['lower-case user code', `redirect_uri=${encodeURIComponent('http://127.0.0.1:5000/cb')}&state=s&code_challenge=${challenge}&user_code=bcdf-ghjk`],
+      ['hostile device name', `redirect_uri=${encodeURIComponent('http://127.0.0.1:5000/cb')}&state=s&code_challenge=${challenge}&user_code=BCDF-GHJK&device=${encodeURIComponent('evil\u202ehost')}`],
       ['https redirect', `redirect_uri=${encodeURIComponent('https://evil.example/cb')}&state=s&code_challenge=${challenge}`],
       ['remote http redirect', `redirect_uri=${encodeURIComponent('http://evil.example:8080/cb')}&state=s&code_challenge=${challenge}`],
       ['no port', `redirect_uri=${encodeURIComponent('http://127.0.0.1/cb')}&state=s&code_challenge=${challenge}`],

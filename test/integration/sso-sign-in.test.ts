@@ -94,12 +94,18 @@ describe('SSO sign-in through the pages (test IdP, client_secret_basic)', () => 
     assert.match(page, /id="no-roles"/);
   });
 
-  it('returns to a local path after sign-in and never to another site', async () => {
+  it('returns to a local path after sign-in and never to another site, whatever the characters (never a 500)', async () => {
     for (const [returnTo, expected] of [
       ['/sessions?x=1', '/sessions?x=1'],
       ['//evil.example/', '/'],
       ['https://evil.example/', '/'],
       ['/\\evil.example', '/'],
+      ['/。evil.example', '/%E3%80%82evil.example'],
+      ['/.//evil.example', '/'],
+      ['/\u202eelpmaxe.live', '/%E2%80%AEelpmaxe.live'],
+      ['/\u001b[31mred', '/'],
+      ['/a\r\nSet-Cookie: x=1', '/'],
+      ['/\u0000', '/'],
     ] as const) {
       const jar = new CookieJar();
       const authorizationUrl = await startSignIn(broker, jar, returnTo);

@@ -1,21 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { createApplication } from '../../app.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createAwsSetup, validatePartition } from '../../aws/index.ts';
 import { systemClock } from '../../core/index.ts';
 import { parseRoleArn, registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
-import { UsageError } from '../output.ts';
+import { parsePort } from '../flags.ts';
 import { waitForShutdown } from '../shutdown.ts';
 
-interface DevFlags {
-  port?: string;
-  dataDir?: string;
-  json?: boolean;
-  config?: string;
+export interface DevOptions {
+  /** The broker's port on 127.0.0.1, as given (`0` picks a free one; default 8080). */
+  port: string;
+  dataDir?: string | undefined;
+  json: boolean;
+  config?: string | undefined;
 }
 
 /** What `roleport dev` prints once ready: one line per service, or one JSON object. */
@@ -25,93 +25,97 @@ export interface DevEndpoints {
   [service: string]: string;
 }
 
-export function registerDevCommand(program: Command): void {
-  program
-    .command('dev')
-    .description('run everything on loopback for a first look: broker, issuer, local STS and demo IdP (data in ./.roleport)')
-    .option('--port <port>', 'broker port on 127.0.0.1 (0 picks a free one)', '8080')
-    .option('--json', 'print the endpoints as one JSON object')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<DevFlags>();
-      const port = await resolvePort(flags.port ?? '8080');
-      const listen = `127.0.0.1:${port}`;
-      // The demo IdP's address is fixed first so that the config can name it; it starts once the config is valid.
-      const idpPort = await resolvePort('0');
-      // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
-      // free port (port + 1 may be some client socket's ephemeral port at that moment).
-      const stsPort = flags.port === '0' || port >= 65535 ? await resolvePort('0') : port + 1;
-      const demoClientSecret = randomBytes(24).toString('base64url');
-      const config = loadConfig({
-        file: flags.config,
-        overrides: {
-          mode: 'development',
-          listen,
-          issuer: `http://${listen}`,
-          dataDir: resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport'),
-          log: { level: process.env['ROLEPORT_LOG_LEVEL'] ?? 'warn' },
-          // The local STS on the next port; registerDevSts (below) makes it trust the dev issuer for two demo roles.
-          'sts.enabled': true,
-          'sts.listen': `127.0.0.1:${stsPort}`,
-          // Content's credentials exchange calls the same local STS, not AWS.
-          'integrations.stsEndpoint': `http://127.0.0.1:${stsPort}`,
-          // Single sign-on through the demo IdP.
-          'sso.enabled': true,
-          'sso.issuer': `http://127.0.0.1:${idpPort}`,
-          'sso.clientId': DEMO_CLIENT_ID,
-          'sso.clientSecret': demoClientSecret,
-          'sso.tokenEndpointAuthMethod': 'client_secret_basic',
-          'sso.redirectPath': DEMO_REDIRECT_PATH,
-        },
-      });
-      // The demo IdP, with the broker as its client: its users hold the roles the local STS knows.
-      const idp = await startDemoIdp({
-        mode: config.mode,
-        port: idpPort,
-        users: demoIdpUsers(DEV_ROLE_ARNS),
-        clients: [{ client_id: DEMO_CLIENT_ID, client_secret: demoClientSecret, redirect_uris: [`http://${listen}${DEMO_REDIRECT_PATH}`] }],
-      });
-      const stopIdp = async (error: unknown): Promise<never> => {
-        await idp.close();
-        throw error;
-      };
-      const app = await createApplication(config).catch(stopIdp);
-      await registerDevSts(app.services.sts.registry, config.issuer, generatedTrustPolicy(config));
-      // A listener that fails (a port taken) must not leave the others open: the process would
-      // live on, serving half of dev.
-      const url = await app.listen().catch(async (error: unknown) => {
-        await app.close().catch(() => undefined);
-        return stopIdp(error);
-      });
-      const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url };
-      if (flags.json === true) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
-      else {
-        process.stdout.write(
-          [
-            `issuer: ${endpoints.issuer}`,
-            `sts: ${endpoints['sts']}`,
-            `demo idp: ${idp.issuer}`,
-            `web: ${endpoints.web}`,
-            '',
-            'Try next:',
-            `  open ${endpoints.web}/ and sign in as alice / alice (two roles) or bob / bob (one role)`,
-            `  start a session in the browser at ${endpoints.web}/sessions/new, or from the CLI:`,
-            `    npx roleport login --url ${endpoints.web}`,
-            `    npx roleport run --role ${DEV_ROLE_ARNS[0]} --container-credentials --sts-endpoint ${endpoints['sts']} -- aws sts get-caller-identity --endpoint-url ${endpoints['sts']}`,
-            '    (prints the assumed role. Debian\'s AWS CLI 2.9 ignores AWS_ENDPOINT_URL_STS for its own web-identity',
-            '    provider, so the container-credentials endpoint (or credential_process) is the path that works with it.)',
-            `  curl ${endpoints.issuer}/.well-known/openid-configuration`,
-            `  ROLEPORT_ISSUER=${endpoints.issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
-            `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
-            `  ROLEPORT_DATA_DIR=${config.dataDir} npx roleport keys list`,
-            '',
-          ].join('\n'),
-        );
-      }
-      await waitForShutdown(async () => {
-        await app.close();
-        await idp.close();
-      });
-    });
+/**
+ * `roleport dev`: everything on loopback for a first look — broker, issuer, local STS,
+ * content origin (on localhost) and demo IdP — until SIGINT/SIGTERM; prints the endpoints once ready.
+ */
+export async function runDev(flags: DevOptions): Promise<void> {
+  const port = await resolvePort(flags.port);
+  const listen = `127.0.0.1:${port}`;
+  // The demo IdP's address is fixed first so that the config can name it; it starts once the config is valid.
+  const idpPort = await resolvePort('0');
+  // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
+  // free port (port + 1 may be some client socket's ephemeral port at that moment).
+  const stsPort = flags.port === '0' || port >= 65535 ? await resolvePort('0') : port + 1;
+  // Published content gets a site of its own: the same loopback address under another host
+  // name (localhost), so that it shares no cookie with the broker on 127.0.0.1.
+  const contentPort = flags.port === '0' || port >= 65534 ? await resolvePort('0') : port + 2;
+  const demoClientSecret = randomBytes(24).toString('base64url');
+  const config = loadConfig({
+    file: flags.config,
+    overrides: {
+      mode: 'development',
+      listen,
+      issuer: `http://${listen}`,
+      dataDir: resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport'),
+      log: { level: process.env['ROLEPORT_LOG_LEVEL'] ?? 'warn' },
+      // The local STS on the next port; registerDevSts (below) makes it trust the dev issuer for two demo roles.
+      'sts.enabled': true,
+      'sts.listen': `127.0.0.1:${stsPort}`,
+      // Content's credentials exchange calls the same local STS, not AWS.
+      'integrations.stsEndpoint': `http://127.0.0.1:${stsPort}`,
+      'content.origin': `http://localhost:${contentPort}`,
+      'content.listen': `127.0.0.1:${contentPort}`,
+      // The demo's content runs on this machine: loopback upstreams are allowed here (and only here).
+      'content.upstreamAllowList': ['127.0.0.0/8', '::1', 'localhost'],
+      // Single sign-on through the demo IdP.
+      'sso.enabled': true,
+      'sso.issuer': `http://127.0.0.1:${idpPort}`,
+      'sso.clientId': DEMO_CLIENT_ID,
+      'sso.clientSecret': demoClientSecret,
+      'sso.tokenEndpointAuthMethod': 'client_secret_basic',
+      'sso.redirectPath': DEMO_REDIRECT_PATH,
+    },
+  });
+  // The demo IdP, with the broker as its client: its users hold the roles the local STS knows.
+  const idp = await startDemoIdp({
+    mode: config.mode,
+    port: idpPort,
+    users: demoIdpUsers(DEV_ROLE_ARNS),
+    clients: [{ client_id: DEMO_CLIENT_ID, client_secret: demoClientSecret, redirect_uris: [`http://${listen}${DEMO_REDIRECT_PATH}`] }],
+  });
+  const stopIdp = async (error: unknown): Promise<never> => {
+    await idp.close();
+    throw error;
+  };
+  const app = await createApplication(config).catch(stopIdp);
+  await registerDevSts(app.services.sts.registry, config.issuer, devTrustPolicy(config));
+  // A listener that fails (a port taken) must not leave the others open: the process would
+  // live on, serving half of dev.
+  const url = await app.listen().catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    return stopIdp(error);
+  });
+  const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
+  if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
+  else {
+    process.stdout.write(
+      [
+        `issuer: ${endpoints.issuer}`,
+        `sts: ${endpoints['sts']}`,
+        `demo idp: ${idp.issuer}`,
+        `content: ${endpoints['content']}`,
+        `web: ${endpoints.web}`,
+        '',
+        'Try next:',
+        `  open ${endpoints.web}/ and sign in as alice / alice (two roles) or bob / bob (one role)`,
+        `  start a session in the browser at ${endpoints.web}/sessions/new, or from the CLI:`,
+        `    npx roleport login --url ${endpoints.web}`,
+        `    npx roleport run --role ${DEV_ROLE_ARNS[0]} --container-credentials --sts-endpoint ${endpoints['sts']} -- aws sts get-caller-identity --endpoint-url ${endpoints['sts']}`,
+        '    (prints the assumed role. Debian\'s AWS CLI 2.9 ignores AWS_ENDPOINT_URL_STS for its own web-identity',
+        '    provider, so the container-credentials endpoint (or credential_process) is the path that works with it.)',
+        `  curl ${endpoints.issuer}/.well-known/openid-configuration`,
+        `  ROLEPORT_ISSUER=${endpoints.issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
+        `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
+        `  ROLEPORT_DATA_DIR=${config.dataDir} npx roleport keys list`,
+        '',
+      ].join('\n'),
+    );
+  }
+  await waitForShutdown(async () => {
+    await app.close();
+    await idp.close();
+  });
 }
 
 /**
@@ -119,7 +123,7 @@ export function registerDevCommand(program: Command): void {
  * ACCOUNT --session-tags --source-identity` prints for the dev issuer and its subject template,
  * so `roleport dev` refuses a token minted for another role as AWS would.
  */
-function generatedTrustPolicy(config: ReturnType<typeof loadConfig>): DevTrustPolicy {
+export function devTrustPolicy(config: Pick<ReturnType<typeof loadConfig>, 'issuer' | 'tokens'>): DevTrustPolicy {
   const setup = createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: DEV_CLIENT_ID, clock: systemClock });
   return (arn) => {
     const role = parseRoleArn(arn)!;
@@ -133,8 +137,7 @@ const DEMO_CLIENT_ID = 'roleport-dev';
 const DEMO_REDIRECT_PATH = '/auth/callback';
 
 async function resolvePort(value: string): Promise<number> {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${value}: expected a port number 0-65535`);
+  const port = parsePort(value);
   if (port !== 0) return port;
   return new Promise((resolvePromise, reject) => {
     const server = createServer();

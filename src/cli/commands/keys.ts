@@ -1,34 +1,26 @@
-import type { Command } from 'commander';
 import type { KeySummary } from '../../issuer/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { formatTime, print, table } from '../output.ts';
 
-interface KeysFlags extends ConfigFlags {
-  json?: boolean;
-  immediate?: boolean;
+export interface KeysListOptions extends ConfigFlags {
+  json: boolean;
 }
 
-export function registerKeysCommands(program: Command): void {
-  const keys = program.command('keys').description('signing keys of the issuer');
-  keys
-    .command('list')
-    .description('show each key: kid, algorithm, state and dates')
-    .option('--json', 'print JSON')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<KeysFlags>();
-      const list = await withServices(flags, (services) => services.keys.list());
-      print({ json: flags.json === true }, { keys: list.map(toJson) }, () => renderKeys(list));
-    });
-  keys
-    .command('rotate')
-    .description('publish a new key now; it signs once the JWKS cache time has passed')
-    .option('--immediate', 'activate the new key at once (compromised key); verifiers with a cached JWKS may refuse new tokens until their cache expires')
-    .option('--json', 'print JSON')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<KeysFlags>();
-      const list = await withServices(flags, (services) => services.keys.rotate({ immediate: flags.immediate === true, actor: 'cli' }));
-      print({ json: flags.json === true }, { keys: list.map(toJson) }, () => renderKeys(list));
-    });
+export interface KeysRotateOptions extends KeysListOptions {
+  /** Activate the new key at once (a compromised key). */
+  immediate: boolean;
+}
+
+/** `roleport keys list`. */
+export async function runKeysList(options: KeysListOptions): Promise<void> {
+  const list = await withServices(options, (services) => services.keys.list());
+  print(options, { keys: list.map(toJson) }, () => renderKeys(list));
+}
+
+/** `roleport keys rotate [--immediate]`. */
+export async function runKeysRotate(options: KeysRotateOptions): Promise<void> {
+  const list = await withServices(options, (services) => services.keys.rotate({ immediate: options.immediate, actor: 'cli' }));
+  print(options, { keys: list.map(toJson) }, () => renderKeys(list));
 }
 
 function toJson(key: KeySummary) {

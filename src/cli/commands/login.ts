@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import type { Command } from 'commander';
 import {
   createBrokerClient,
   defaultCredentialsPath,
@@ -10,54 +9,44 @@ import {
   writeCliCredentials,
 } from '../../client/index.ts';
 import { print } from '../output.ts';
-import { parseSecondsFlag } from './agent.ts';
 
-interface LoginFlags {
-  url?: string;
-  browser?: boolean;
-  timeout?: string;
-  json?: boolean;
+export interface LoginOptions {
+  url?: string | undefined;
+  /** false: only print the URL to open. */
+  browser: boolean;
+  /** How long to wait for the browser (default 300). */
+  timeoutSeconds?: number | undefined;
+  json: boolean;
 }
 
-export function registerLoginCommands(program: Command): void {
-  program
-    .command('login')
-    .description('sign in to a broker through your browser (loopback redirect) and keep a user API token for the CLI')
-    .option('--url <url>', 'the broker (default env ROLEPORT_URL, else the one you last signed in to)')
-    .option('--no-browser', 'only print the URL to open')
-    .option('--timeout <seconds>', 'how long to wait for the browser (default 300)')
-    .option('--json', 'print {url, username, expires_at}')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<LoginFlags>();
-      const timeoutSeconds = parseSecondsFlag('--timeout', flags.timeout) ?? 300;
-      const path = defaultCredentialsPath();
-      const previous = safeRead(path);
-      const client = createBrokerClient({ baseUrl: resolveBrokerUrl(flags.url, process.env, previous?.url) });
-      const result = await loginWithLoopbackRedirect({
-        client,
-        timeoutMs: timeoutSeconds * 1000,
-        onLoginUrl: (url) => {
-          process.stderr.write(`Open this URL in a browser to sign in:\n\n  ${url}\n\n`);
-          if (flags.browser !== false) openBrowser(url);
-        },
-      });
-      writeCliCredentials(path, { url: client.baseUrl, token: result.token, username: result.username, expiresAt: result.expiresAt });
-      const expiresAt = result.expiresAt === null ? null : new Date(result.expiresAt).toISOString();
-      print({ json: flags.json === true }, { url: client.baseUrl, username: result.username, expires_at: expiresAt, credentials_file: path }, () =>
-        `signed in to ${client.baseUrl} as ${result.username}${expiresAt === null ? '' : ` until ${expiresAt}`} (${path})`,
-      );
-    });
+/** `roleport login`: signs in through the browser (loopback redirect) and keeps a user API token for the CLI. */
+export async function runLogin(options: LoginOptions): Promise<void> {
+  const timeoutSeconds = options.timeoutSeconds ?? 300;
+  const path = defaultCredentialsPath();
+  const previous = safeRead(path);
+  const client = createBrokerClient({ baseUrl: resolveBrokerUrl(options.url, process.env, previous?.url) });
+  // Before anyone opens a browser: a wrong --url fails now, not after the sign-in timeout.
+  await client.checkReachable();
+  const result = await loginWithLoopbackRedirect({
+    client,
+    timeoutMs: timeoutSeconds * 1000,
+    onLoginUrl: (url, userCode) => {
+      process.stderr.write(`Open this URL in a browser to sign in:\n\n  ${url}\n\nThe page asks you to confirm; it must show the code ${userCode}\n\n`);
+      if (options.browser) openBrowser(url);
+    },
+  });
+  writeCliCredentials(path, { url: client.baseUrl, token: result.token, username: result.username, expiresAt: result.expiresAt });
+  const expiresAt = result.expiresAt === null ? null : new Date(result.expiresAt).toISOString();
+  print(options, { url: client.baseUrl, username: result.username, expires_at: expiresAt, credentials_file: path }, () =>
+    `signed in to ${client.baseUrl} as ${result.username}${expiresAt === null ? '' : ` until ${expiresAt}`} (${path})`,
+  );
+}
 
-  program
-    .command('logout')
-    .description('forget the CLI\'s user API token')
-    .option('--json', 'print {signed_out, credentials_file}')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<{ json?: boolean }>();
-      const path = defaultCredentialsPath();
-      const removed = removeCliCredentials(path);
-      print({ json: flags.json === true }, { signed_out: removed, credentials_file: path }, () => (removed ? `signed out (removed ${path})` : 'not signed in'));
-    });
+/** `roleport logout`: forgets the CLI's user API token. */
+export function runLogout(options: { json: boolean }): void {
+  const path = defaultCredentialsPath();
+  const removed = removeCliCredentials(path);
+  print(options, { signed_out: removed, credentials_file: path }, () => (removed ? `signed out (removed ${path})` : 'not signed in'));
 }
 
 function safeRead(path: string): ReturnType<typeof readCliCredentials> {

@@ -1,33 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Command } from 'commander';
 import { isRoleportError, systemClock } from '../../core/index.ts';
-import { explainWebIdentity, formatExplanation, splitList, DEFAULT_EXPLAIN_ACTION } from '../../aws/index.ts';
+import { explainWebIdentity, formatExplanation, splitList } from '../../aws/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from '../../policy/index.ts';
 import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation } from '../../sts/index.ts';
 import type { ConfigFlags } from '../context.ts';
 import { UsageError, print } from '../output.ts';
 
-interface ExplainFlags extends ConfigFlags {
-  policy?: string;
-  token?: string;
-  claims?: string;
-  provider?: string;
-  action?: string;
-  sessionName?: string;
-  clientId?: string[];
-  json?: boolean;
-  principal?: string;
-  principalSessionName?: string;
-  resource?: string;
-  identityPolicy?: string[];
-  trustPolicy?: string;
-  externalId?: string;
-  sourceIdentity?: string;
-  durationSeconds?: string;
+/** `roleport policy explain`: the flags as given; which form runs depends on which are set. */
+export interface PolicyExplainOptions extends ConfigFlags {
+  policy?: string | undefined;
+  token?: string | undefined;
+  claims?: string | undefined;
+  provider?: string | undefined;
+  action?: string | undefined;
+  sessionName?: string | undefined;
+  clientId?: string[] | undefined;
+  json?: boolean | undefined;
+  principal?: string | undefined;
+  principalSessionName?: string | undefined;
+  resource?: string | undefined;
+  identityPolicy?: string[] | undefined;
+  trustPolicy?: string | undefined;
+  externalId?: string | undefined;
+  sourceIdentity?: string | undefined;
+  durationSeconds?: string | undefined;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The flags of the `sts:AssumeRole` form; any of them selects it. */
 const ASSUME_ROLE_FLAGS = ['trustPolicy', 'identityPolicy', 'principal', 'resource', 'externalId', 'principalSessionName', 'sourceIdentity', 'durationSeconds'] as const;
@@ -55,69 +53,49 @@ function readClaims(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function registerPolicyCommands(program: Command): void {
-  const policy = program.command('policy').description('IAM trust policies');
-  policy
-    .command('explain')
-    .description(
-      'explain offline why AWS STS would accept or refuse a token for a trust policy, or (--action sts:AssumeRole --trust-policy …) a principal with identity policies assuming a role (exit 0 for allow and deny)',
-    )
-    .option('--policy <file>', 'the trust policy (JSON) a web identity token is checked against')
-    .option('--token <file>', "the token, or - to read it from stdin (decoded, not verified)")
-    .option('--claims <file>', 'the token claims as a JSON object, instead of a token')
-    .option('--provider <url-or-arn>', "the provider's URL or arn:aws:iam::ACCOUNT:oidc-provider/HOST[/PATH] (default: the token's iss)")
-    .option('--action <action>', 'the action to authorize', DEFAULT_EXPLAIN_ACTION)
-    .option('--session-name <name>', 'the RoleSessionName (sets sts:RoleSessionName)')
-    .option('--client-id <id...>', "the provider's registered client IDs, to check aud as STS does")
-    .option('--principal <arn>', 'sts:AssumeRole: the caller — an IAM user ARN, a role ARN such as a permission set\'s AWSReservedSSO_… role, or a session ARN')
-    .option('--principal-session-name <name>', 'sts:AssumeRole with a role --principal: the caller\'s own session name (default roleport)')
-    .option('--resource <role-arn>', 'sts:AssumeRole: the role to assume')
-    .option('--identity-policy <file>', "sts:AssumeRole: an identity policy of the caller, e.g. roleport aws permission-set-policy's output (repeatable)", collect)
-    .option('--trust-policy <file>', "sts:AssumeRole: the role's trust policy")
-    .option('--external-id <id>', 'sts:AssumeRole: the ExternalId (sets sts:ExternalId)')
-    .option('--source-identity <id>', 'sts:AssumeRole: the SourceIdentity (sets sts:SourceIdentity)')
-    .option('--duration-seconds <seconds>', 'sts:AssumeRole: the DurationSeconds (role chaining allows at most 3600)')
-    .option('--json', 'print {decision, statements, checks, sts, …} as JSON')
-    .action((_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<ExplainFlags>();
-      if (ASSUME_ROLE_FLAGS.some((name) => flags[name] !== undefined)) {
-        explainAssumeRoleCommand(flags, command.getOptionValueSource('action') === 'default');
-        return;
-      }
-      if (flags.policy === undefined) {
-        throw new UsageError("required option '--policy <file>' not specified (for sts:AssumeRole give --trust-policy FILE --principal ARN --resource ROLE_ARN)");
-      }
-      if ((flags.token === undefined) === (flags.claims === undefined)) throw new UsageError('give exactly one of --token FILE|- and --claims FILE');
-      const policyText = readInput(flags.policy, '--policy');
-      const tokenText = flags.token === undefined ? undefined : readInput(flags.token, '--token');
-      const claims = flags.claims === undefined ? undefined : readClaims(flags.claims);
-      // Explain needs no configuration: everything comes from the policy, the token and the flags.
-      let result;
-      try {
-        result = explainWebIdentity({
-          now: systemClock.now(),
-          policy: policyText,
-          token: tokenText,
-          claims,
-          provider: flags.provider,
-          action: flags.action,
-          sessionName: flags.sessionName,
-          clientIds: flags.clientId === undefined ? undefined : splitList(flags.clientId),
-        });
-      } catch (error) {
-        if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') throw new UsageError(`--policy ${flags.policy}: MalformedPolicyDocument: ${error.message}`);
-        if (isRoleportError(error) && error.code === 'ERR_TOKEN_INVALID') throw new UsageError(`--token ${flags.token}: ${error.message}`);
-        throw error;
-      }
-      // AWS SDKs send a token file as it is, so whitespace explain ignored still reaches STS.
-      if (tokenText !== undefined && flags.token !== '-' && tokenText !== tokenText.trim()) {
-        result.notes.push(
-          `${flags.token} has whitespace around the token (ignored here): AWS SDKs send a token file as it is and STS refuses it (InvalidIdentityToken); as AWS_WEB_IDENTITY_TOKEN_FILE, write the bare token`,
-        );
-      }
-      const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-      print({ json: flags.json === true }, result, () => formatExplanation(result, { color }));
+/**
+ * `roleport policy explain`: offline, why AWS STS would accept or refuse a token for a trust
+ * policy, or (`--action sts:AssumeRole --trust-policy …`) a principal assuming a role.
+ * Exits 0 for allow and for deny.
+ */
+export function runPolicyExplain(flags: PolicyExplainOptions): void {
+  if (ASSUME_ROLE_FLAGS.some((name) => flags[name] !== undefined)) {
+    explainAssumeRoleCommand(flags);
+    return;
+  }
+  if (flags.policy === undefined) {
+    throw new UsageError("required option '--policy <file>' not specified (for sts:AssumeRole give --trust-policy FILE --principal ARN --resource ROLE_ARN)");
+  }
+  if ((flags.token === undefined) === (flags.claims === undefined)) throw new UsageError('give exactly one of --token FILE|- and --claims FILE');
+  const policyText = readInput(flags.policy, '--policy');
+  const tokenText = flags.token === undefined ? undefined : readInput(flags.token, '--token');
+  const claims = flags.claims === undefined ? undefined : readClaims(flags.claims);
+  // Explain needs no configuration: everything comes from the policy, the token and the flags.
+  let result;
+  try {
+    result = explainWebIdentity({
+      now: systemClock.now(),
+      policy: policyText,
+      token: tokenText,
+      claims,
+      provider: flags.provider,
+      action: flags.action,
+      sessionName: flags.sessionName,
+      clientIds: flags.clientId === undefined ? undefined : splitList(flags.clientId),
     });
+  } catch (error) {
+    if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') throw new UsageError(`--policy ${flags.policy}: MalformedPolicyDocument: ${error.message}`);
+    if (isRoleportError(error) && error.code === 'ERR_TOKEN_INVALID') throw new UsageError(`--token ${flags.token}: ${error.message}`);
+    throw error;
+  }
+  // AWS SDKs send a token file as it is, so whitespace explain ignored still reaches STS.
+  if (tokenText !== undefined && flags.token !== '-' && tokenText !== tokenText.trim()) {
+    result.notes.push(
+      `${flags.token} has whitespace around the token (ignored here): AWS SDKs send a token file as it is and STS refuses it (InvalidIdentityToken); as AWS_WEB_IDENTITY_TOKEN_FILE, write the bare token`,
+    );
+  }
+  const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  print({ json: flags.json === true }, result, () => formatExplanation(result, { color }));
 }
 
 /**
@@ -125,7 +103,7 @@ export function registerPolicyCommands(program: Command): void {
  * --identity-policy FILE… --trust-policy FILE`: the decision of the local STS's own
  * AssumeRole check, and which policy, statement and condition made it.
  */
-function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean): void {
+function explainAssumeRoleCommand(flags: PolicyExplainOptions): void {
   for (const [name, flag] of Object.entries(WEB_IDENTITY_FLAGS)) {
     if (flags[name as keyof typeof WEB_IDENTITY_FLAGS] !== undefined) throw new UsageError(`${flag} is for web identity tokens; with --trust-policy, explain sts:AssumeRole takes --principal, --resource and --identity-policy`);
   }
@@ -149,8 +127,7 @@ function explainAssumeRoleCommand(flags: ExplainFlags, actionDefaulted: boolean)
   let result;
   try {
     result = explainAssumeRole(engine, {
-      // The web identity form's default action means "not given" here.
-      action: actionDefaulted ? undefined : flags.action,
+      action: flags.action,
       principal: flags.principal!,
       principalSessionName: flags.principalSessionName,
       resource: flags.resource!,

@@ -1,98 +1,87 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { createAgent, SHADOWING_VARIABLES, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
 import { createBrokerClient, defaultCredentialsPath, readCliCredentials, resolveBrokerUrl, type BrokerClient, type BrokerTokenSource } from '../../client/index.ts';
 import { RoleportError } from '../../core/index.ts';
+import { checkRoleArn } from '../../users/role-arn.ts';
 import { runChild } from '../run-child.ts';
 import { UsageError } from '../output.ts';
-import { CommandExitStatus, collect, createLineLogger, nonEmptyEnv, parseSecondsFlag, parseUrlFlag } from './agent.ts';
+import { CommandExitStatus } from '../exit-status.ts';
+import { createLineLogger } from '../line-logger.ts';
 
-interface RunFlags {
-  role?: string[];
-  containerCredentials?: boolean;
-  credentialProcess?: boolean;
-  stsEndpoint?: string;
-  tokenSource?: string;
-  audience?: string;
-  region?: string;
-  ttl?: string;
-  dir?: string;
-  url?: string;
+export interface RunOptions {
+  /** IAM role ARNs: the first is AWS_ROLE_ARN, each gets a profile. */
+  roles: string[];
+  /** The command and its arguments, after `--`. */
+  commandLine: string[];
+  /** Serve container credentials on 127.0.0.1 instead of the token-file variables. */
+  containerCredentials: boolean;
+  /** Write credential_process profiles in AWS_CONFIG_FILE. */
+  credentialProcess: boolean;
+  stsEndpoint?: string | undefined;
+  tokenSource: BrokerTokenSource;
+  audience?: string | undefined;
+  region?: string | undefined;
+  ttlSeconds?: number | undefined;
+  /** Session directory (default a temporary one, removed at the end). */
+  dir?: string | undefined;
+  url?: string | undefined;
 }
 
+/**
+ * `roleport run --role ARN -- COMMAND`: starts a session with the signed-in user's role(s),
+ * runs COMMAND with its AWS environment (kept fresh by an in-process agent), and ends the
+ * session after; exits with COMMAND's code.
+ */
+export async function runRun(flags: RunOptions): Promise<void> {
+  if (flags.commandLine.length === 0) throw new UsageError('run: give the command after --, e.g. roleport run --role ARN -- aws sts get-caller-identity');
+  for (const role of flags.roles) {
+    const check = checkRoleArn(role);
+    if (!check.ok) throw new UsageError(`--role ${role}: ${check.reason}`);
+  }
+  const credentialsPath = defaultCredentialsPath();
+  const signedIn = readCliCredentials(credentialsPath);
+  if (signedIn === undefined) throw new RoleportError('ERR_UNAUTHENTICATED', `not signed in (no ${credentialsPath}): run roleport login first`);
+  const client = createBrokerClient({ baseUrl: resolveBrokerUrl(flags.url, process.env, signedIn.url) });
 
-export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
-    .description('start a session with the signed-in user\'s role(s), run COMMAND with its AWS environment, end the session after')
-    .usage('--role <arn> [--role <arn>…] [options] -- <command> [args…]')
-    .requiredOption('--role <arn>', 'IAM role ARN (repeat for several: the first is AWS_ROLE_ARN, each gets a profile)', collect)
-    .option('--container-credentials', 'serve container credentials on 127.0.0.1 (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of the token-file variables')
-    .option('--credential-process', 'write credential_process profiles in AWS_CONFIG_FILE')
-    .option('--sts-endpoint <url>', 'STS endpoint (e.g. the local STS; default env AWS_ENDPOINT_URL_STS); sets AWS_ENDPOINT_URL_STS')
-    .option('--token-source <source>', 'broker or viewer', 'broker')
-    .option('--audience <aud>', 'token audience (default the broker\'s)')
-    .option('--region <region>', 'AWS region (default the broker\'s)')
-    .option('--ttl <seconds>', 'token lifetime in seconds')
-    .option('--dir <dir>', 'session directory (default a temporary one, removed at the end)')
-    .option('--url <url>', 'the broker (default env ROLEPORT_URL, else the one you signed in to)')
-    .argument('<command...>', 'the command to run, after --')
-    .action(async (commandLine: string[], _options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<RunFlags>();
-      if (commandLine.length === 0) throw new UsageError('run: give the command after --, e.g. roleport run --role ARN -- aws sts get-caller-identity');
-      const tokenSource = parseTokenSource(flags.tokenSource);
-      const ttl = parseSecondsFlag('--ttl', flags.ttl, 60);
-      const stsEndpoint = parseUrlFlag('--sts-endpoint', flags.stsEndpoint) ?? nonEmptyEnv('AWS_ENDPOINT_URL_STS');
-      const credentialsPath = defaultCredentialsPath();
-      const signedIn = readCliCredentials(credentialsPath);
-      if (signedIn === undefined) throw new RoleportError('ERR_UNAUTHENTICATED', `not signed in (no ${credentialsPath}): run roleport login first`);
-      const client = createBrokerClient({ baseUrl: resolveBrokerUrl(flags.url, process.env, signedIn.url) });
+  const started = await client.startSession(signedIn.token, {
+    roles: flags.roles,
+    tokenSource: flags.tokenSource,
+    audience: flags.audience,
+    region: flags.region,
+    tokenTtlSeconds: flags.ttlSeconds,
+  });
+  const ownsDir = flags.dir === undefined;
+  const dir = flags.dir === undefined ? mkdtempSync(join(tmpdir(), 'roleport-run-')) : resolve(flags.dir);
+  const profileStyle: ProfileStyle = flags.credentialProcess ? 'credential-process' : 'web-identity';
+  const agent = createAgent({
+    client,
+    logger: createLineLogger(),
+    stsEndpoint: flags.stsEndpoint,
+    profileStyle,
+    containerCredentials: flags.containerCredentials ? {} : undefined,
+  });
+  const cleanUp = async (): Promise<void> => {
+    await endSession(client, started.credential);
+    await agent.close();
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+  };
 
-      const started = await client.startSession(signedIn.token, {
-        roles: flags.role ?? [],
-        tokenSource,
-        audience: flags.audience,
-        region: flags.region,
-        tokenTtlSeconds: ttl,
-      });
-      const ownsDir = flags.dir === undefined;
-      const dir = flags.dir === undefined ? mkdtempSync(join(tmpdir(), 'roleport-run-')) : resolve(flags.dir);
-      const profileStyle: ProfileStyle = flags.credentialProcess === true ? 'credential-process' : 'web-identity';
-      const agent = createAgent({
-        client,
-        logger: createLineLogger(),
-        stsEndpoint,
-        profileStyle,
-        containerCredentials: flags.containerCredentials === true ? {} : undefined,
-      });
-      const cleanUp = async (): Promise<void> => {
-        await endSession(client, started.credential);
-        await agent.close();
-        if (ownsDir) rmSync(dir, { recursive: true, force: true });
-      };
+  let session: AgentSession;
+  try {
+    session = await agent.addSession({ credential: started.credential, dir });
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  void session.finished.then(({ reason }) => {
+    if (reason !== 'removed from the agent') process.stderr.write(`roleport: session ${session.id} stopped (${reason}); its credentials are no longer refreshed\n`);
+  });
 
-      let session: AgentSession;
-      try {
-        session = await agent.addSession({ credential: started.credential, dir });
-      } catch (error) {
-        await cleanUp();
-        throw error;
-      }
-      void session.finished.then(({ reason }) => {
-        if (reason !== 'removed from the agent') process.stderr.write(`roleport: session ${session.id} stopped (${reason}); its credentials are no longer refreshed\n`);
-      });
-
-      const code = await runChild(commandLine, childEnvironment(process.env, session.environment()));
-      await cleanUp();
-      if (code !== 0) throw new CommandExitStatus(code);
-    });
-}
-
-function parseTokenSource(value: string | undefined): BrokerTokenSource {
-  if (value === undefined || value === 'broker' || value === 'viewer') return value ?? 'broker';
-  throw new UsageError(`--token-source ${value}: expected broker or viewer`);
+  const code = await runChild(flags.commandLine, childEnvironment(process.env, session.environment()));
+  await cleanUp();
+  if (code !== 0) throw new CommandExitStatus(code);
 }
 
 /**

@@ -1,11 +1,21 @@
-import type { Command } from 'commander';
 import { parseRoleArnList, type UserRole, type UserView } from '../../users/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { formatTime, print, table } from '../output.ts';
 
-interface UsersFlags extends ConfigFlags {
-  json?: boolean;
-  withSource?: boolean;
+export interface UsersListOptions extends ConfigFlags {
+  json: boolean;
+}
+
+export interface UserRolesOptions extends UsersListOptions {
+  username: string;
+  /** Append a tab and the source (claim or cli) to each line. */
+  withSource: boolean;
+}
+
+export interface SetUserRolesOptions extends UsersListOptions {
+  username: string;
+  /** Comma-separated role ARNs; "" removes every role. */
+  arns: string;
 }
 
 /**
@@ -14,41 +24,21 @@ interface UsersFlags extends ConfigFlags {
  * --data-dir / --database-url); a running broker reads users per request, so it serves a
  * change at once, without a restart.
  */
-export function registerUsersCommands(program: Command): void {
-  // One `users` group whichever module registers first (`users token` lives in users-token.ts).
-  const users = program.commands.find((command) => command.name() === 'users') ?? program.command('users');
-  users.description('users and their AWS role assignments');
-  users
-    .command('list')
-    .description('show every user with their roles and where each came from (claim or cli)')
-    .option('--json', 'print JSON')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<UsersFlags>();
-      const list = await withServices(flags, (services) => services.users.list());
-      print({ json: flags.json === true }, { users: list.map(userJson) }, () => renderUsers(list));
-    });
-  users
-    .command('get-aws-role-arns')
-    .description('print the user\'s role ARNs, one per line')
-    .argument('<username>', 'the user')
-    .option('--with-source', 'append a tab and the source (claim or cli) to each line')
-    .option('--json', 'print JSON: {username, aws_role_arns, roles: [{arn, source}]}')
-    .action(async (username: string, _options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<UsersFlags>();
-      const roles = await withServices(flags, (services) => services.users.getRoles(username));
-      print({ json: flags.json === true }, rolesJson(username, roles), () => renderRoles(roles, flags.withSource === true));
-    });
-  users
-    .command('set-aws-role-arns')
-    .description('replace the user\'s roles (source cli); creates the user if they never signed in. Roles from the IdP\'s claim replace these at the user\'s next sign-in')
-    .argument('<username>', 'the user')
-    .argument('<arns>', 'comma-separated IAM role ARNs (arn:aws:iam::123456789012:role/NAME,…); "" removes every role')
-    .option('--json', 'print JSON: {username, aws_role_arns, roles: [{arn, source}]}')
-    .action(async (username: string, arns: string, _options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<UsersFlags>();
-      const user = await withServices(flags, (services) => services.users.setRoleArns(username, parseRoleArnList(arns), 'cli'));
-      print({ json: flags.json === true }, rolesJson(user.username, user.roles), () => renderRoles(user.roles, false));
-    });
+export async function runUsersList(options: UsersListOptions): Promise<void> {
+  const list = await withServices(options, (services) => services.users.list());
+  print(options, { users: list.map(userJson) }, () => renderUsers(list));
+}
+
+/** `roleport users get-aws-role-arns <username>`. */
+export async function runGetUserRoles(options: UserRolesOptions): Promise<void> {
+  const roles = await withServices(options, (services) => services.users.getRoles(options.username));
+  print(options, rolesJson(options.username, roles), () => renderRoles(roles, options.withSource));
+}
+
+/** `roleport users set-aws-role-arns <username> <arns>`: replaces the user's roles (source cli). */
+export async function runSetUserRoles(options: SetUserRolesOptions): Promise<void> {
+  const user = await withServices(options, (services) => services.users.setRoleArns(options.username, parseRoleArnList(options.arns), 'cli'));
+  print(options, rolesJson(user.username, user.roles), () => renderRoles(user.roles, false));
 }
 
 function rolesJson(username: string, roles: readonly UserRole[]) {

@@ -12,6 +12,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   ERR_SSO_DISABLED: 'Single sign-on is not configured',
   ERR_SSO_REFRESH: 'Please sign in again',
   ERR_CSRF: 'The form could not be accepted',
+  ERR_RATE_LIMITED: 'Too many requests',
   ERR_NOT_FOUND: 'Page not found',
   ERR_INPUT_INVALID: 'The request is not valid',
 };

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Headers for every server-rendered page of a scope: no scripts at all, styles only from us,
- * no framing, no referrer (the callback URL carries the one-time code), never cached.
+ * no framing, no referrer (the callback URL carries the one-time code), never cached. A page
+ * that sets its own policy (the consent page lets its forms reach the IdPs) keeps it.
  *
  * @see https://cheatsheetseries.owasp.org/cheatsheets/HTTP_Headers_Cheat_Sheet.html
  */
@@ -10,12 +11,15 @@ export function registerPageHeaders(scope: FastifyInstance): void {
   scope.addHook('onSend', async (_request, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html')) {
-      reply
-        .header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-        .header('x-frame-options', 'DENY')
-        .header('cache-control', 'no-store');
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', pageCsp([]));
+      reply.header('x-frame-options', 'DENY').header('cache-control', 'no-store');
     }
-    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    reply.header('referrer-policy', 'no-referrer');
     return payload;
   });
+}
+
+/** The pages' policy, with extra origins their forms may be sent on to. */
+export function pageCsp(formOrigins: readonly string[]): string {
+  return `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${formOrigins.map((origin) => ` ${origin}`).join('')}; frame-ancestors 'none'; base-uri 'none'`;
 }

@@ -7,7 +7,8 @@ import * as sessions from './0004-sessions.ts';
 import * as stsPrincipals from './0005-sts-principals.ts';
 import * as integrations from './0006-integrations.ts';
 import * as cloudFederation from './0007-cloud-federation.ts';
-import * as integrationAccess from './0008-integration-access.ts';
+import * as contentHandoff from './0008-content-handoff.ts';
+import * as integrationAccess from './0009-integration-access.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -25,7 +26,8 @@ const ordered: Record<string, DialectMigration> = {
   '0005-sts-principals': stsPrincipals,
   '0006-integrations': integrations,
   '0007-cloud-federation': cloudFederation,
-  '0008-integration-access': integrationAccess,
+  '0008-content-handoff': contentHandoff,
+  '0009-integration-access': integrationAccess,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { EntraResponse } from '../../../entra/index.ts';
 import { createNodeServerFactory, type TlsFiles } from '../../node-server.ts';
+import { securityHeaders } from '../../security-headers.ts';
 
 /** What the Entra routes need from the domain (src/entra's `Entra`). */
 export interface AzureRouteOptions {
@@ -32,7 +33,7 @@ function send(reply: FastifyReply, answer: EntraResponse): FastifyReply {
  * scheme and host, as the authority the client was given.
  */
 export async function buildAzureListener(options: AzureListenerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger }) });
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: securityHeaders(undefined) }) });
   app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
     const values: Record<string, string> = {};
     for (const [name, value] of new URLSearchParams(body as string)) if (!(name in values)) values[name] = value;

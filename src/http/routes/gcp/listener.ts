@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { GoogleResponse } from '../../../gcp-sts/index.ts';
 import { createNodeServerFactory, type TlsFiles } from '../../node-server.ts';
+import { securityHeaders } from '../../security-headers.ts';
 
 /** What the Google routes need from the domain (src/gcp-sts's `GoogleSts`). */
 export interface GcpRouteOptions {
@@ -27,7 +28,7 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string', maxL
  * their bodies and headers carry tokens.
  */
 export async function buildGcpListener(options: GcpListenerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger }) });
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: securityHeaders(undefined) }) });
   app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
     const values: Record<string, string> = {};
     for (const [name, value] of new URLSearchParams(body as string)) if (!(name in values)) values[name] = value;

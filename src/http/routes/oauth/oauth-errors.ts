@@ -13,6 +13,8 @@ const OAUTH_ERRORS: Partial<Record<ErrorCode, { error: string; status: number }>
   ERR_GRANT_TYPE_UNSUPPORTED: { error: 'unsupported_grant_type', status: 400 },
   ERR_TOKEN_SOURCE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },
   ERR_STORE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },
+  // No OAuth code says "slow down" at the token endpoint; clients retry temporarily_unavailable after Retry-After.
+  ERR_RATE_LIMITED: { error: 'temporarily_unavailable', status: 429 },
   ERR_KEY_NO_ACTIVE: { error: 'temporarily_unavailable', status: 503 },
 };
 

@@ -9,6 +9,8 @@ export interface StsListenerOptions {
   logger: FastifyBaseLogger;
   trustedProxies: readonly string[];
   sts: StsRouteOptions;
+  /** Headers every response carries (see http/security-headers.ts). */
+  securityHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 const BODY_LIMIT = 256 * 1024;
@@ -24,7 +26,7 @@ export async function buildStsListener(options: StsListenerOptions): Promise<Fas
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: BODY_LIMIT,
-    serverFactory: createNodeServerFactory({ fastPath: createStsFastPath({ sts: options.sts, origin, bodyLimit: BODY_LIMIT }), logger: options.logger }),
+    serverFactory: createNodeServerFactory({ fastPath: createStsFastPath({ sts: options.sts, origin, bodyLimit: BODY_LIMIT }), logger: options.logger, headers: options.securityHeaders }),
   });
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
   await app.register(async (scope) => registerStsRoutes(scope, { sts: options.sts, origin }));

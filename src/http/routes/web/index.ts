@@ -1,132 +1,63 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BrowserSession, Sso } from '../../../sso/index.ts';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../../core/index.ts';
+import type { Integrations } from '../../../integrations/index.ts';
+import type { Sessions } from '../../../sessions/index.ts';
+import type { Sso } from '../../../sso/index.ts';
 import type { UserView } from '../../../users/index.ts';
-import { renderHomePage, renderLandingPage, stylesheet, STYLESHEET_PATH } from '../../../web/index.ts';
-import { createCookieSigner, registerCookieSupport, type CookieSigner } from '../../plugins/cookies.ts';
-import { checkCsrf } from '../../plugins/csrf.ts';
+import { registerCookieSupport } from '../../plugins/cookies.ts';
 import { registerHtmlErrorHandler } from '../../plugins/html-errors.ts';
 import { registerPageHeaders } from '../../plugins/page-headers.ts';
+import { createWebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { registerCliLoginPage } from './cli-login.ts';
+import { registerContentHandoffPages } from './content-handoff.ts';
+import { CONSENT_PATH, registerIntegrationPages } from './integrations.ts';
+import { registerSessionPages, type AuditLogReader } from './sessions.ts';
+import { registerSignInRoutes } from './sign-in.ts';
 
-/** What the web pages need; app.ts passes `services.sso` and `services.users`. */
+export { SESSION_COOKIE, sessionCookieName } from '../../plugins/web-visitor.ts';
+export { LOGIN_COOKIE } from './sign-in.ts';
+export type { AuditLogReader } from './sessions.ts';
+
+/** What the web pages need; app.ts passes the services. */
 export interface WebRouteOptions {
   sso: Pick<
     Sso,
     'enabled' | 'redirectPath' | 'secureCookies' | 'cookieSecret' | 'sessionTtlSeconds' | 'beginSignIn' | 'completeSignIn' | 'sessions' | 'signOut'
   >;
   users: { findById(id: string): Promise<UserView | undefined> };
+  sessions: Sessions;
+  integrations: Integrations;
+  /** Reads the audit log (flushed first) for the admins' audit page. */
+  readAudit: AuditLogReader;
+  clock: Clock;
   /** The broker's public URL: its origin is the only one forms may come from. */
   publicUrl: string;
   /** Name of the role claim, for the home page's explanation of sources. */
   roleClaim: string;
-}
-
-/** The browser-session cookie: a random id, signed; the server-side record is in the database. */
-export const SESSION_COOKIE = 'roleport_session';
-/** The sealed login transaction (state, nonce, PKCE verifier), sent only to the callback path. */
-export const LOGIN_COOKIE = 'roleport_login';
-
-interface SignedInRequest {
-  session: BrowserSession;
-  user: UserView;
+  /** Region the integration form suggests. */
+  defaultRegion: string;
+  /** `content.origin`: where published content is served (never on the broker's origin). */
+  contentOrigin: string | undefined;
 }
 
 /**
- * The web interface: `/` (landing or the user's roles), `/login` → the IdP, the callback,
- * `POST /logout`, and the stylesheet. One encapsulated scope with its own HTML error pages,
- * cookie handling and page headers, so the JSON API's behaviour is untouched.
+ * Every page people open in a browser, in one encapsulated scope with its own HTML error
+ * pages, cookie handling, page headers and visitor check, so the JSON API's behaviour is
+ * untouched: sign-in and the home page, sessions (and the admins' sessions and audit log),
+ * integrations (the viewers' consent and the admins' pages), and the CLI's browser sign-in.
+ * Each group declares who may open it (`requireVisitorOn`); no handler checks it again.
  */
 export async function registerWebRoutes(app: FastifyInstance, options: WebRouteOptions): Promise<void> {
   await app.register(async (scope) => {
     await registerCookieSupport(scope);
     registerHtmlErrorHandler(scope);
     registerPageHeaders(scope);
-    const signer = createCookieSigner(options.sso.cookieSecret);
-    const routes = createHandlers(options, signer);
+    const auth = createWebVisitorAuth({ sso: options.sso, users: options.users, sessionUsers: options.sessions, publicUrl: options.publicUrl });
 
-    scope.get(STYLESHEET_PATH, (_request, reply) =>
-      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
-    );
-    scope.get('/', routes.home);
-    scope.get('/login', { schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 1024 } } } } }, routes.login);
-    scope.get(options.sso.redirectPath, routes.callback);
-    scope.post(
-      '/logout',
-      { schema: { body: { type: 'object', properties: { csrf: { type: 'string', maxLength: 256 } } } } },
-      routes.logout,
-    );
+    await registerSignInRoutes(scope, auth, { sso: options.sso, roleClaim: options.roleClaim });
+    await registerSessionPages(scope, auth, { sessions: options.sessions, readAudit: options.readAudit, clock: options.clock, publicUrl: options.publicUrl, ssoEnabled: options.sso.enabled });
+    await registerIntegrationPages(scope, auth, { integrations: options.integrations, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion, contentOrigin: options.contentOrigin });
+    await registerCliLoginPage(scope, auth, { sessions: options.sessions });
+    await registerContentHandoffPages(scope, auth, { integrations: options.integrations, contentOrigin: options.contentOrigin, consentPath: CONSENT_PATH });
   });
-}
-
-function createHandlers(options: WebRouteOptions, signer: CookieSigner) {
-  const { sso, users } = options;
-  const baseCookie = { httpOnly: true, sameSite: 'lax' as const, secure: sso.secureCookies };
-  const publicOrigin = new URL(options.publicUrl).origin;
-
-  /** The signed-in user, read from the database on every request (role changes show at once). */
-  const signedIn = async (request: FastifyRequest): Promise<SignedInRequest | undefined> => {
-    const id = signer.unsign(request.cookies[SESSION_COOKIE]);
-    if (id === undefined) return undefined;
-    const session = await sso.sessions.resolve(id);
-    if (session === undefined) return undefined;
-    const user = await users.findById(session.userId);
-    return user === undefined ? undefined : { session, user };
-  };
-
-  const clearSessionCookie = (reply: FastifyReply): void => {
-    reply.clearCookie(SESSION_COOKIE, { ...baseCookie, path: '/' });
-  };
-
-  return {
-    async home(request: FastifyRequest<{ Querystring: { signed_out?: string } }>, reply: FastifyReply) {
-      const current = await signedIn(request);
-      if (current === undefined) {
-        if (request.cookies[SESSION_COOKIE] !== undefined) clearSessionCookie(reply);
-        return reply.type('text/html; charset=utf-8').send(renderLandingPage({ ssoEnabled: sso.enabled, signedOut: request.query.signed_out !== undefined }));
-      }
-      const { user, session } = current;
-      const page = renderHomePage({
-        user: {
-          username: user.username,
-          csrfToken: sso.sessions.csrfToken(session.id),
-          displayName: user.displayName,
-          email: user.email,
-          groups: user.groups,
-          roleSessionName: user.roleSessionName,
-        },
-        roles: user.roles,
-        roleClaim: options.roleClaim,
-      });
-      return reply.type('text/html; charset=utf-8').send(page);
-    },
-
-    async login(request: FastifyRequest<{ Querystring: { return_to?: string } }>, reply: FastifyReply) {
-      const start = await sso.beginSignIn({ returnTo: request.query.return_to });
-      reply.setCookie(LOGIN_COOKIE, start.transactionCookie, { ...baseCookie, path: sso.redirectPath, maxAge: start.transactionMaxAgeSeconds });
-      return reply.redirect(start.authorizationUrl, 303);
-    },
-
-    async callback(request: FastifyRequest, reply: FastifyReply) {
-      // The transaction is single-use: the cookie goes whatever the outcome.
-      const transactionCookie = request.cookies[LOGIN_COOKIE];
-      reply.clearCookie(LOGIN_COOKIE, { ...baseCookie, path: sso.redirectPath });
-      const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length));
-      const result = await sso.completeSignIn({ query, transactionCookie });
-      reply.setCookie(SESSION_COOKIE, signer.sign(result.session.id), {
-        ...baseCookie,
-        path: '/',
-        maxAge: sso.sessionTtlSeconds,
-      });
-      return reply.redirect(result.returnTo, 303);
-    },
-
-    async logout(request: FastifyRequest<{ Body: { csrf?: string } | undefined }>, reply: FastifyReply) {
-      const current = await signedIn(request);
-      if (current !== undefined) {
-        checkCsrf(request, request.body?.csrf, { expectedOrigin: publicOrigin, verifyToken: (token) => sso.sessions.verifyCsrf(current.session.id, token) });
-        await sso.signOut(current.session.id, current.user.username);
-      }
-      clearSessionCookie(reply);
-      return reply.redirect('/?signed_out=1', 303);
-    },
-  };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidInput } from '../../../core/index.ts';
-import { registerOAuthErrorHandler } from '../oauth/oauth-errors.ts';
-import { readTokenExchange, sendTokenResponse, tokenExchangeFormSchema, type TokenExchangeForm } from '../oauth/token-exchange-form.ts';
+import { registerOAuthErrorHandler } from './oauth-errors.ts';
+import { readTokenExchange, sendTokenResponse, tokenExchangeFormSchema, type TokenExchangeForm } from './token-exchange-form.ts';
 import { AWS_CREDENTIALS_TOKEN_TYPE, CREDENTIALS_PATH, encodeAwsCredentials, type Integrations } from '../../../integrations/index.ts';
 
 export interface CredentialsRouteOptions {
