@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { sql } from 'kysely';
-import type { ResolvedConfig } from './config/index.ts';
-import { RoleportError, systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
-import { createKeyManager, createMinter, subjectTemplateBinding, type KeyManager, type MintToken } from './issuer/index.ts';
-import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
+import { checkProductionMasterKey, type ResolvedConfig } from './config/index.ts';
+import { systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
+import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
+import { createSealer, explainMasterKeyFailure, loadMasterKey, verifyMasterKey, type Sealer } from './secrets/index.ts';
 import {
   createBatchedAuditWriter,
   createRepositories,
@@ -20,7 +19,7 @@ import { createSigningKeyRepository } from './store/repositories/signing-keys.ts
 import { createUserSsoTokenRepository } from './store/index.ts';
 import { createUsers, type UserService } from './users/index.ts';
 import { createSso, type Sso } from './sso/index.ts';
-import { createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
+import { checkSessionClaimSettings, createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
 import { createSts, type Sts } from './sts/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from './policy/index.ts';
 import { createIntegrations, type Integrations } from './integrations/index.ts';
@@ -78,28 +77,24 @@ export interface BrokerMetrics {
   signingKeys: Gauge;
 }
 
-const MASTER_KEY_CHECK = 'master_key_check';
-
 export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  if (config.mode === 'production' && masterKey.source !== 'provided' && !config.masterKeyBackupAcknowledged) {
-    throw new RoleportError(
-      'ERR_CONFIG_INVALID',
-      `masterKeyBackupAcknowledged: production mode refuses a generated master key (${masterKey.path}) until you back it up and set masterKeyBackupAcknowledged: true, or provide ROLEPORT_MASTER_KEY`,
-    );
-  }
+  checkProductionMasterKey(config, masterKey);
   if (masterKey.source === 'generated') {
     logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
   }
-  checkSessionClaims(config, logger);
+  checkSessionClaimSettings(
+    { subjectTemplate: config.tokens.subjectTemplate, audiences: config.sessions.audiences, contentAudience: config.integrations.contentTokenAudience, source: config.source },
+    logger,
+  );
   const sealer = createSealer(masterKey.key);
   const store = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(store);
     const repositories = createRepositories(store);
-    await verifyMasterKey(repositories, sealer, clock);
+    await verifyMasterKey(repositories.settings, sealer, clock.now());
     const audit = createBatchedAuditWriter({ repository: repositories.auditEvents, logger });
     const holder = `${hostname()}:${process.pid}`;
     const keys = createKeyManager({
@@ -257,44 +252,8 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     };
   } catch (error) {
     await store.close();
-    if (masterKey.source === 'generated' && error instanceof RoleportError && error.code === 'ERR_MASTER_KEY_MISMATCH') {
-      // The database already holds secrets sealed with another key, so nothing was sealed with
-      // the key generated just now: remove it, leaving the data directory as it was.
-      rmSync(masterKey.path!, { force: true });
-      throw new RoleportError(
-        'ERR_MASTER_KEY_MISMATCH',
-        `the database holds secrets sealed with a master key that was not given: set ROLEPORT_MASTER_KEY or restore ${masterKey.path}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw explainMasterKeyFailure(masterKey, error);
   }
-}
-
-/**
- * The session-token settings that decide what AWS can check: a subject template whose role
- * part a pattern cannot pin is refused; one without a role part (tokens good for every role
- * that trusts the user) is a warning; the content audience listed for sessions, a warning
- * that it stays unavailable.
- */
-function checkSessionClaims(config: ResolvedConfig, logger: Logger): void {
-  const binding = subjectTemplateBinding(config.tokens.subjectTemplate);
-  if (binding.kind === 'invalid') throw new RoleportError('ERR_CONFIG_INVALID', `tokens.subjectTemplate: ${config.tokens.subjectTemplate} ${binding.problem} (in ${config.source})`);
-  if (binding.kind === 'unbound') {
-    logger.warn(
-      { subjectTemplate: config.tokens.subjectTemplate },
-      'tokens.subjectTemplate names no role ({account_id}, {role_name}): a session token works for every role whose trust policy accepts its user, not only the roles of its session',
-    );
-  }
-  if (config.sessions.audiences.includes(config.integrations.contentTokenAudience)) {
-    logger.warn({ audience: config.integrations.contentTokenAudience }, 'sessions.audiences lists integrations.contentTokenAudience; sessions never get tokens for it');
-  }
-}
-
-/** A sealed marker proves at start-up that the master key is the one the data was sealed with. */
-async function verifyMasterKey(repositories: Repositories, sealer: Sealer, clock: Clock): Promise<void> {
-  const stored = await repositories.settings.setIfAbsent(MASTER_KEY_CHECK, sealer.seal('roleport', `settings:${MASTER_KEY_CHECK}`), clock.now());
-  sealer.openText(stored, `settings:${MASTER_KEY_CHECK}`);
 }
 
 function createMetrics(keys: KeyManager): BrokerMetrics {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoleportError } from '../core/index.ts';
 import { buildTrustPolicy, subjectPattern } from './trust-policy.ts';
-import { oidcProviderArn, parseOidcProviderArn, providerPrefix } from './provider-arn.ts';
+import { oidcProviderArn, parseOidcProviderArn, providerPrefix } from '../iam/index.ts';
 
 const base = { roleName: 'ExecutionRole', issuer: 'https://roleport.example.com', audience: 'sts.amazonaws.com', subjectTemplate: 'user:{username}:role:{account_id}:{role_name}' };
 
@@ -86,8 +86,8 @@ test('the condition-key prefix keeps the issuer path and a dev port, without sch
 });
 
 test('provider ARNs parse back, and malformed ones are refused', () => {
-  const arn = oidcProviderArn({ account: '111122223333', issuer: 'https://id.example.com/x' });
-  assert.deepEqual(parseOidcProviderArn(arn), { partition: 'aws', account: '111122223333', prefix: 'id.example.com/x' });
+  const arn = oidcProviderArn('aws', '111122223333', providerPrefix('https://id.example.com/x'));
+  assert.deepEqual(parseOidcProviderArn(arn), { arn, partition: 'aws', account: '111122223333', prefix: 'id.example.com/x' });
   for (const bad of ['arn:aws:iam::1234:oidc-provider/x', 'arn:aws:iam::111122223333:role/x', 'arn:aws:iam::111122223333:oidc-provider/', 'not-an-arn']) {
     assert.equal(parseOidcProviderArn(bad), undefined, bad);
   }

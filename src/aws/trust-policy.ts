@@ -1,8 +1,8 @@
 import { invalidInput } from '../core/index.ts';
 import { parseSubjectTemplate, subjectTemplateBinding, type SubjectTemplatePiece } from '../issuer/index.ts';
-import { validateAccountId, validateRoleName, type AwsPartition } from './iam-names.ts';
+import { validateAccountId, validateRoleName, type AwsPartition } from './admin-input.ts';
 import { oneOrList, type IamPolicyDocument } from './policy-json.ts';
-import { oidcProviderArn, providerPrefix } from './provider-arn.ts';
+import { maxSessionDurationProblem, oidcProviderArn, providerPrefix } from '../iam/index.ts';
 
 /** Written where the account id goes when the admin gave none; CloudFormation and Terraform output replace it. */
 export const ACCOUNT_PLACEHOLDER = 'ACCOUNT_ID';
@@ -90,10 +90,8 @@ export function buildTrustPolicy(options: TrustPolicyOptions): TrustPolicyResult
   }
   const roleBinding = tokenSource === 'viewer' ? { bound: false as const, reason: VIEWER_UNBOUND } : patternsBindRole(options.subjectTemplate, role, subLike);
   const duration = options.maxSessionDurationSeconds;
-  if (duration !== undefined && (!Number.isInteger(duration) || duration < 3600 || duration > 43200)) {
-    throw invalidInput(`--max-session-duration ${duration}: must be a whole number of seconds from 3600 to 43200`);
-  }
-  const providerArn = oidcProviderArn({ partition: options.partition, account: options.account ?? ACCOUNT_PLACEHOLDER, issuer: options.issuer });
+  if (duration !== undefined && maxSessionDurationProblem(duration) !== undefined) throw invalidInput(`--max-session-duration ${duration}: must be ${maxSessionDurationProblem(duration)}`);
+  const providerArn = oidcProviderArn(options.partition ?? 'aws', options.account ?? ACCOUNT_PLACEHOLDER, prefix);
   const actions = ['sts:AssumeRoleWithWebIdentity'];
   if (options.sessionTags === true) actions.push('sts:TagSession');
   if (options.sourceIdentity === true) actions.push('sts:SetSourceIdentity');

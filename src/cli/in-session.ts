@@ -1,4 +1,4 @@
-import type { AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import type { AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
 import { createBrokerClient, findSessionCredential, resolveSessionBrokerUrl, type BrokerClient, type BrokerSession } from '../client/index.ts';
 import { nonEmptyEnv } from './flags.ts';
 
@@ -41,6 +41,7 @@ export interface RoleExchangeOptions {
 export async function exchangeForRole(options: RoleExchangeOptions): Promise<{ result: AssumeRoleWithWebIdentityResult; session: BrokerSession }> {
   const { client, credential } = options.context;
   // The AWS SDK is loaded only when an exchange happens: the commands that may skip it start faster.
+  // The exchange's own module, not aws/index.ts: an in-session command loads only what it uses (cold start).
   const [{ assumeRoleWithWebIdentity }, session] = await Promise.all([import('../aws/sts-exchange.ts'), client.getCurrentSession(credential)]);
   const role = session.roles.find((r) => r.arn === options.roleArn);
   const roleSessionName = options.roleSessionName ?? role?.sessionName ?? session.roles[0]?.sessionName ?? session.userName;

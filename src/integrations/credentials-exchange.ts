@@ -1,6 +1,7 @@
 import { RoleportError, type Clock, type EventSink } from '../core/index.ts';
+import { sanitizeRoleSessionName } from '../iam/index.ts';
 import type { MintToken } from '../issuer/index.ts';
-import type { AssumeRoleWithWebIdentityOptions, AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import type { AssumeRoleWithWebIdentityOptions, AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
 import type { ContentRegistry } from './content.ts';
 import type { CredentialsCache } from './credentials-cache.ts';
 import type { SessionTokens } from './session-tokens.ts';
@@ -163,6 +164,5 @@ function chooseAssociation(candidates: readonly ContentAssociation[], audience: 
 /** STS's `RoleSessionName` (2–64 of `[\w+=,.@-]`): the viewer's name, or the content's guid. */
 export function roleSessionName(subject: Pick<VerifiedSubjectToken, 'kind' | 'contentGuid' | 'userName'>): string {
   const raw = subject.kind === 'user_session' ? (subject.userName ?? 'viewer') : `content-${subject.contentGuid}`;
-  const cleaned = raw.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-  return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
+  return sanitizeRoleSessionName(raw);
 }

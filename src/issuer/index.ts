@@ -13,8 +13,6 @@ export {
   subjectTemplateBinding,
   assertSubjectTemplate,
   ROLE_PLACEHOLDERS,
-  MIN_SUBJECT_LENGTH,
-  MAX_SUBJECT_LENGTH,
   type SubjectBinding,
   type SubjectTemplatePiece,
 } from './subject-template.ts';

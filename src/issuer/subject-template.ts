@@ -1,4 +1,5 @@
 import { invalidInput } from '../core/index.ts';
+import { SUBJECT_LENGTH } from '../iam/index.ts';
 
 /**
  * `sub` templates: `user:{username}:role:{account_id}:{role_name}` — literal text and
@@ -16,9 +17,6 @@ import { invalidInput } from '../core/index.ts';
  */
 export const ROLE_PLACEHOLDERS = ['account_id', 'role_name'] as const;
 
-/** STS returns `sub` as `SubjectFromWebIdentityToken`, 6–255 characters; a longer one cannot be assumed. */
-export const MIN_SUBJECT_LENGTH = 6;
-export const MAX_SUBJECT_LENGTH = 255;
 
 /** Characters a role name (and an account id) may hold: a role placeholder must be fenced by others. */
 const ROLE_NAME_CHARACTER = /[\w+=,.@-]/;
@@ -62,8 +60,8 @@ export function renderSubject(template: string, values: Readonly<Record<string, 
       return value;
     })
     .join('');
-  if (subject.length < MIN_SUBJECT_LENGTH || subject.length > MAX_SUBJECT_LENGTH) {
-    throw invalidInput(`subject template ${template} renders a sub of ${subject.length} characters (${JSON.stringify(subject.slice(0, 40))}…); STS takes ${MIN_SUBJECT_LENGTH}-${MAX_SUBJECT_LENGTH}`);
+  if (subject.length < SUBJECT_LENGTH.min || subject.length > SUBJECT_LENGTH.max) {
+    throw invalidInput(`subject template ${template} renders a sub of ${subject.length} characters (${JSON.stringify(subject.slice(0, 40))}…); STS takes ${SUBJECT_LENGTH.min}-${SUBJECT_LENGTH.max}`);
   }
   return subject;
 }

@@ -3,7 +3,8 @@ import { RoleportError, constantTimeEqual, invalidInput } from '../core/index.ts
 import type { MintToken } from '../issuer/index.ts';
 import type { SessionRepository, SessionRow } from '../store/index.ts';
 import { hashCredential, newSessionCredential, newSessionId, sessionIdOfCredential } from './credentials.ts';
-import { isRoleArn, profileNames, renderSessionName, sanitizeSessionName } from './session-name.ts';
+import { sanitizeRoleSessionName } from '../iam/index.ts';
+import { parseRoleArn, profileNames, renderSessionName } from './session-name.ts';
 import { brokerTokenClaims, issueBrokerToken, issueViewerToken, type IssuedToken } from './token-sources.ts';
 import type { Session, SessionRole, SessionsSettings, SessionState, SessionUser, TokenSource, UserDirectory, ViewerTokenProvider } from './types.ts';
 
@@ -264,7 +265,7 @@ function audienceRefusal(audience: string, settings: SessionsSettings): string {
 function validateRoles(roles: readonly string[]): string[] {
   if (roles.length === 0) throw invalidInput('a session needs at least one role');
   if (roles.length > MAX_ROLES) throw invalidInput(`a session holds at most ${MAX_ROLES} roles`);
-  for (const arn of roles) if (!isRoleArn(arn)) throw invalidInput(`${JSON.stringify(arn)} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)`);
+  for (const arn of roles) parseRoleArn(arn);
   if (new Set(roles).size !== roles.length) throw invalidInput('a role is listed twice');
   return [...roles];
 }
@@ -282,7 +283,7 @@ function buildRoles(settings: SessionsSettings, user: SessionUser, sessionId: st
     profile: profiles[index]!,
     sessionName:
       user.roleSessionName !== undefined && user.roleSessionName.length > 0
-        ? sanitizeSessionName(user.roleSessionName)
+        ? sanitizeRoleSessionName(user.roleSessionName)
         : renderSessionName(settings.nameTemplate, { username: user.username, email: user.email, sessionId, roleArn: arn }),
   }));
 }

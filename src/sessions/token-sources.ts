@@ -4,6 +4,7 @@ import { renderSubject, type MintToken } from '../issuer/index.ts';
 import { parseRoleArn } from './session-name.ts';
 import { buildSessionTags, renderSourceIdentity } from './session-tags.ts';
 import type { Session, SessionsSettings, SessionUser, ViewerTokenProvider } from './types.ts';
+import { SOURCE_IDENTITY_CLAIM, TAGS_CLAIM } from '../iam/index.ts';
 
 /** A token handed to a session's agent. Times are epoch milliseconds. */
 export interface IssuedToken {
@@ -21,14 +22,12 @@ export interface TokenRequest {
   audience: string | undefined;
 }
 
-const TAGS_CLAIM = 'https://aws.amazon.com/tags';
 /**
  * Viewer failures no retry can fix: the IdP refused the refresh token, the identity no
  * longer maps to the user, the user is gone. Anything else (IdP down, timeouts, a
  * misconfigured client the admin can fix) is temporary: the agent backs off and retries.
  */
 const FINAL_VIEWER_FAILURES: ReadonlySet<ErrorCode> = new Set(['ERR_SSO_REFRESH', 'ERR_SSO_ACCOUNT', 'ERR_SSO_ID_TOKEN', 'ERR_NOT_FOUND', 'ERR_GRANT_INVALID'] as const);
-const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
 /**
  * The claims of a broker token, built and checked before anything is signed. `startSession`
@@ -42,8 +41,8 @@ export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Sess
     username: user.username,
     email: user.email,
     session_id: session.id,
-    account_id: role.accountId,
-    role_name: role.roleName,
+    account_id: role.account,
+    role_name: role.name,
   });
   const claims: Record<string, unknown> = {
     preferred_username: user.username,

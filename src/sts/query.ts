@@ -5,10 +5,10 @@
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
  */
 import type { Logger, EventSink, Clock } from '../core/index.ts';
-import { stsError, toStsError, type StsError } from './errors.ts';
+import { stsError, toStsError, type StsError } from '../iam/index.ts';
 import { newRequestId } from './ids.ts';
 import type { StsOperations, AssumedRoleResult } from './operations.ts';
-import { readAssumeRoleParams, readAssumeRoleWithWebIdentityParams, type QueryParams } from './params.ts';
+import { readAssumeRoleParams, readAssumeRoleWithWebIdentityParams, type QueryParams } from '../iam/index.ts';
 import { authenticateRequest, type SignedHttpRequest } from './sigv4.ts';
 import type { AccessKeyDirectory } from './credentials.ts';
 import { isoSeconds, renderError, renderResult, type XmlNode } from './xml.ts';

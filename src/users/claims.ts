@@ -1,5 +1,5 @@
 import { RoleportError } from '../core/index.ts';
-import { checkRoleArn, isRoleSessionName } from './role-arn.ts';
+import { checkRoleArn, isRoleSessionName } from '../iam/index.ts';
 
 /** Which ID-token claims carry what (config `sso.claims`). */
 export interface ClaimNames {
@@ -95,7 +95,7 @@ function readRoleArns(value: unknown): IdentityClaims['roleArns'] {
     }
     const check = checkRoleArn(candidate.trim());
     if (!check.ok) rejected.push({ value: candidate, reason: check.reason });
-    else if (!valid.includes(check.role.arn)) valid.push(check.role.arn);
+    else if (!valid.includes(check.value.arn)) valid.push(check.value.arn);
   }
   return { valid, rejected };
 }

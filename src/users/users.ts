@@ -1,7 +1,7 @@
 import { RoleportError, invalidInput, randomId, type Clock, type EventSink, type Logger } from '../core/index.ts';
 import type { RoleSource, UserRepository, UserWithRoles } from '../store/index.ts';
 import { readIdentityClaims, type ClaimNames, type IdentityClaims } from './claims.ts';
-import { checkRoleArn } from './role-arn.ts';
+import { checkRoleArn } from '../iam/index.ts';
 
 export interface UsersOptions {
   repository: UserRepository;

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assumeRoleWithWebIdentity, StsExchangeError } from '../../src/aws/sts-exchange.ts';
+import { assumeRoleWithWebIdentity, StsExchangeError } from '../../src/aws/index.ts';
 import { DS, RO, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
 import { tamperEnd } from '../helpers/tamper.ts';
 

@@ -38,7 +38,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     for (const [key, label] of [[null, 'no key'], ['not-a-key', 'garbage'], [wrong, 'wrong secret'], [revoked.key, 'revoked']] as const) {
       const response = await broker.api('POST', INTEGRATIONS_PATH, { key, body: serviceAccountBody({ name: `x-${label}` }) });
       assert.equal(response.status, 401, label);
-      assert.equal((response.body as { code: string }).code, 'ERR_UNAUTHENTICATED', label);
+      assert.equal((response.body as { roleport_code: string }).roleport_code, 'ERR_UNAUTHENTICATED', label);
       assert.equal(response.headers.get('www-authenticate'), 'Key realm="roleport"', label);
       assert.equal((await broker.api('GET', INTEGRATIONS_PATH, { key })).status, 401, label);
     }
@@ -75,8 +75,8 @@ describe('integrations: bad input is refused with a clear error and nothing chan
       const before = await integrationCount();
       const response = await broker.api('POST', INTEGRATIONS_PATH, { body: JSON.parse(JSON.stringify(body)) });
       assert.equal(response.status, 400, response.text);
-      assert.equal((response.body as { code: string }).code, 'ERR_INPUT_INVALID');
-      assert.match((response.body as { message: string }).message, message);
+      assert.equal((response.body as { roleport_code: string }).roleport_code, 'ERR_INPUT_INVALID');
+      assert.match((response.body as { error: string }).error, message);
       assert.ok(!response.text.includes(SECRET), 'the secret is not echoed');
       assert.equal(await integrationCount(), before);
     });
@@ -87,7 +87,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     for (const method of ['GET', 'PATCH', 'DELETE']) {
       const response = await broker.api(method, `${INTEGRATIONS_PATH}/${unknown}`, method === 'PATCH' ? { body: { name: 'x' } } : {});
       assert.equal(response.status, 404, method);
-      assert.match((response.body as { message: string }).message, new RegExp(`no integration ${unknown}`));
+      assert.match((response.body as { error: string }).error, new RegExp(`no integration ${unknown}`));
     }
     assert.equal((await broker.api('GET', `${INTEGRATIONS_PATH}/not-a-guid`)).status, 404);
     const token = (await broker.app.services.integrations.issueContentSessionToken(contentGuid, { name: 'test' })).token;
@@ -104,6 +104,9 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     assert.deepEqual(response.body, {
       error: 'invalid_grant',
       error_description: 'the subject_token is a user session token, not a content session token as subject_token_type says',
+      code: 26,
+      payload: null,
+      roleport_code: 'ERR_GRANT_INVALID',
     });
     // And the other way round.
     const contentToken = (await broker.app.services.integrations.issueContentSessionToken(contentGuid, { name: 'test' })).token;
@@ -118,7 +121,8 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     const expired = await broker.sign({ ...base, iat: now - 7200, exp: now - 3600 });
     const response = await broker.exchange({ grant_type: EXCHANGE_GRANT, subject_token: expired, subject_token_type: CONTENT_TOKEN_TYPE });
     assert.equal(response.status, 400);
-    assert.deepEqual(response.body, { error: 'invalid_grant', error_description: 'the subject_token (a content session token) has expired' });
+    // RFC 6749's fields, and the ones the publishing server's SDK reads (code, payload) with Roleport's code.
+    assert.deepEqual(response.body, { error: 'invalid_grant', error_description: 'the subject_token (a content session token) has expired', code: 26, payload: null, roleport_code: 'ERR_GRANT_INVALID' });
 
     const { privateKey } = await generateKeyPair('RS256');
     const foreign = await new SignJWT({ ...base, iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'RS256', kid: broker.app.services.keys.signingKey().kid }).sign(privateKey);

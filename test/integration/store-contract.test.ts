@@ -20,7 +20,8 @@ import {
   type StoreDatabase,
 } from '../../src/store/index.ts';
 import { createSealer } from '../../src/secrets/index.ts';
-import { createCredentialStore, parseRoleArn, type CredentialStorage } from '../../src/sts/index.ts';
+import { parseRoleArn } from '../../src/iam/index.ts';
+import { createCredentialStore, type CredentialStorage } from '../../src/sts/index.ts';
 import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
 
 /**

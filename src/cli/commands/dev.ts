@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
-import { loadConfig } from '../../config/index.ts';
-import { createAwsSetup, validatePartition } from '../../aws/index.ts';
+import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
+import { createAwsSetup } from '../../aws/index.ts';
 import { systemClock } from '../../core/index.ts';
-import { parseRoleArn, registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
+import { parseRoleArn } from '../../iam/index.ts';
+import { registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { parsePort } from '../flags.ts';
 import { waitForShutdown } from '../shutdown.ts';
@@ -87,6 +88,8 @@ export async function runDev(flags: DevOptions): Promise<void> {
     return stopIdp(error);
   });
   const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
+  // The CLI's commands on this data directory use the running issuer, not the config default.
+  writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
   if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
   else {
     process.stdout.write(
@@ -113,6 +116,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
     );
   }
   await waitForShutdown(async () => {
+    removeDevRuntime(config.dataDir, process.pid);
     await app.close();
     await idp.close();
   });
@@ -127,7 +131,7 @@ export function devTrustPolicy(config: Pick<ReturnType<typeof loadConfig>, 'issu
   const setup = createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: DEV_CLIENT_ID, clock: systemClock });
   return (arn) => {
     const role = parseRoleArn(arn)!;
-    const result = setup.trustPolicy({ roleName: role.name, account: role.account, partition: validatePartition(role.partition), sessionTags: true, sourceIdentity: true });
+    const result = setup.trustPolicy({ roleName: role.name, account: role.account, partition: role.partition, sessionTags: true, sourceIdentity: true });
     return result.policy as unknown as Readonly<Record<string, unknown>>;
   };
 }

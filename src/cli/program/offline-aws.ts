@@ -36,7 +36,7 @@ export function defineAwsCommands(program: Command): void {
     .option('--source-identity', 'also allow sts:SetSourceIdentity (tokens with https://aws.amazon.com/source_identity)')
     .option('--issuer <url>', 'the issuer URL (default: the configured issuer, ROLEPORT_ISSUER)')
     .option('--max-session-duration <seconds>', "the role's MaxSessionDuration in CloudFormation/Terraform output (3600-43200)")
-    .option('--partition <partition>', 'aws, aws-cn or aws-us-gov (default aws)')
+    .option('--partition <partition>', 'the partition: aws (default), aws-cn, aws-us-gov, aws-iso, aws-iso-b, …')
     .option('--format <format>', FORMAT_HELP, 'json')
     .option('--json', 'print the policy document as JSON (same as --format json)')
     .action(async (_options: unknown, command: Command) => {
@@ -50,7 +50,7 @@ export function defineAwsCommands(program: Command): void {
     .option('--issuer <url>', 'the issuer URL (default: the configured issuer, ROLEPORT_ISSUER)')
     .option('--audience <aud...>', 'client IDs (audiences) to register (default: tokens.defaultAudience, sts.amazonaws.com)')
     .option('--account <id>', 'the 12-digit account, to print the provider ARN')
-    .option('--partition <partition>', 'aws, aws-cn or aws-us-gov (default aws)')
+    .option('--partition <partition>', 'the partition: aws (default), aws-cn, aws-us-gov, aws-iso, aws-iso-b, …')
     .option('--offline', 'do not connect to the issuer to inspect its TLS chain')
     .option('--format <format>', `${FORMAT_HELP} (json: input of aws iam create-open-id-connect-provider --cli-input-json)`)
     .option('--json', 'print the findings as JSON: url, client_ids, thumbprints, tls, notes')
@@ -65,7 +65,7 @@ export function defineAwsCommands(program: Command): void {
     .requiredOption('--accounts <ids...>', 'account ids, comma-separated or repeated: 111111111111,222222222222')
     .requiredOption('--roles <names...>', 'role names, comma-separated or repeated: ExecutionRole,ReadOnlyRole')
     .option('--name <name>', 'the permission set name in CloudFormation/Terraform output', 'RoleportAssumeRoles')
-    .option('--partition <partition>', 'aws, aws-cn or aws-us-gov (default aws)')
+    .option('--partition <partition>', 'the partition: aws (default), aws-cn, aws-us-gov, aws-iso, aws-iso-b, …')
     .option('--format <format>', FORMAT_HELP, 'json')
     .option('--json', 'print the policy document as JSON (same as --format json)')
     .action(async (_options: unknown, command: Command) => {
@@ -84,7 +84,7 @@ export function definePolicyCommands(program: Command): void {
     .option('--policy <file>', 'the trust policy (JSON) a web identity token is checked against')
     .option('--token <file>', "the token, or - to read it from stdin (decoded, not verified)")
     .option('--claims <file>', 'the token claims as a JSON object, instead of a token')
-    .option('--provider <url-or-arn>', "the provider's URL or arn:aws:iam::ACCOUNT:oidc-provider/HOST[/PATH] (default: the token's iss)")
+    .option('--provider <url-or-arn>', "the provider's URL, arn:aws:iam::ACCOUNT:oidc-provider/HOST[/PATH], or a built-in provider's name such as cognito-identity.amazonaws.com (default: the token's iss)")
     // No commander default: the AssumeRole form must tell "not given" from the web identity form's default.
     .option('--action <action>', 'the action to authorize (default: "sts:AssumeRoleWithWebIdentity")')
     .option('--session-name <name>', 'the RoleSessionName (sets sts:RoleSessionName)')
@@ -96,7 +96,12 @@ export function definePolicyCommands(program: Command): void {
     .option('--trust-policy <file>', "sts:AssumeRole: the role's trust policy")
     .option('--external-id <id>', 'sts:AssumeRole: the ExternalId (sets sts:ExternalId)')
     .option('--source-identity <id>', 'sts:AssumeRole: the SourceIdentity (sets sts:SourceIdentity)')
-    .option('--duration-seconds <seconds>', 'sts:AssumeRole: the DurationSeconds (role chaining allows at most 3600)')
+    .option('--duration-seconds <seconds>', 'the DurationSeconds of the request (role chaining allows at most 3600)')
+    .option('--max-session-duration <seconds>', "the role's MaxSessionDuration, 3600-43200 (default 3600)")
+    .option('--role-tag <key=value>', 'a tag of the role (iam:ResourceTag/…, aws:ResourceTag/…; repeatable)', collect)
+    .option('--secure-transport <true|false>', 'whether the call comes over HTTPS (aws:SecureTransport; default true, as the AWS SDKs call)')
+    .option('--source-ip <address>', "the caller's address (aws:SourceIp; default: absent)")
+    .option('--at <time>', 'when the call is made (aws:CurrentTime, token expiry): ISO 8601 or epoch seconds (default now)')
     .option('--json', 'print {decision, statements, checks, sts, …} as JSON')
     .action(async (_options: unknown, command: Command) => {
       const { runPolicyExplain } = await import('../commands/policy.ts');

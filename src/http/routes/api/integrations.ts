@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { formatWireTime, toAccessJson, toAssociationJson, toContentJson, toIntegrationJson, type Integrations } from '../../../integrations/index.ts';
 import { actorOf, requireApiKey } from './api-key-auth.ts';
+import { publishingApiErrorSchema as errorSchema } from '../../plugins/errors.ts';
 
 export interface IntegrationApiOptions {
   integrations: Integrations;
 }
 
-const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } as const;
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const guidParams = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
 

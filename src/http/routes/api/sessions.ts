@@ -3,6 +3,7 @@ import { RoleportError } from '../../../core/index.ts';
 import type { AuthenticatedUser, Session, Sessions, TokenSource } from '../../../sessions/index.ts';
 import { bearerToken, unauthenticated } from './bearer.ts';
 import { sessionJsonSchema, toSessionJson } from './session-json.ts';
+import { apiErrorSchema as errorSchema } from '../../plugins/errors.ts';
 
 export interface SessionApiOptions {
   sessions: Sessions;
@@ -16,7 +17,6 @@ interface StartBody {
   token_ttl_seconds?: number;
 }
 
-const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } as const;
 const roleList = { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', minLength: 20, maxLength: 2048 } } as const;
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^ses_[a-z0-9]{1,60}$' } }, required: ['id'], additionalProperties: false } as const;
 const sessionResponse = { 200: sessionJsonSchema, '4xx': errorSchema } as const;

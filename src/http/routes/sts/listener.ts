@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { stsError } from '../../../sts/index.ts';
+import { stsError } from '../../../iam/index.ts';
 import { createNodeServerFactory } from '../../node-server.ts';
 import { createRequestOrigin } from '../../request-origin.ts';
 import { createStsFastPath } from './fast-path.ts';
