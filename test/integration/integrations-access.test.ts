@@ -53,7 +53,9 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`integration acc
     const own = await newContent('attacker-app');
     const attached = await broker.api('PUT', associationsPath(own), { key: broker.publisherKey, body: [{ oauth_integration_guid: integrationGuid }] });
     assert.equal(attached.status, 403, attached.text);
-    assert.deepEqual(attached.body, { code: 'ERR_FORBIDDEN', message: `integration ${integrationGuid} is not granted to content ${own}; an admin grants it (roleport integrations access <integration> --add ${own})` });
+    const refused = attached.body as { roleport_code: string; error: string };
+    assert.equal(refused.roleport_code, 'ERR_FORBIDDEN');
+    assert.equal(refused.error, `integration ${integrationGuid} is not granted to content ${own}; an admin grants it (roleport integrations access <integration> --add ${own})`);
     assert.deepEqual((await broker.api('GET', associationsPath(own), { key: broker.publisherKey })).body, []);
     // Nor can it grant itself: the access list is the admins'.
     const selfGrant = await broker.api('PUT', accessPath(), { key: broker.publisherKey, body: [{ content_guid: own }] });
@@ -121,7 +123,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`integration acc
     const missing = '00000000-0000-4000-8000-000000000000';
     const unknownContent = await broker.api('PUT', accessPath(), { body: [{ content_guid: missing }] });
     assert.equal(unknownContent.status, 404);
-    assert.equal((unknownContent.body as { message: string }).message, `no content ${missing}`);
+    assert.equal((unknownContent.body as { error: string }).error, `no content ${missing}`);
     assert.equal((await broker.api('GET', `${INTEGRATIONS_PATH}/${missing}/access`)).status, 404);
     const gone = await newContent('short-lived');
     await broker.grant(integrationGuid, gone);
