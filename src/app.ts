@@ -67,6 +67,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
     ops: {
       checkDatabase: services.checkDatabase,
       keysReady: () => services.keys.ready(),
+      auditWritable: () => services.audit.checkWritable(),
       metrics: services.metrics.registry,
     },
     extraRoutes: [

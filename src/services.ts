@@ -6,12 +6,13 @@ import { systemClock, type Clock, type Logger, silentLogger } from './core/index
 import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
 import { createSealer, explainMasterKeyFailure, loadMasterKey, verifyMasterKey, type Sealer } from './secrets/index.ts';
 import {
-  createBatchedAuditWriter,
+  createAuditWriter,
   createRepositories,
   migrateToLatest,
   openDatabase,
   withLock,
   withHeldLock,
+  type AuditWriter,
   type Repositories,
   type StoreDatabase,
 } from './store/index.ts';
@@ -33,6 +34,12 @@ export interface ServicesOptions {
   logger?: Logger;
   /** Start background timers (key lifecycle). The CLI's one-shot commands leave them off. */
   background?: boolean;
+  /**
+   * For the benchmark's reference only: `false` queues the events that guard a secret
+   * leaving instead of committing them first (the behaviour before durable audit), so one
+   * run can show what durability costs. Deliberately not a configuration option.
+   */
+  durableAudit?: boolean;
 }
 
 /**
@@ -63,7 +70,8 @@ export interface Services {
   /** The local Entra token endpoint: federated identity credentials, client assertions. */
   entra: Entra;
   metrics: BrokerMetrics;
-  audit: ReturnType<typeof createBatchedAuditWriter>;
+  /** The audit log's writer: group commit for events that guard a secret leaving, batches for the rest. */
+  audit: AuditWriter;
   masterKeySource: 'provided' | 'generated' | 'file';
   /** Resolves when the database answers; throws otherwise. */
   checkDatabase(): Promise<void>;
@@ -75,6 +83,7 @@ export interface BrokerMetrics {
   tokensMinted: Counter;
   jwksRequests: Counter;
   signingKeys: Gauge;
+  auditDeadLetters: Counter;
 }
 
 export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
@@ -95,7 +104,19 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     await migrateToLatest(store);
     const repositories = createRepositories(store);
     await verifyMasterKey(repositories.settings, sealer, clock.now());
-    const audit = createBatchedAuditWriter({ repository: repositories.auditEvents, logger });
+    const auditDeadLetters = new Counter({
+      name: 'roleport_audit_dead_letters_total',
+      help: 'Audit events set aside (logged at error level) instead of written: refused by the database, queue full while writes failed, or unwritten at shutdown',
+      labelNames: ['reason'],
+      // Registered in this broker's own registry below, not prom-client's global one.
+      registers: [],
+    });
+    const audit = createAuditWriter({
+      repository: repositories.auditEvents,
+      logger,
+      onDeadLetter: (reason) => auditDeadLetters.inc({ reason }),
+      ...(options.durableAudit === false ? { durable: false } : {}),
+    });
     const holder = `${hostname()}:${process.pid}`;
     const keys = createKeyManager({
       issuer: config.issuer,
@@ -120,7 +141,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     });
     await keys.refresh();
     if (options.background === true) keys.start();
-    const metrics = createMetrics(keys);
+    const metrics = createMetrics(keys, audit, auditDeadLetters);
     const mintToken = createMinter({
       issuer: config.issuer,
       clock,
@@ -256,9 +277,27 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
   }
 }
 
-function createMetrics(keys: KeyManager): BrokerMetrics {
+function createMetrics(keys: KeyManager, audit: AuditWriter, auditDeadLetters: Counter): BrokerMetrics {
   const registry = new Registry();
+  registry.registerMetric(auditDeadLetters);
+  new Gauge({
+    name: 'roleport_audit_writable',
+    help: '1 while the audit log takes rows, 0 while the database refuses them (then tokens are not issued)',
+    registers: [registry],
+    collect() {
+      this.set(audit.status().writable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'roleport_audit_pending_events',
+    help: 'Audit events waiting to be written',
+    registers: [registry],
+    collect() {
+      this.set(audit.status().pending);
+    },
+  });
   return {
+    auditDeadLetters,
     registry,
     tokensMinted: new Counter({ name: 'roleport_tokens_minted_total', help: 'Tokens minted by this broker', registers: [registry] }),
     jwksRequests: new Counter({ name: 'roleport_jwks_requests_total', help: 'Discovery and JWKS requests served', labelNames: ['document'], registers: [registry] }),

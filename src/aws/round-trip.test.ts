@@ -13,7 +13,7 @@ import { createAwsSetup } from './index.ts';
 
 const ISSUER = 'https://roleport.example.com';
 const ACCOUNT = '111122223333';
-const events: EventSink = { record: () => {} };
+const events: EventSink = { record: () => {}, commit: async () => {} };
 
 const BOUND = 'user:{username}:role:{account_id}:{role_name}';
 
@@ -36,7 +36,7 @@ test('the default trust policy accepts every subject of the template and refuses
     { subject: `user:alice:role:${ACCOUNT}:ExecutionRole`, audience: 'roleport-content', allowed: false },
   ];
   for (const c of cases) {
-    const { token } = mint({ subject: c.subject, audience: c.audience, actor: 'test' });
+    const { token } = await mint({ subject: c.subject, audience: c.audience, actor: 'test' });
     await jwtVerify(token, jwks, { issuer: ISSUER, currentDate: new Date(clock.now()) }); // a real, correctly signed token
     const result = aws.explain({ policy, token, clientIds: ['sts.amazonaws.com', 'roleport-content'] });
     assert.equal(result.decision, c.allowed ? 'allow' : 'deny', `${c.subject} for ${c.audience}`);
@@ -62,7 +62,7 @@ test('the default trust policy pins the role: tokens minted for any other role a
     ['user:bob', false],
   ];
   for (const [subject, allowed] of cases) {
-    const result = aws.explain({ policy, token: mint({ subject, audience: 'sts.amazonaws.com', actor: 'test' }).token });
+    const result = aws.explain({ policy, token: (await mint({ subject, audience: 'sts.amazonaws.com', actor: 'test' })).token });
     assert.equal(result.decision, allowed ? 'allow' : 'deny', subject);
     if (!allowed) assert.equal(result.failingConditions[0]?.key, 'roleport.example.com:sub', subject);
   }
@@ -78,7 +78,7 @@ test('--sub-like narrows the policy to the intended subjects', async () => {
     ['user:bob', false],
     ['USER:alice', false], // StringLike is case-sensitive
   ] as const) {
-    const { token } = mint({ subject, audience: 'sts.amazonaws.com', actor: 'test' });
+    const { token } = await mint({ subject, audience: 'sts.amazonaws.com', actor: 'test' });
     const result = aws.explain({ policy, token });
     assert.equal(result.decision, allowed ? 'allow' : 'deny', subject);
     if (!allowed) assert.equal(result.failingConditions[0]?.key, 'roleport.example.com:sub');
@@ -88,7 +88,7 @@ test('--sub-like narrows the policy to the intended subjects', async () => {
 test('session tags pass only with --session-tags; the same token expires with the clock', async () => {
   const { clock, mint, aws } = await setup('user:{username}');
   const tagClaim = { 'https://aws.amazon.com/tags': { principal_tags: { team: ['data'] }, transitive_tag_keys: [] } };
-  const { token } = mint({ subject: 'user:alice', audience: 'sts.amazonaws.com', claims: tagClaim, actor: 'test', ttlSeconds: 900 });
+  const { token } = await mint({ subject: 'user:alice', audience: 'sts.amazonaws.com', claims: tagClaim, actor: 'test', ttlSeconds: 900 });
   const plain = aws.explain({ policy: aws.trustPolicy({ roleName: 'R', account: ACCOUNT }).policy, token });
   assert.equal(plain.sts.outcome === 'error' && plain.sts.code, 'AccessDenied');
   const tagged = aws.explain({ policy: aws.trustPolicy({ roleName: 'R', account: ACCOUNT, sessionTags: true }).policy, token });
@@ -103,6 +103,6 @@ test('a repository-style subject template produces a matching default pattern', 
   const { mint, aws } = await setup('repo:{repository}:ref:{ref}');
   const { policy, subLike } = aws.trustPolicy({ roleName: 'Ci', account: ACCOUNT });
   assert.deepEqual(subLike, ['repo:*:ref:*']);
-  assert.equal(aws.explain({ policy, token: mint({ subject: 'repo:acme/app:ref:main', audience: 'sts.amazonaws.com', actor: 't' }).token }).decision, 'allow');
-  assert.equal(aws.explain({ policy, token: mint({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 't' }).token }).decision, 'deny');
+  assert.equal(aws.explain({ policy, token: (await mint({ subject: 'repo:acme/app:ref:main', audience: 'sts.amazonaws.com', actor: 't' })).token }).decision, 'allow');
+  assert.equal(aws.explain({ policy, token: (await mint({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 't' })).token }).decision, 'deny');
 });

@@ -71,6 +71,7 @@ export {
   ROLE_CHAINING_MAX_SECONDS,
   WEB_IDENTITY_TOKEN_LENGTH,
   ParamReader,
+  checkSafeParameters,
   checkSessionDuration,
   maxSessionDurationProblem,
   readAssumeRoleParams,

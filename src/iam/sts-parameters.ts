@@ -5,6 +5,7 @@
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_RequestParameters
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html#API_AssumeRole_RequestParameters
  */
+import { escapeUnsafeText, findUnsafeCharacter } from '../core/index.ts';
 import { stsError, validationError, type ValidationIssue } from './sts-errors.ts';
 import { isPolicyArn, parseRoleArn, type RoleArn } from './arn.ts';
 import { SESSION_TAG_LIMITS, TAG_TEXT } from './session-tags.ts';
@@ -139,6 +140,27 @@ export class ParamReader {
   finish(): void {
     if (this.issues.length > 0) throw validationError(this.issues);
   }
+}
+
+/**
+ * Every parameter, name and value, is safe text (core/text.ts) before anything reads it:
+ * NUL and other control characters, lone surrogates and bidirectional controls are a
+ * `ValidationError` whatever the action, so none reaches a lookup, a stored row or the
+ * audit log. Only a policy document may span lines (tabs and line breaks). Values are never
+ * echoed: one may be a token.
+ */
+const MULTILINE_PARAMETERS: ReadonlySet<string> = new Set(['Policy']);
+
+export function checkSafeParameters(params: QueryParams): void {
+  const issues: ValidationIssue[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    const unsafe = findUnsafeCharacter(name, 'line') ?? findUnsafeCharacter(value, MULTILINE_PARAMETERS.has(name) ? 'multiline' : 'line');
+    if (unsafe !== undefined) {
+      const member = escapeUnsafeText(name.charAt(0).toLowerCase() + name.slice(1)).slice(0, 128);
+      issues.push({ member, shown: undefined, constraint: `Member must not contain control characters (found ${unsafe})` });
+    }
+  }
+  if (issues.length > 0) throw validationError(issues);
 }
 
 /** The session parameters both AssumeRole operations take. */

@@ -11,6 +11,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation (§3.1.3.7: aud and azp)
  * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT best current practices)
  */
+import { findUnsafeCharacter } from '../core/index.ts';
 import { StsError, stsError } from './sts-errors.ts';
 import { readSourceIdentityClaim, readTagsClaim, type SessionTags } from './session-tags.ts';
 import type { WebIdentityContextClaims } from './request-context.ts';
@@ -205,6 +206,9 @@ export function checkWebIdentityClaims(
     () => {
       const sub = claims['sub'];
       if (typeof sub !== 'string' || sub.length === 0) throw invalid('Claim sub must be a non-empty string');
+      // Stored with the credentials and in the audit log: safe text only (core/text.ts), a rule of this STS.
+      const unsafe = findUnsafeCharacter(sub);
+      if (unsafe !== undefined) throw invalid(`Claim sub must not contain control characters (found ${unsafe})`);
       return sub;
     },
     (sub) => pass(`sub ${JSON.stringify(sub)}`),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RoleportError, invalidInput, type Clock, type EventSink } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock, type EventSink } from '../core/index.ts';
 import type { ContentRepository, ContentRow, OAuthIntegrationRepository } from '../store/index.ts';
 import { isIntegrationGuid, toIntegration } from './integration-service.ts';
 import type { Actor, Content, ContentAssociation, Integration } from './types.ts';
@@ -44,7 +44,7 @@ export function createContentRegistry(deps: ContentDeps) {
   return {
     async create(options: CreateContentOptions): Promise<Content> {
       if (!NAME.test(options.name)) throw invalidInput(`name ${JSON.stringify(options.name)} must be 1-64 characters of letters, digits and ._- starting with a letter or digit`);
-      if (options.title !== undefined && (options.title.length === 0 || options.title.length > 255)) throw invalidInput('title must be 1-255 characters');
+      if (options.title !== undefined) assertSafeText('title', options.title, { minLength: 1, maxLength: 255 });
       const upstreamUrl = options.upstreamUrl === undefined ? null : parseUpstream(options.upstreamUrl);
       if (upstreamUrl !== null) await deps.checkUpstream(upstreamUrl);
       if ((await repository.findByName(options.name)) !== undefined) throw new RoleportError('ERR_STORE_CONFLICT', `content named ${options.name} exists already`);
@@ -126,6 +126,8 @@ export function integrationsOfType(associations: readonly ContentAssociation[], 
 }
 
 function parseUpstream(value: string): string {
+  // Checked before parsing: the URL parser would quietly drop tabs and line breaks.
+  assertSafeText('upstream URL', value, { maxLength: 2048 });
   let url: URL;
   try {
     url = new URL(value);

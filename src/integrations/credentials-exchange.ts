@@ -92,14 +92,16 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
       return async () => (await deps.viewerGrants.currentIdToken(subject.userName!, integration, VIEWER_TOKEN_MIN_VALIDITY_SECONDS)).token;
     }
     return async () =>
-      deps.mintToken({
+      (
+        await deps.mintToken({
         subject: `content:${subject.contentGuid}`,
         audience: integration.config.audience ?? settings.defaultAudience,
         ttlSeconds: settings.serviceAccountTokenTtlSeconds,
         claims: { content_guid: subject.contentGuid, integration_guid: integration.guid },
-        actor: `content:${subject.contentGuid}`,
-        roleArn: integration.config.roleArn,
-      }).token;
+          actor: `content:${subject.contentGuid}`,
+          roleArn: integration.config.roleArn,
+        })
+      ).token;
   };
 
   return {
@@ -121,8 +123,8 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
         getToken: webIdentityToken(subject, integration),
       });
       const credentials = result.credentials;
-      deps.cache.set(cacheKey, credentials, clock.now());
-      deps.events.record({
+      // Committed before the credentials are cached or returned: none leave without their row.
+      await deps.events.commit({
         type: 'integration.credentials_issued',
         actor: principal,
         occurredAt: clock.now(),
@@ -139,6 +141,7 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
           attempts: result.attempts,
         },
       });
+      deps.cache.set(cacheKey, credentials, clock.now());
       return { credentials, integration, cached: false };
     },
   };

@@ -1,4 +1,4 @@
-import { invalidInput } from '../core/index.ts';
+import { assertSafeText, invalidInput } from '../core/index.ts';
 import { checkRoleArn, DURATION_SECONDS, isRegion } from '../iam/index.ts';
 import type { AuthMode, AuthType, Integration, IntegrationConfig, TokenEndpointAuthMethod, ViewerOAuthSettings } from './types.ts';
 
@@ -209,14 +209,15 @@ function parseTemplate(value: unknown): 'aws' {
 /** A description may be empty (the publishing server's clients send ""). */
 function parseDescription(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_DESCRIPTION) throw invalidInput(`description must be a string of at most ${MAX_DESCRIPTION} characters`);
-  return value;
+  if (typeof value !== 'string') throw invalidInput(`description must be a string of at most ${MAX_DESCRIPTION} characters`);
+  // The one multi-line field: tabs and line breaks are kept, every other control character refused.
+  return assertSafeText('description', value, { maxLength: MAX_DESCRIPTION, kind: 'multiline' });
 }
 
 function parseSecret(value: unknown): string | null | undefined {
   if (value === undefined || value === null) return value;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SECRET) throw invalidInput(`config.client_secret must be a string of 1-${MAX_SECRET} characters`);
-  return value;
+  if (typeof value !== 'string' || value.length === 0) throw invalidInput(`config.client_secret must be a string of 1-${MAX_SECRET} characters`);
+  return assertSafeText('config.client_secret', value, { maxLength: MAX_SECRET });
 }
 
 function parseDuration(value: unknown): number {
@@ -236,8 +237,7 @@ function parseScopes(value: unknown): string {
   const missing = REQUIRED_SCOPES.filter((scope) => !scopes.includes(scope));
   if (missing.length > 0) throw invalidInput(`config.scopes must include ${missing.join(' and ')} for a Viewer integration (the ID token and the refresh token that keeps it fresh)`);
   const text = [...new Set(scopes)].join(' ');
-  if (text.length > 1024) throw invalidInput('config.scopes is longer than 1024 characters');
-  return text;
+  return assertSafeText('config.scopes', text, { maxLength: 1024 });
 }
 
 function requiredUrl(value: unknown, field: string): string {
@@ -260,8 +260,8 @@ function requiredText(value: unknown, field: string, maxLength: number, why?: st
 
 function optionalText(value: unknown, field: string, maxLength: number): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) throw invalidInput(`${field} must be a string of 1-${maxLength} characters`);
-  return value;
+  if (typeof value !== 'string' || value.length === 0) throw invalidInput(`${field} must be a string of 1-${maxLength} characters`);
+  return assertSafeText(field, value, { maxLength });
 }
 
 function objectOf(value: unknown, what: string): Record<string, unknown> {

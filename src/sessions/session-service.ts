@@ -1,5 +1,5 @@
 import type { Clock, EventSink } from '../core/index.ts';
-import { RoleportError, constantTimeEqual, invalidInput } from '../core/index.ts';
+import { RoleportError, assertSafeText, constantTimeEqual, invalidInput } from '../core/index.ts';
 import type { MintToken } from '../issuer/index.ts';
 import type { SessionRepository, SessionRow } from '../store/index.ts';
 import { hashCredential, newSessionCredential, newSessionId, sessionIdOfCredential } from './credentials.ts';
@@ -65,6 +65,7 @@ export interface SessionServiceDeps {
 }
 
 const MAX_ROLES = 20;
+const MAX_AUDIENCE_LENGTH = 255;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const MIN_TOKEN_TTL = 10;
 
@@ -140,7 +141,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (session.tokenSource === 'broker') for (const role of session.roles) brokerTokenClaims(settings, session, user, role.arn);
       const credential = newSessionCredential(id);
       await repository.insert(toRow(session, hashCredential(credential)));
-      events.record({
+      // The session credential leaves only once this row is committed.
+      await events.commit({
         type: 'session.started',
         actor: options.by.name,
         occurredAt: session.createdAt,
@@ -218,7 +220,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (user === undefined) throw new RoleportError('ERR_GRANT_INVALID', `user ${session.userName} no longer exists`);
       if (!user.roles.includes(role.arn)) throw new RoleportError('ERR_GRANT_INVALID', `${user.username} no longer holds role ${role.arn}`);
       const request = { session, user, roleArn: role.arn, audience: options.audience };
-      const issued = session.tokenSource === 'broker' ? issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
+      const issued = session.tokenSource === 'broker' ? await issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
       const now = clock.now();
       await repository.recordToken(session.id, now, issued.expiresAt);
       return {
@@ -245,7 +247,7 @@ interface ValidStartRequest {
 function validateStartRequest(options: StartSessionOptions, settings: SessionsSettings): ValidStartRequest {
   const tokenSource = options.tokenSource ?? 'broker';
   if (tokenSource !== 'broker' && tokenSource !== 'viewer') throw invalidInput(`token_source must be broker or viewer`);
-  const audience = options.audience ?? settings.defaultAudience;
+  const audience = assertSafeText('audience', options.audience ?? settings.defaultAudience, { minLength: 1, maxLength: MAX_AUDIENCE_LENGTH });
   if (!settings.audiences.includes(audience)) throw invalidInput(audienceRefusal(audience, settings));
   const region = options.region ?? settings.defaultRegion;
   if (!REGION.test(region)) throw invalidInput(`region ${JSON.stringify(region)} is not an AWS region such as us-east-1`);

@@ -65,7 +65,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       events = [];
       const key = await generateSigningKey({ alg: 'ES256' });
       jwks = createLocalJWKSet({ keys: [key.publicJwk] });
-      const sink = { record: (event: AuditEvent) => void events.push(event) };
+      const sink = { record: (event: AuditEvent) => void events.push(event), commit: async (event: AuditEvent) => void events.push(event) };
       users.set('alice', { username: 'alice', email: 'alice@example.com', groups: ['data-science', 'engineering'], roles: [DS, RO], admin: false });
       users.set('bob', { username: 'bob', email: 'bob@example.com', groups: ['analysts'], roles: [ANALYST], roleSessionName: 'bob', admin: false });
       const idpKey = await generateSigningKey({ alg: 'ES256' });

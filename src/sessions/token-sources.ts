@@ -58,12 +58,12 @@ export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Sess
 }
 
 /**
- * broker: Roleport signs the token (AWS trusts Roleport's issuer). `mintToken` writes the
- * `token.minted` audit event with the session, user and role.
+ * broker: Roleport signs the token (AWS trusts Roleport's issuer). `mintToken` commits the
+ * `token.minted` audit event with the session, user and role before it resolves.
  */
-export function issueBrokerToken(mintToken: MintToken, settings: SessionsSettings, request: TokenRequest): IssuedToken {
+export async function issueBrokerToken(mintToken: MintToken, settings: SessionsSettings, request: TokenRequest): Promise<IssuedToken> {
   const { subject, claims } = brokerTokenClaims(settings, request.session, request.user, request.roleArn);
-  const minted = mintToken({
+  const minted = await mintToken({
     subject,
     audience: request.audience ?? request.session.audience,
     ttlSeconds: request.session.tokenTtlSeconds,
@@ -106,7 +106,8 @@ export async function issueViewerToken(deps: ViewerSourceDeps, request: TokenReq
   }
   const now = deps.clock.now();
   const jti = typeof claims['jti'] === 'string' ? claims['jti'] : undefined;
-  deps.events.record({
+  // The viewer's token leaves only once this row is committed, like a minted one.
+  await deps.events.commit({
     type: 'token.minted',
     actor: `session:${request.session.id}`,
     occurredAt: now,

@@ -27,7 +27,7 @@ import type { StoreDatabase } from './database.ts';
 
 export { openDatabase, migrateToLatest, redactUrl, type StoreDatabase } from './database.ts';
 export { withLock, withHeldLock } from './lock.ts';
-export { createBatchedAuditWriter, type BatchedAuditWriterOptions } from './audit-writer.ts';
+export { createAuditWriter, type AuditWriter, type AuditWriterOptions, type AuditWriterStatus, type DeadLetterReason } from './audit-writer.ts';
 export type { SigningKeyRow, NewSigningKeyRow, SigningKeyRepository } from './repositories/signing-keys.ts';
 export type { AuditEventRepository, AuditQuery } from './repositories/audit-events.ts';
 export type { SettingRepository } from './repositories/settings.ts';

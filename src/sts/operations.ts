@@ -137,7 +137,8 @@ export function createOperations(deps: OperationDeps) {
         chained: false,
         parentAccessKeyId: undefined,
       });
-      events.record({
+      // The credentials leave only once this row is committed.
+      await events.commit({
         type: 'sts.role_assumed',
         actor: identity.subject,
         occurredAt: now,
@@ -233,7 +234,8 @@ export function createOperations(deps: OperationDeps) {
         chained,
         parentAccessKeyId: caller.accessKeyId,
       });
-      events.record({
+      // The credentials leave only once this row is committed.
+      await events.commit({
         type: 'sts.role_assumed',
         actor: caller.arn,
         occurredAt: now,

@@ -5,7 +5,7 @@
  * another process within `reloadMs`, without a restart.
  */
 import { performance } from 'node:perf_hooks';
-import { RoleportError, invalidInput, type Clock, type Logger } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock, type Logger } from '../core/index.ts';
 import {
   checkRoleArn,
   checkTags,
@@ -110,9 +110,12 @@ export interface StsRegistry {
 }
 
 function checkProvider(input: AddProviderInput): { url: string; prefix: string; clientIds: string[]; thumbprints: string[] } {
+  // Before URL parsing, which would quietly drop tabs and line breaks.
+  assertSafeText('provider url', input.url, { maxLength: 255 });
   const problem = providerUrlProblem(input.url);
   if (problem !== undefined) throw invalidInput(`provider url ${JSON.stringify(input.url)} ${problem}`);
   const clientIds = [...new Set(input.clientIds)];
+  for (const id of clientIds) assertSafeText('client ID', id, { minLength: 1, maxLength: 255 });
   const clientIdProblem = clientIdsProblem(clientIds);
   if (clientIdProblem !== undefined) throw invalidInput(clientIdProblem);
   const thumbprints = [...new Set((input.thumbprints ?? []).map(normalizeThumbprint))];
@@ -160,7 +163,7 @@ export function createRegistry(options: RegistryOptions): StsRegistry {
     checkTags(tags, (reason) => invalidInput(`role tags: ${reason}`));
     const names = new Set<string>();
     const permissionPolicies = (input.permissionPolicies ?? []).map((policy) => {
-      if (policy.name.length === 0 || policy.name.length > 128) throw invalidInput(`permission policy name ${JSON.stringify(policy.name)} must be 1-128 characters`);
+      assertSafeText('permission policy name', policy.name, { minLength: 1, maxLength: 128 });
       if (names.has(policy.name)) throw invalidInput(`two permission policies are named ${policy.name}`);
       names.add(policy.name);
       return { name: policy.name, document: typeof policy.document === 'string' ? policy.document : JSON.stringify(policy.document) };

@@ -20,13 +20,15 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
   });
   after(() => env?.close());
 
-  const mint = (overrides: { subject?: string; audience?: string; ttlSeconds?: number } = {}): string =>
-    env.broker.app.services.mintToken({
+  const mint = async (overrides: { subject?: string; audience?: string; ttlSeconds?: number } = {}): Promise<string> =>
+    (
+      await env.broker.app.services.mintToken({
       subject: overrides.subject ?? 'user:alice:role:222222222222:ReadOnly',
       audience: overrides.audience ?? 'sts.amazonaws.com',
       ttlSeconds: overrides.ttlSeconds ?? 300,
-      actor: 'test',
-    }).token;
+        actor: 'test',
+      })
+    ).token;
 
   test('a token the trust policy accepts becomes credentials of the role', async () => {
     let calls = 0;
@@ -50,8 +52,8 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
     assert.ok(lifetime > 800_000 && lifetime <= 900_000, `credentials for ${lifetime} ms`);
   });
 
-  const refusals: Array<[string, () => string, Partial<{ roleArn: string; roleSessionName: string; durationSeconds: number }>, string]> = [
-    ['a tampered signature', () => tamperEnd(mint(), 6), {}, 'InvalidIdentityToken'],
+  const refusals: Array<[string, () => Promise<string>, Partial<{ roleArn: string; roleSessionName: string; durationSeconds: number }>, string]> = [
+    ['a tampered signature', async () => tamperEnd(await mint(), 6), {}, 'InvalidIdentityToken'],
     ['a foreign audience', () => mint({ audience: 'someone-else' }), {}, 'InvalidIdentityToken'],
     ['a subject the trust policy does not match', () => mint({ subject: 'robot:x' }), {}, 'AccessDenied'],
     // The default token names ReadOnly; DataScientist's generated trust policy refuses it.

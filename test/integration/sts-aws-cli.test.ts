@@ -27,7 +27,7 @@ describe('the AWS CLI against the local STS', () => {
   });
 
   test('assume-role-with-web-identity, then get-caller-identity with the returned credentials', async () => {
-    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', sts.mint('user:alice'), '--duration-seconds', '900']);
+    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', (await sts.mint('user:alice')), '--duration-seconds', '900']);
     assert.equal(assumed.code, 0, assumed.stderr);
     const result = JSON.parse(assumed.stdout) as {
       Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string };
@@ -58,7 +58,7 @@ describe('the AWS CLI against the local STS', () => {
   });
 
   test('refusals reach the CLI as AWS errors: wrong session token, untrusted subject', async () => {
-    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', sts.mint('user:alice')]);
+    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', (await sts.mint('user:alice'))]);
     const credentials = (JSON.parse(assumed.stdout) as { Credentials: { AccessKeyId: string; SecretAccessKey: string } }).Credentials;
     const forged = await aws(['sts', 'get-caller-identity'], {
       AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
@@ -68,7 +68,7 @@ describe('the AWS CLI against the local STS', () => {
     assert.notEqual(forged.code, 0);
     assert.match(forged.stderr, /\(InvalidClientTokenId\) when calling the GetCallerIdentity operation: The security token included in the request is invalid/);
 
-    const denied = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'bot', '--web-identity-token', sts.mint('service:bot')]);
+    const denied = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'bot', '--web-identity-token', (await sts.mint('service:bot'))]);
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /\(AccessDenied\) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity/);
   });

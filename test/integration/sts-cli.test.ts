@@ -230,7 +230,7 @@ describe('round trip: a generated trust policy, loaded into the local STS', () =
       assert.equal(result.code, 0, result.stderr);
     }
     const attempt = async (subject: string, claims: Record<string, unknown> = {}): Promise<string> => {
-      const result = await postQuery(sts.stsUrl, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: sts.mint(subject, claims) });
+      const result = await postQuery(sts.stsUrl, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: (await sts.mint(subject, claims)) });
       return result.status === 200 ? 'allowed' : (result.code ?? String(result.status));
     };
     // The registry is re-read at most every two seconds; the CLI wrote it from another process.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, parsePort } from '../flags.ts';
+import { collect, collectSafeText, parsePort, safeText } from '../flags.ts';
 import { configFlags } from './admin.ts';
 
 /*
@@ -118,9 +118,9 @@ export function defineStsCommands(program: Command): void {
   provider
     .command('add')
     .description('register an issuer (or replace its client IDs and thumbprints)')
-    .requiredOption('--url <url>', 'issuer URL, equal to the tokens\' iss (http:// is accepted locally)')
-    .requiredOption('--client-id <id>', 'an accepted audience, e.g. sts.amazonaws.com (repeatable)', collect)
-    .option('--thumbprint <sha1>', 'SHA-1 thumbprint of a CA in a private TLS chain (repeatable)', collect)
+    .requiredOption('--url <url>', 'issuer URL, equal to the tokens\' iss (http:// is accepted locally)', safeText('--url', { maxLength: 255 }))
+    .requiredOption('--client-id <id>', 'an accepted audience, e.g. sts.amazonaws.com (repeatable)', collectSafeText('--client-id', { minLength: 1, maxLength: 255 }))
+    .option('--thumbprint <sha1>', 'SHA-1 thumbprint of a CA in a private TLS chain (repeatable)', collectSafeText('--thumbprint', { maxLength: 128 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => (await load()).runStsProviderAdd(command.optsWithGlobals()));
   provider
@@ -131,7 +131,7 @@ export function defineStsCommands(program: Command): void {
   provider
     .command('remove')
     .description('unregister an issuer')
-    .requiredOption('--url <url>', 'issuer URL')
+    .requiredOption('--url <url>', 'issuer URL', safeText('--url', { maxLength: 255 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => (await load()).runStsProviderRemove(command.optsWithGlobals()));
 
@@ -139,10 +139,10 @@ export function defineStsCommands(program: Command): void {
   role
     .command('add')
     .description('register a role (or replace its trust policy, maximum session duration and tags)')
-    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:role/NAME')
+    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:role/NAME', safeText('--arn', { maxLength: 2048 }))
     .requiredOption('--trust-policy <file>', 'the trust policy JSON (- for standard input)')
     .option('--max-session-duration <seconds>', 'longest session, 3600-43200', '3600')
-    .option('--tag <key=value>', 'a role tag (repeatable)', collect)
+    .option('--tag <key=value>', 'a role tag (repeatable)', collectSafeText('--tag', { maxLength: 512 }))
     .option('--permission-policy <file>', "an identity policy of the role: what its sessions may sts:AssumeRole when they chain (repeatable)", collect)
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => (await load()).runStsRoleAdd(command.optsWithGlobals()));
@@ -154,7 +154,7 @@ export function defineStsCommands(program: Command): void {
   role
     .command('remove')
     .description('unregister a role')
-    .requiredOption('--arn <arn>', 'the role ARN')
+    .requiredOption('--arn <arn>', 'the role ARN', safeText('--arn', { maxLength: 2048 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => (await load()).runStsRoleRemove(command.optsWithGlobals()));
 
@@ -167,9 +167,9 @@ export function defineStsCommands(program: Command): void {
   user
     .command('add')
     .description('register a principal and print its access key pair once (re-adding replaces its policies and keeps its key)')
-    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:user/NAME, or a role such as arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_NAME_SUFFIX')
+    .requiredOption('--arn <arn>', 'arn:aws:iam::ACCOUNT:user/NAME, or a role such as arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_NAME_SUFFIX', safeText('--arn', { maxLength: 2048 }))
     .option('--policy <file>', 'an identity policy, e.g. the output of roleport aws permission-set-policy (repeatable; - for standard input)', collect)
-    .option('--session-name <name>', 'for a role: the session name it calls as, e.g. the SSO user name (default roleport)')
+    .option('--session-name <name>', 'for a role: the session name it calls as, e.g. the SSO user name (default roleport)', safeText('--session-name', { maxLength: 64 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => (await load()).runStsPrincipalAdd(command.optsWithGlobals()));
   user
@@ -180,7 +180,7 @@ export function defineStsCommands(program: Command): void {
   user
     .command('remove')
     .description('unregister a principal; its key stops working at once')
-    .requiredOption('--arn <arn>', 'the principal ARN')
+    .requiredOption('--arn <arn>', 'the principal ARN', safeText('--arn', { maxLength: 2048 }))
     .option('--json', 'print JSON')
     .action(async (_options: unknown, command: Command) => (await load()).runStsPrincipalRemove(command.optsWithGlobals()));
 

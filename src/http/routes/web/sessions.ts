@@ -6,6 +6,7 @@ import { renderAuditPage, type AuditFilterView } from '../../../web/audit-page.t
 import { renderAdminSessions, renderMySessions, renderRolePicker, renderSessionDetail, renderSessionStarted, type SessionPageUser, type SessionView } from '../../../web/session-pages.ts';
 import { SESSION_STYLESHEET_PATH, sessionStylesheet } from '../../../web/session-styles.ts';
 import { requireVisitorOn, type Visitor, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { safeText } from '../../schemas/text.ts';
 
 /** Reads the audit log (flushed first) with the page's filters. */
 export type AuditLogReader = (query: { userName?: string | undefined; sessionId?: string | undefined; roleArn?: string | undefined; type?: string | undefined; limit: number }) => Promise<AuditEvent[]>;
@@ -20,9 +21,8 @@ export interface SessionPageOptions {
   ssoEnabled: boolean;
 }
 
-const CSRF_BODY = { type: 'object', properties: { csrf: { type: 'string', maxLength: 256 } } } as const;
+const CSRF_BODY = { type: 'object', properties: { csrf: safeText(256) } } as const;
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^ses_[a-z0-9]{1,60}$' } }, required: ['id'] } as const;
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const AUDIT_LIMITS = [100, 500, 2000];
 
 /**
@@ -62,10 +62,10 @@ export async function registerSessionPages(scope: FastifyInstance, auth: WebVisi
           body: {
             type: 'object',
             properties: {
-              csrf: TEXT(256),
-              roles: { type: 'array', maxItems: 20, items: TEXT(2048) },
+              csrf: safeText(256),
+              roles: { type: 'array', maxItems: 20, items: safeText(2048) },
               token_source: { type: 'string', enum: ['broker', 'viewer'] },
-              region: TEXT(32),
+              region: safeText(32),
               token_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
             },
           },
@@ -122,7 +122,7 @@ export async function registerSessionPages(scope: FastifyInstance, auth: WebVisi
 
     admin.get<{ Querystring: { user?: string; state?: string } }>(
       '/admin/sessions',
-      { schema: { querystring: { type: 'object', properties: { user: TEXT(255), state: { type: 'string', enum: ['', 'active', 'ended', 'revoked'] } } } } },
+      { schema: { querystring: { type: 'object', properties: { user: safeText(255), state: { type: 'string', enum: ['', 'active', 'ended', 'revoked'] } } } } },
       async (request, reply) => {
         const visitor = auth.signedIn(request);
         const user = nonEmpty(request.query.user);
@@ -140,7 +140,7 @@ export async function registerSessionPages(scope: FastifyInstance, auth: WebVisi
     const auditQuerySchema = {
       querystring: {
         type: 'object',
-        properties: { user: TEXT(255), session: TEXT(64), role: TEXT(2048), event: TEXT(64), limit: { type: 'integer', enum: AUDIT_LIMITS } },
+        properties: { user: safeText(255), session: safeText(64), role: safeText(2048), event: safeText(64), limit: { type: 'integer', enum: AUDIT_LIMITS } },
       },
     };
     type AuditQuerystring = { Querystring: { user?: string; session?: string; role?: string; event?: string; limit?: number } };
