@@ -20,7 +20,7 @@ import { createSigningKeyRepository } from './store/repositories/signing-keys.ts
 import { createUserSsoTokenRepository } from './store/index.ts';
 import { createUsers, type UserService } from './users/index.ts';
 import { createSso, type Sso } from './sso/index.ts';
-import { createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
+import { checkSessionClaimSettings, createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
 import { createSts, type Sts } from './sts/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from './policy/index.ts';
 import { createIntegrations, type Integrations } from './integrations/index.ts';
@@ -97,6 +97,10 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
   if (masterKey.source === 'generated') {
     logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
   }
+  checkSessionClaimSettings(
+    { subjectTemplate: config.tokens.subjectTemplate, audiences: config.sessions.audiences, contentAudience: config.integrations.contentTokenAudience, source: config.source },
+    logger,
+  );
   const sealer = createSealer(masterKey.key);
   const store = openDatabase(config.databaseUrl);
   try {
@@ -190,6 +194,9 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         ...config.sessions,
         maxTokenTtlSeconds: config.tokens.maxTtlSeconds,
         defaultAudience: config.tokens.defaultAudience,
+        // Content session tokens are good only for the credentials exchange: a session that
+        // could ask for their audience could pass as published content.
+        audiences: config.sessions.audiences.filter((audience) => audience !== config.integrations.contentTokenAudience),
         subjectTemplate: config.tokens.subjectTemplate,
       },
     });

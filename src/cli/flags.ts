@@ -69,6 +69,11 @@ export function nonEmptyEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 /** Where an integration's client secret may come from besides a file: never argv, which other users can read. */
 export const CLIENT_SECRET_ENV = 'ROLEPORT_INTEGRATION_CLIENT_SECRET';
 
+/** A comma-separated list of guids: `a,b, c` → `['a', 'b', 'c']`; undefined or "" → `[]`. */
+export function parseGuidList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
 /**
  * Commander argument parsers for text flags and arguments: the value must be safe text
  * (core/text.ts, the rule every HTTP route applies) within the field's length, or the

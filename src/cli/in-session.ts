@@ -32,9 +32,11 @@ export interface RoleExchangeOptions {
 }
 
 /**
- * Session credential → fresh token (per attempt) → STS `AssumeRoleWithWebIdentity`. The
- * session supplies the region and the session name for its own roles; a role outside the
- * session still works if its trust policy accepts the token (as `gp idp login aws` does).
+ * Session credential → fresh token for the role (per attempt) → STS
+ * `AssumeRoleWithWebIdentity`. The session supplies the region and the session name for its
+ * own roles. A role outside the session gets the first role's token, which that role's trust
+ * policy refuses when it pins the role in `:sub` (as `roleport aws trust-policy` writes it);
+ * only an unbound trust policy would accept it.
  */
 export async function exchangeForRole(options: RoleExchangeOptions): Promise<{ result: AssumeRoleWithWebIdentityResult; session: BrokerSession }> {
   const { client, credential } = options.context;

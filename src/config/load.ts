@@ -60,6 +60,9 @@ function resolveDerived(config: RoleportConfig, source: string, defaultIssuer: L
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     throw new RoleportError('ERR_CONFIG_INVALID', `tls: set both certFile and keyFile, or neither (in ${source})`);
   }
+  if (!config.sessions.audiences.includes(config.tokens.defaultAudience)) {
+    throw new RoleportError('ERR_CONFIG_INVALID', `tokens.defaultAudience: ${config.tokens.defaultAudience} must be one of sessions.audiences (${config.sessions.audiences.join(', ')}), or sessions could not start without naming an audience (in ${source})`);
+  }
   checkProductionConfig(config, issuer, source);
   const contentOrigin = config.content.origin === undefined ? undefined : new URL(config.content.origin);
   // Cookies are scoped by host, not port: content on the broker's host could set the broker's cookies.

@@ -100,6 +100,7 @@ export {
 export {
   CLOCK_SKEW_SECONDS,
   REQUIRED_CLAIMS,
+  SUBJECT_LENGTH,
   WEB_IDENTITY_ALGORITHMS,
   checkAlgorithm,
   checkWebIdentityClaims,

@@ -50,6 +50,7 @@ import {
   readUnverifiedToken,
   regionalStsEndpoint,
   REQUIRED_CLAIMS,
+  SUBJECT_LENGTH,
   ROLE_CHAINING_MAX_SECONDS,
   sanitizeRoleSessionName,
   SESSION_TAG_LIMITS,
@@ -341,6 +342,13 @@ const rules: { rule: string; source: string; check: () => void }[] = [
       for (const name of REQUIRED_CLAIMS) assert.equal(check(claims({ [name]: undefined })), 'InvalidIdentityToken', name);
       assert.equal(check(claims({ exp: NOW + 0.5 })), 'InvalidIdentityToken');
       assert.equal(check(claims({ sub: '' })), 'InvalidIdentityToken');
+    },
+  },
+  {
+    rule: 'sub comes back as SubjectFromWebIdentityToken, 6-255 characters (webIdentitySubjectType)',
+    source: `${WEB_IDENTITY}#API_AssumeRoleWithWebIdentity_ResponseElements; the STS API model (botocore sts/2011-06-15/service-2.json)`,
+    check: () => {
+      assert.deepEqual(SUBJECT_LENGTH, { min: 6, max: 255 });
     },
   },
   {

@@ -21,6 +21,11 @@ export const WEB_IDENTITY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES3
 /** The IAM guide's allowance for clock skew past `exp`; applied to `nbf` and `iat` too. */
 export const CLOCK_SKEW_SECONDS = 300;
 export const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat'] as const;
+/**
+ * `sub` comes back as `SubjectFromWebIdentityToken`, 6–255 characters in the STS API model
+ * (`webIdentitySubjectType`): a broker must not sign a longer or shorter one.
+ */
+export const SUBJECT_LENGTH = { min: 6, max: 255 } as const;
 
 function invalid(message: string, detail?: string): StsError {
   return stsError('InvalidIdentityToken', message, detail === undefined ? {} : { detail });

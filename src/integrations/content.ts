@@ -75,12 +75,16 @@ export function createContentRegistry(deps: ContentDeps) {
       const result: ContentAssociation[] = [];
       for (const row of rows) {
         const integration = await deps.integrations.findByGuid(row.integration_guid);
-        if (integration !== undefined) result.push({ contentGuid: guid, integration: toIntegration(integration), createdAt: row.created_at });
+        if (integration !== undefined) result.push({ contentGuid: guid, integration: toIntegration(integration), createdAt: row.created_at, granted: row.granted });
       }
       return result;
     },
 
-    /** Replaces the integrations the content uses; every guid must name an integration. */
+    /**
+     * Replaces the integrations the content uses; every guid must name an integration whose
+     * access list has this content (an admin grants it). Whoever asks — a publisher key
+     * cannot attach an integration it was not given to its own content.
+     */
     async setAssociations(guid: string, integrationGuids: readonly string[], actor: Actor): Promise<ContentAssociation[]> {
       await load(guid);
       if (integrationGuids.length > MAX_ASSOCIATIONS) throw invalidInput(`a content item uses at most ${MAX_ASSOCIATIONS} integrations`);
@@ -89,6 +93,11 @@ export function createContentRegistry(deps: ContentDeps) {
         if (!isIntegrationGuid(integrationGuid) || (await deps.integrations.findByGuid(integrationGuid)) === undefined) {
           throw new RoleportError('ERR_NOT_FOUND', `no integration ${integrationGuid}`);
         }
+      }
+      const granted = await repository.grantedIntegrations(guid);
+      const refused = unique.filter((integrationGuid) => !granted.has(integrationGuid));
+      if (refused.length > 0) {
+        throw new RoleportError('ERR_FORBIDDEN', `integration ${refused.join(', ')} is not granted to content ${guid}; an admin grants it (roleport integrations access <integration> --add ${guid})`);
       }
       await repository.setAssociations(guid, unique, clock.now());
       events.record({ type: 'content.integrations_set', actor: actor.name, occurredAt: clock.now(), details: { content_guid: guid, integration_guids: unique } });
@@ -111,9 +120,9 @@ export function createContentRegistry(deps: ContentDeps) {
 
 export type ContentRegistry = ReturnType<typeof createContentRegistry>;
 
-/** Integrations of the given type among a content item's associations. */
+/** The integrations of the given type a content item may use: associated, and granted to it. */
 export function integrationsOfType(associations: readonly ContentAssociation[], authType: Integration['config']['authType']): Integration[] {
-  return associations.map((a) => a.integration).filter((integration) => integration.config.authType === authType);
+  return associations.filter((a) => a.granted).map((a) => a.integration).filter((integration) => integration.config.authType === authType);
 }
 
 function parseUpstream(value: string): string {

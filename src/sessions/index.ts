@@ -26,6 +26,7 @@ export type { TimelinePoint, AuditReader } from './timeline.ts';
 export type { AccessChange, AccessChangeSource } from './credential-cache.ts';
 export type { IssuedToken } from './token-sources.ts';
 export { principalOf } from './session-service.ts';
+export { checkSessionClaimSettings, type SessionClaimSettings } from './settings-check.ts';
 export { toSessionJson, type SessionJson } from './session-json.ts';
 export { userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
 export { validateCliLoginRequest, cliLoginRedirect, cliLoginDeniedRedirect, isLoopbackRedirect } from './cli-login.ts';

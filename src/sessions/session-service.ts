@@ -232,9 +232,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (session.state !== 'active') throw new RoleportError('ERR_GRANT_INVALID', `session ${session.id} is ${session.state}`);
       const role = options.roleArn === undefined ? session.roles[0] : session.roles.find((r) => r.arn === options.roleArn);
       if (role === undefined) throw new RoleportError('ERR_TARGET_INVALID', `role ${options.roleArn ?? ''} is not one of session ${session.id}'s roles`);
-      if (options.audience !== undefined && (options.audience.length === 0 || options.audience.length > MAX_AUDIENCE_LENGTH)) {
-        throw new RoleportError('ERR_TARGET_INVALID', `audience must be 1-${MAX_AUDIENCE_LENGTH} characters`);
-      }
+      // The session's own audience is checked too: it may predate a narrower allow-list.
+      const audience = options.audience ?? session.audience;
+      if (!settings.audiences.includes(audience)) throw new RoleportError('ERR_TARGET_INVALID', audienceRefusal(audience, settings));
       const user = await findUserForExchange(session.userName, arrivedAt);
       if (user === undefined) throw new RoleportError('ERR_GRANT_INVALID', `user ${session.userName} no longer exists`);
       if (!user.roles.includes(role.arn)) throw new RoleportError('ERR_GRANT_INVALID', `${user.username} no longer holds role ${role.arn}`);
@@ -267,6 +267,7 @@ function validateStartRequest(options: StartSessionOptions, settings: SessionsSe
   const tokenSource = options.tokenSource ?? 'broker';
   if (tokenSource !== 'broker' && tokenSource !== 'viewer') throw invalidInput(`token_source must be broker or viewer`);
   const audience = assertSafeText('audience', options.audience ?? settings.defaultAudience, { minLength: 1, maxLength: MAX_AUDIENCE_LENGTH });
+  if (!settings.audiences.includes(audience)) throw invalidInput(audienceRefusal(audience, settings));
   const region = options.region ?? settings.defaultRegion;
   if (!REGION.test(region)) throw invalidInput(`region ${JSON.stringify(region)} is not an AWS region such as us-east-1`);
   const tokenTtlSeconds = options.tokenTtlSeconds ?? Math.min(settings.defaultTokenTtlSeconds, settings.maxTokenTtlSeconds);
@@ -274,6 +275,12 @@ function validateStartRequest(options: StartSessionOptions, settings: SessionsSe
     throw invalidInput(`token_ttl_seconds must be a whole number between ${MIN_TOKEN_TTL} and ${settings.maxTokenTtlSeconds}`);
   }
   return { roles: validateRoles(options.roles), tokenSource, audience, region, tokenTtlSeconds };
+}
+
+/** Names the refused audience (cut, as it is the caller's text) and the ones that are allowed. */
+function audienceRefusal(audience: string, settings: SessionsSettings): string {
+  const shown = audience.length > 80 ? `${audience.slice(0, 80)}…` : audience;
+  return `audience ${JSON.stringify(shown)} is not one a session may ask for (sessions.audiences: ${settings.audiences.join(', ')})`;
 }
 
 function validateRoles(roles: readonly string[]): string[] {

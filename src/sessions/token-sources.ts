@@ -1,6 +1,7 @@
 import type { Clock, EventSink } from '../core/index.ts';
 import { RoleportError, base64urlDecode, isRoleportError, type ErrorCode } from '../core/index.ts';
 import { renderSubject, type MintToken } from '../issuer/index.ts';
+import { parseRoleArn } from './session-name.ts';
 import { buildSessionTags, renderSourceIdentity } from './session-tags.ts';
 import type { Session, SessionsSettings, SessionUser, ViewerTokenProvider } from './types.ts';
 import { SOURCE_IDENTITY_CLAIM, TAGS_CLAIM } from '../iam/index.ts';
@@ -30,11 +31,19 @@ const FINAL_VIEWER_FAILURES: ReadonlySet<ErrorCode> = new Set(['ERR_SSO_REFRESH'
 
 /**
  * The claims of a broker token, built and checked before anything is signed. `startSession`
- * calls it too, so a template that cannot render for this user refuses the session instead
- * of every later token.
+ * calls it too, so a template that cannot render for this user and role refuses the session
+ * instead of every later token. `sub` names the role's account and name (`{account_id}`,
+ * `{role_name}`): the role's trust policy matches them, so the token works for no other role.
  */
 export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Session, 'id' | 'region' | 'tokenSource'>, user: SessionUser, roleArn: string) {
-  const subject = renderSubject(settings.subjectTemplate, { username: user.username, email: user.email, session_id: session.id });
+  const role = parseRoleArn(roleArn);
+  const subject = renderSubject(settings.subjectTemplate, {
+    username: user.username,
+    email: user.email,
+    session_id: session.id,
+    account_id: role.account,
+    role_name: role.name,
+  });
   const claims: Record<string, unknown> = {
     preferred_username: user.username,
     ...(user.email === undefined ? {} : { email: user.email }),

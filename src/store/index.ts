@@ -44,7 +44,7 @@ export { createUserSsoTokenRepository, type UserSsoTokenRow, type UserSsoTokenRe
 export type { BrowserSessionRow, BrowserSessionRepository } from './repositories/browser-sessions.ts';
 export type { ApiKeyRow, ApiKeyRepository } from './repositories/api-keys.ts';
 export type { OAuthIntegrationRow, OAuthIntegrationPatch, OAuthIntegrationRepository } from './repositories/oauth-integrations.ts';
-export type { ContentRow, ContentAssociationRow, ContentRepository } from './repositories/content.ts';
+export type { ContentRow, ContentAssociationRow, ContentRepository, IntegrationAccessRow } from './repositories/content.ts';
 export { createViewerGrantRepository, type ViewerGrantRow, type ViewerGrantRepository } from './repositories/viewer-grants.ts';
 export type { GcpProviderRow, GcpProviderRepository } from './repositories/gcp-providers.ts';
 export type { GcpServiceAccountRow, GcpServiceAccountRepository } from './repositories/gcp-service-accounts.ts';

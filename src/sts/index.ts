@@ -32,7 +32,7 @@ export { STS_NAMESPACE, renderError, renderResult } from './xml.ts';
 export { STS_API_VERSION, type StsQueryRequest, type StsQueryResponse } from './query.ts';
 export type { VerifiedWebIdentity } from './web-identity.ts';
 export { MAX_SIGNATURE_SKEW_MS, parseRawQuery, type SignedHttpRequest } from './sigv4.ts';
-export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID } from './dev-registry.ts';
+export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID, type DevTrustPolicy } from './dev-registry.ts';
 export type { StsProvider, StsRole, AddProviderInput, AddRoleInput, RegistrySource, StsRegistry } from './registry.ts';
 export type { StsCaller, AssumedRoleCaller, UserCaller, AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, SigningSecret, CredentialStorage } from './credentials.ts';
 export { createCredentialStore } from './credentials.ts';

@@ -87,8 +87,12 @@ ${view.roles.map((arn, index) => {
 <div class="field"><label for="token-source">Token source</label>
 <select id="token-source" name="token_source">
 <option value="broker" selected>Roleport signs the token (AWS trusts Roleport)</option>
-${view.viewerAvailable ? html`<option value="viewer">Your identity provider's own ID token (AWS trusts the IdP)</option>` : ''}
-</select></div>
+${view.viewerAvailable ? html`<option value="viewer">Your identity provider's own ID token (AWS trusts the IdP; not bound to the roles)</option>` : ''}
+</select>${
+  view.viewerAvailable
+    ? html`<p class="hint warning" id="viewer-unbound">Roleport-signed tokens name the role each was minted for, and the roles' trust policies refuse them for any other role. The identity provider's own ID token cannot be bound that way: AWS accepts it for every role that trusts the IdP and you, whichever session it came from.</p>`
+    : ''
+}</div>
 <div class="field"><label for="token-ttl">Token lifetime</label>
 <select id="token-ttl" name="token_ttl_seconds">
 ${ttlChoices.map((seconds) => html`<option value="${seconds}"${seconds === view.defaults.tokenTtlSeconds ? html` selected` : ''}>${duration(seconds * 1000)}</option>`)}

@@ -20,6 +20,7 @@ label.inline { display: inline-block; margin-right: 1rem; }
 input, select { font: inherit; padding: .3rem; max-width: 100%; }
 .field { margin-bottom: .75rem; }
 .hint { display: block; color: var(--muted); font-size: .9rem; }
+.hint.warning { color: var(--bad); }
 .credential { border-left: 4px solid var(--bad); }
 form.inline { display: inline; margin: 0; }
 .filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-end; }

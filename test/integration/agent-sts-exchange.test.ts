@@ -23,7 +23,7 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
   const mint = async (overrides: { subject?: string; audience?: string; ttlSeconds?: number } = {}): Promise<string> =>
     (
       await env.broker.app.services.mintToken({
-      subject: overrides.subject ?? 'user:alice',
+      subject: overrides.subject ?? 'user:alice:role:222222222222:ReadOnly',
       audience: overrides.audience ?? 'sts.amazonaws.com',
       ttlSeconds: overrides.ttlSeconds ?? 300,
         actor: 'test',
@@ -46,7 +46,7 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
     assert.equal(calls, 1);
     assert.equal(result.assumedRoleArn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice.test');
     assert.equal(result.accountId, '222222222222');
-    assert.equal(result.subjectFromWebIdentityToken, 'user:alice');
+    assert.equal(result.subjectFromWebIdentityToken, 'user:alice:role:222222222222:ReadOnly');
     assert.match(result.credentials.accessKeyId, /^ASIA/);
     const lifetime = result.credentials.expiration - Date.now();
     assert.ok(lifetime > 800_000 && lifetime <= 900_000, `credentials for ${lifetime} ms`);
@@ -56,6 +56,8 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
     ['a tampered signature', async () => tamperEnd(await mint(), 6), {}, 'InvalidIdentityToken'],
     ['a foreign audience', () => mint({ audience: 'someone-else' }), {}, 'InvalidIdentityToken'],
     ['a subject the trust policy does not match', () => mint({ subject: 'robot:x' }), {}, 'AccessDenied'],
+    // The default token names ReadOnly; DataScientist's generated trust policy refuses it.
+    ['a token minted for another role', () => mint(), {}, 'AccessDenied'],
     ['a session name outside STS rules', () => mint(), { roleSessionName: 'has space' }, 'ValidationError'],
     ['a duration beyond the role maximum', () => mint(), { durationSeconds: 50_000 }, 'ValidationError'],
   ];

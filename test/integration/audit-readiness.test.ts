@@ -64,7 +64,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     };
 
     test('ready → not ready with no token handed out → ready again, nothing that could wait is lost', async () => {
-      const stsToken = (await broker.app.services.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 'test' })).token;
+      const stsToken = (await broker.app.services.mintToken({ subject: 'user:alice:role:111111111111:DataScientist', audience: 'sts.amazonaws.com', actor: 'test' })).token;
       assert.deepEqual(await readyz(), { status: 200, body: { status: 'ready', checks: { database: 'ok', signing_key: 'ok', audit_log: 'ok' } } });
       assert.equal(await metric('roleport_audit_writable'), 1);
       const mintedBefore = await count('token.minted');

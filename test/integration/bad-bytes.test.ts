@@ -89,7 +89,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       contentGuid = (await services.integrations.content.create({ name: 'dash', actor: { name: 'test' } })).guid;
       integrationGuid = (await services.integrations.integrations.create(serviceAccountBody(), { name: 'test' })).guid;
       contentToken = (await services.integrations.issueContentSessionToken(contentGuid, { name: 'test' })).token;
-      stsToken = (await services.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 'test' })).token;
+      stsToken = (await services.mintToken({ subject: 'user:alice:role:111111111111:DataScientist', audience: 'sts.amazonaws.com', actor: 'test' })).token;
       const assumed = await (await sts({ Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: STS_ROLE, RoleSessionName: 'alice', WebIdentityToken: stsToken })).text();
       const xml = (name: string): string => new RegExp(`<${name}>([^<]+)</${name}>`).exec(assumed)?.[1] ?? assert.fail(`no ${name} in ${assumed}`);
       stsCredentials = { accessKeyId: xml('AccessKeyId'), secretAccessKey: xml('SecretAccessKey'), sessionToken: xml('SessionToken') };

@@ -2,41 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
 import {
-  CONTENT_ROLE,
   CONTENT_TOKEN_TYPE,
   EXCHANGE_GRANT,
   INTEGRATIONS_PATH,
   USER_TOKEN_TYPE,
+  VIEWER_CLIENT_SECRET as SECRET,
   serviceAccountBody,
   startIntegrationsBroker,
+  viewerBody,
   type IntegrationsBroker,
 } from './integrations-fixtures.ts';
 import { tamperEnd } from '../helpers/tamper.ts';
-
-const SECRET = 'viewer-client-secret-9f3c1e77a2b4';
-
-function viewerBody(config: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    template: 'aws',
-    name: 'viewer-s3',
-    description: 'as the viewer',
-    config: {
-      auth_type: 'Viewer',
-      auth_mode: 'Confidential',
-      client_id: 'content-viewer',
-      client_secret: SECRET,
-      authorization_uri: 'http://127.0.0.1:9/auth',
-      token_uri: 'http://127.0.0.1:9/token',
-      token_endpoint_auth_method: 'client_secret_basic',
-      scopes: 'openid offline_access',
-      role_arn: CONTENT_ROLE,
-      sts_region: 'eu-west-1',
-      session_duration: 3600,
-      use_pkce: true,
-      ...config,
-    },
-  };
-}
 
 describe('integrations: bad input is refused with a clear error and nothing changes', () => {
   let broker: IntegrationsBroker;
@@ -47,6 +23,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     broker = await startIntegrationsBroker();
     integrationGuid = ((await broker.api('POST', INTEGRATIONS_PATH, { body: serviceAccountBody() })).body as { guid: string }).guid;
     contentGuid = ((await broker.api('POST', '/__api__/v1/content', { body: { name: 'dash' } })).body as { guid: string }).guid;
+    await broker.grant(integrationGuid, contentGuid);
     await broker.api('PUT', `/__api__/v1/content/${contentGuid}/oauth/integrations/associations`, { body: [{ oauth_integration_guid: integrationGuid }] });
   });
   after(() => broker?.close());
@@ -185,6 +162,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     const long = await broker.api('POST', INTEGRATIONS_PATH, { body: serviceAccountBody({ name: 'too-long' }, { session_duration: 7200 }) });
     assert.equal(long.status, 201, long.text);
     const content = ((await broker.api('POST', '/__api__/v1/content', { body: { name: 'long-report' } })).body as { guid: string }).guid;
+    await broker.grant((long.body as { guid: string }).guid, content);
     await broker.api('PUT', `/__api__/v1/content/${content}/oauth/integrations/associations`, { body: [{ oauth_integration_guid: (long.body as { guid: string }).guid }] });
     const token = (await broker.app.services.integrations.issueContentSessionToken(content, { name: 'test' })).token;
     const response = await broker.exchange({ grant_type: EXCHANGE_GRANT, subject_token: token, subject_token_type: CONTENT_TOKEN_TYPE });

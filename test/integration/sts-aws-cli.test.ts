@@ -1,53 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAwsCli, type AwsCliRun } from '../helpers/aws-cli.ts';
 import { ACCOUNT, ROLE_ARN, startStsBroker, type StsBroker } from './sts-fixture.ts';
 
 /**
  * Debian's AWS CLI v2 (`/usr/bin/aws`, package `awscli`; not the pip v1 that may come first
  * on PATH) against the local STS, isolated from any AWS configuration of the machine.
  */
-const AWS_CLI = '/usr/bin/aws';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the AWS CLI against the local STS', () => {
   let home: string;
   let sts: StsBroker;
 
-  const aws = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      execFile(
-        AWS_CLI,
-        [...args, '--endpoint-url', sts.stsUrl, '--output', 'json'],
-        {
-          env: {
-            PATH: '/usr/bin:/bin',
-            HOME: home,
-            AWS_CONFIG_FILE: join(home, 'no-config'),
-            AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-            AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_DEFAULT_REGION: 'us-east-1',
-            AWS_PAGER: '',
-            ...env,
-          },
-        },
-        (error, stdout, stderr) => {
-          if (error !== null && typeof error.code !== 'number') {
-            reject(new Error(`cannot run ${AWS_CLI} (install Debian's awscli package): ${error.message}`));
-            return;
-          }
-          resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
-        },
-      );
-    });
+  const aws = (args: string[], env: Record<string, string> = {}): Promise<AwsCliRun> => runAwsCli(args, { endpoint: sts.stsUrl, home, env });
 
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'roleport-sts-awscli-'));

@@ -3,7 +3,10 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
 import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
-import { registerDevSts, DEV_ROLE_ARNS } from '../../sts/index.ts';
+import { createAwsSetup } from '../../aws/index.ts';
+import { systemClock } from '../../core/index.ts';
+import { parseRoleArn } from '../../iam/index.ts';
+import { registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { parsePort } from '../flags.ts';
 import { waitForShutdown } from '../shutdown.ts';
@@ -77,7 +80,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
     throw error;
   };
   const app = await createApplication(config).catch(stopIdp);
-  await registerDevSts(app.services.sts.registry, config.issuer);
+  await registerDevSts(app.services.sts.registry, config.issuer, devTrustPolicy(config));
   // A listener that fails (a port taken) must not leave the others open: the process would
   // live on, serving half of dev.
   const url = await app.listen().catch(async (error: unknown) => {
@@ -105,7 +108,8 @@ export async function runDev(flags: DevOptions): Promise<void> {
         '    (prints the assumed role. Debian\'s AWS CLI 2.9 ignores AWS_ENDPOINT_URL_STS for its own web-identity',
         '    provider, so the container-credentials endpoint (or credential_process) is the path that works with it.)',
         `  curl ${endpoints.issuer}/.well-known/openid-configuration`,
-        `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice --aud sts.amazonaws.com`,
+        `  ROLEPORT_ISSUER=${endpoints.issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
+        `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
         `  ROLEPORT_DATA_DIR=${config.dataDir} npx roleport keys list`,
         '',
       ].join('\n'),
@@ -116,6 +120,20 @@ export async function runDev(flags: DevOptions): Promise<void> {
     await app.close();
     await idp.close();
   });
+}
+
+/**
+ * The demo roles' trust policies: what `roleport aws trust-policy --role-name NAME --account
+ * ACCOUNT --session-tags --source-identity` prints for the dev issuer and its subject template,
+ * so `roleport dev` refuses a token minted for another role as AWS would.
+ */
+export function devTrustPolicy(config: Pick<ReturnType<typeof loadConfig>, 'issuer' | 'tokens'>): DevTrustPolicy {
+  const setup = createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: DEV_CLIENT_ID, clock: systemClock });
+  return (arn) => {
+    const role = parseRoleArn(arn)!;
+    const result = setup.trustPolicy({ roleName: role.name, account: role.account, partition: role.partition, sessionTags: true, sourceIdentity: true });
+    return result.policy as unknown as Readonly<Record<string, unknown>>;
+  };
 }
 
 /** The broker's client at the demo IdP. */

@@ -154,7 +154,7 @@ export function defineSessionCommands(program: Command): void {
     .description('start a session for a user with roles they hold; prints its credential once')
     .requiredOption('--user <username>', 'the user the session is for', safeText('--user', { maxLength: 255 }))
     .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collectSafeText('--role', { maxLength: 2048 }))
-    .option('--token-source <source>', 'broker (Roleport signs) or viewer (the IdP\'s ID token)', 'broker')
+    .option('--token-source <source>', 'broker (Roleport signs; each token names its role) or viewer (the IdP\'s ID token; not bound to the roles)', 'broker')
     .option('--audience <aud>', 'token audience (default tokens.defaultAudience)', safeText('--audience', { minLength: 1, maxLength: 255 }))
     .option('--region <region>', 'AWS region (default sessions.defaultRegion)', safeText('--region', { maxLength: 32 }))
     .option('--ttl <seconds>', 'token lifetime in seconds')

@@ -140,13 +140,14 @@ export function defineIdpCommands(program: Command): void {
     .command('token')
     .description('print a fresh identity token of the current session')
     .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)', safeText('--audience', { minLength: 1, maxLength: 255 }))
+    .option('--role-arn <arn>', 'the session role the token is for (default the first): its sub names that role, and other roles refuse it', safeText('--role-arn', { maxLength: 2048 }))
     .option('--decode', 'print the header and claims instead (not verified)')
     .option('--json', 'print JSON: {token, expires_in} (or {header, claims} with --decode)')
     .option('--session-dir <dir>', SESSION_DIR_HELP)
     .option('--url <url>', URL_HELP)
-    .action(async (options: { audience?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
+    .action(async (options: { audience?: string; roleArn?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
       const { runIdpToken } = await import('../commands/idp-token.ts');
-      await runIdpToken({ audience: options.audience, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
+      await runIdpToken({ audience: options.audience, roleArn: options.roleArn, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
     });
 
   const login = idp.command('login').description('exchange the session\'s token for cloud credentials');

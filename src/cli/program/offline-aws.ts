@@ -26,7 +26,11 @@ export function defineAwsCommands(program: Command): void {
       'the 12-digit account of the OIDC provider; with --for-permission-set, the accounts (comma-separated) where its users sign in (default: ACCOUNT_ID, or the deploying account in CloudFormation/Terraform)',
     )
     .option('--for-permission-set <name>', "trust the users of this permission set (its AWSReservedSSO_<name>_… role) instead of web identity tokens; pairs with roleport aws permission-set-policy")
-    .option('--sub-like <pattern...>', 'the :sub patterns to trust (StringLike, * and ?); default from the subject template, e.g. user:*')
+    .option(
+      '--token-source <source>',
+      "broker (default): Roleport's session tokens, whose sub names the role; viewer: the IdP's own ID tokens (issuer sso.issuer, audience sso.clientId), which cannot be bound to a role",
+    )
+    .option('--sub-like <pattern...>', "the :sub patterns to trust (StringLike, * and ?); default from the subject template with this role's account and name, e.g. user:*:role:111111111111:NAME")
     .option('--audience <aud>', 'the :aud value (default: tokens.defaultAudience, sts.amazonaws.com)')
     .option('--session-tags', 'also allow sts:TagSession (tokens with https://aws.amazon.com/tags)')
     .option('--source-identity', 'also allow sts:SetSourceIdentity (tokens with https://aws.amazon.com/source_identity)')

@@ -57,6 +57,17 @@ export function defineIntegrationCommands(program: Command): void {
   withApi(group.command('delete <guid>').description('delete an integration (its content associations and viewer grants go with it)')).action(async (guid: string, _options: unknown, command: Command) =>
     (await load()).runIntegrationDelete({ ...apiFlags(command), guid }),
   );
+
+  withApi(
+    group
+      .command('access <guid>')
+      .description('who may use the integration: the content on its access list (admins change it); without options, show it')
+      .option('--set <content-guids>', 'replace the list: comma-separated content guids ("" empties it)')
+      .option('--add <content-guids>', 'grant these content items (comma-separated)')
+      .option('--remove <content-guids>', 'withdraw these (comma-separated): their credentials stop at the next exchange'),
+  ).action(async (guid: string, options: { set?: string; add?: string; remove?: string }, command: Command) =>
+    (await load()).runIntegrationAccess({ ...apiFlags(command), guid, set: options.set, add: options.add, remove: options.remove }),
+  );
 }
 
 /**

@@ -8,6 +8,7 @@ import * as stsPrincipals from './0005-sts-principals.ts';
 import * as integrations from './0006-integrations.ts';
 import * as cloudFederation from './0007-cloud-federation.ts';
 import * as contentHandoff from './0008-content-handoff.ts';
+import * as integrationAccess from './0009-integration-access.ts';
 import * as accessChanges from './0010-access-changes.ts';
 
 interface DialectMigration {
@@ -27,7 +28,7 @@ const ordered: Record<string, DialectMigration> = {
   '0006-integrations': integrations,
   '0007-cloud-federation': cloudFederation,
   '0008-content-handoff': contentHandoff,
-  // 0009 is taken by a migration on another branch (integration access).
+  '0009-integration-access': integrationAccess,
   '0010-access-changes': accessChanges,
 };
 

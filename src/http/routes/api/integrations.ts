@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { formatWireTime, toAssociationJson, toContentJson, toIntegrationJson, type Integrations } from '../../../integrations/index.ts';
+import { formatWireTime, toAccessJson, toAssociationJson, toContentJson, toIntegrationJson, type Integrations } from '../../../integrations/index.ts';
 import { actorOf, requireApiKey } from './api-key-auth.ts';
 import { multilineText, nullableSafeText, safeText } from '../../schemas/text.ts';
 import { publishingApiErrorSchema as errorSchema } from '../../plugins/errors.ts';
@@ -76,6 +76,12 @@ const integrationBodySchema = {
       },
     },
   },
+} as const;
+
+const accessJsonSchema = {
+  type: 'object',
+  properties: { content_guid: { type: 'string' }, granted_time: { type: 'string' }, granted_by: { type: 'string' } },
+  required: ['content_guid', 'granted_time', 'granted_by'],
 } as const;
 
 const contentJsonSchema = {
@@ -158,6 +164,31 @@ export function registerIntegrationApiRoutes(app: FastifyInstance, options: Inte
         await integrations.integrations.delete(request.params.guid, actorOf(caller));
         return reply.status(204).send();
       });
+
+      // Who may use the integration: the content on its access list. Admins change it; publishers may read it.
+      api.get<{ Params: { guid: string } }>(
+        '/oauth/integrations/:guid/access',
+        { schema: { params: guidParams, response: { 200: { type: 'array', items: accessJsonSchema }, '4xx': errorSchema } } },
+        async (request, reply) => {
+          await requireApiKey(request, reply, apiKeys, ['admin', 'publisher']);
+          return (await integrations.access.list(request.params.guid)).map(toAccessJson);
+        },
+      );
+
+      api.put<{ Params: { guid: string }; Body: Array<{ content_guid: string }> }>(
+        '/oauth/integrations/:guid/access',
+        {
+          schema: {
+            params: guidParams,
+            body: { type: 'array', maxItems: 1000, items: { type: 'object', properties: { content_guid: safeText(64) }, required: ['content_guid'], additionalProperties: false } },
+            response: { 200: { type: 'array', items: accessJsonSchema }, '4xx': errorSchema },
+          },
+        },
+        async (request, reply) => {
+          const caller = await requireApiKey(request, reply, apiKeys, ['admin']);
+          return (await integrations.access.set(request.params.guid, request.body.map((entry) => entry.content_guid), actorOf(caller))).map(toAccessJson);
+        },
+      );
 
       api.get('/content', { schema: { response: { 200: { type: 'array', items: contentJsonSchema }, '4xx': errorSchema } } }, async (request, reply) => {
         await requireApiKey(request, reply, apiKeys, ['admin', 'publisher']);

@@ -3,12 +3,14 @@ import { isRoleportError, type ErrorCode } from '../../../core/index.ts';
 import { StsExchangeError } from '../../../aws/index.ts';
 import { isPublishingApiPath, publishingApiErrorFields } from '../../plugins/errors.ts';
 
-/** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes, with the status each is sent with. */
+/** RFC 6749 §5.2 / RFC 8693 §2.2.2 error codes (and access_denied), with the status each is sent with. */
 const OAUTH_ERRORS: Partial<Record<ErrorCode, { error: string; status: number }>> = {
   ERR_INPUT_INVALID: { error: 'invalid_request', status: 400 },
   ERR_GRANT_INVALID: { error: 'invalid_grant', status: 400 },
   ERR_SSO_ID_TOKEN: { error: 'invalid_grant', status: 400 },
   ERR_TARGET_INVALID: { error: 'invalid_target', status: 400 },
+  // An integration not granted to the content: the server refuses, whoever asks (RFC 6749 §4.1.2.1's access_denied).
+  ERR_FORBIDDEN: { error: 'access_denied', status: 403 },
   ERR_GRANT_TYPE_UNSUPPORTED: { error: 'unsupported_grant_type', status: 400 },
   ERR_TOKEN_SOURCE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },
   ERR_STORE_UNAVAILABLE: { error: 'temporarily_unavailable', status: 503 },

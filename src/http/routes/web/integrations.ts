@@ -109,7 +109,8 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
         const { integration: integrationGuid, content: contentGuid, state } = request.body;
         // Only an integration the content uses, and of the Viewer kind, can be authorized from its page.
         const associated = (await integrations.content.associations(contentGuid)).find((a) => a.integration.guid === integrationGuid);
-        if (associated === undefined || associated.integration.config.authType !== 'Viewer') {
+        // …and that it may use: an integration not granted to the content is never authorized from its page.
+        if (associated === undefined || !associated.granted || associated.integration.config.authType !== 'Viewer') {
           throw new RoleportError('ERR_NOT_FOUND', `content ${contentGuid} has no Viewer integration ${integrationGuid}`);
         }
         const consentAgain = `${CONSENT_PATH}?${new URLSearchParams({ content: contentGuid, state })}`;
