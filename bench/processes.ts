@@ -102,3 +102,17 @@ export function tasksetPath(): string {
   }
   throw new Error('taskset not found: install util-linux (apt-get install -y util-linux) so the bench can pin servers and the load generator to cores');
 }
+
+/**
+ * In a bench server: answers `'cpu'` with `{ type: 'cpu', micros }` — the process's user and
+ * system CPU time so far, every thread's (signing on the thread pool included) — and calls
+ * `close` on `'close'`. CPU per token is steadier than tokens per second on a shared machine.
+ */
+export function answerCpuQueries(close: () => void): void {
+  process.on('message', (message: unknown) => {
+    if (message === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send!({ type: 'cpu', micros: usage.user + usage.system });
+    } else if (message === 'close') close();
+  });
+}

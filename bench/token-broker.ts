@@ -1,12 +1,12 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { createApplication } from '../src/app.ts';
 import { benchConfig, type BenchData } from './setup.ts';
-import { benchInput } from './processes.ts';
+import { answerCpuQueries, benchInput } from './processes.ts';
 
 /**
  * Roleport's broker in a process of its own (so `taskset` can pin it): the real application
- * on the bench data, logging warnings only. Says `{ type: 'listening', url }` over IPC and
- * closes on any message back.
+ * on the bench data, logging warnings only. Says `{ type: 'listening', url }` over IPC,
+ * answers `'cpu'` with its CPU time, and closes on `'close'`.
  */
 const data = benchInput<BenchData>();
 const listen = `127.0.0.1:${await freePort()}`;
@@ -14,7 +14,7 @@ const config = benchConfig(data, listen);
 const app = await createApplication({ ...config, log: { ...config.log, level: 'warn' } });
 const url = await app.listen();
 process.send!({ type: 'listening', url });
-process.once('message', () => void app.close().then(() => process.exit(0)));
+answerCpuQueries(() => void app.close().then(() => process.exit(0)));
 
 async function freePort(): Promise<number> {
   const probe = createServer();

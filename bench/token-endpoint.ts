@@ -42,6 +42,8 @@ export interface EndpointRate {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** The server process's CPU time (all threads) per response, in microseconds. */
+  cpuMicrosPerToken: number;
 }
 
 export interface TokenEndpointResult {
@@ -140,10 +142,16 @@ async function measure(algorithm: 'RS256' | 'ES256', mode: TokenEndpointMode, da
       const rates = await Promise.all(signers.map((signer) => signer.ask<{ type: 'result'; rate: number }>({ durationMs: durationSeconds * 1000 }, 'result')));
       return rates.reduce((sum, r) => sum + r.rate, 0);
     };
+    const cpu = async (server: typeof roleport): Promise<number> => (await server.ask<{ type: 'cpu'; micros: number }>('cpu', 'cpu')).micros;
+    const withCpu = async (server: typeof roleport, run: () => ReturnType<typeof drive>) => {
+      const before = await cpu(server);
+      const result = await run();
+      return { ...result, cpuMicrosPerToken: ((await cpu(server)) - before) / Math.max(1, result.requests) };
+    };
     const sides = {
-      raw: async () => ({ perSecond: await raw(), p50Ms: 0, p99Ms: 0, served: 0 }),
-      roleport: () => load(`${roleport.ready.url}/oauth/token`, roleportBody, durationSeconds),
-      peer: () => load(`${peer.ready.url}/token`, () => peerBody, durationSeconds),
+      raw: async () => ({ perSecond: await raw(), p50Ms: 0, p99Ms: 0, cpuMicrosPerToken: 0, served: 0, requests: 0 }),
+      roleport: () => withCpu(roleport, () => load(`${roleport.ready.url}/oauth/token`, roleportBody, durationSeconds)),
+      peer: () => withCpu(peer, () => load(`${peer.ready.url}/token`, () => peerBody, durationSeconds)),
     };
     // Warm-up: JIT, connections, caches.
     let served = (await sides.roleport()).served;
@@ -160,7 +168,12 @@ async function measure(algorithm: 'RS256' | 'ES256', mode: TokenEndpointMode, da
     await roleport.stop();
     const audited = await countMinted(data);
     const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-    const rate = (list: EndpointRate[]): EndpointRate => ({ perSecond: mean(list.map((r) => r.perSecond)), p50Ms: mean(list.map((r) => r.p50Ms)), p99Ms: mean(list.map((r) => r.p99Ms)) });
+    const rate = (list: EndpointRate[]): EndpointRate => ({
+      perSecond: mean(list.map((r) => r.perSecond)),
+      p50Ms: mean(list.map((r) => r.p50Ms)),
+      p99Ms: mean(list.map((r) => r.p99Ms)),
+      cpuMicrosPerToken: median(list.map((r) => r.cpuMicrosPerToken)),
+    });
     return {
       algorithm,
       mode,
@@ -182,7 +195,7 @@ async function measure(algorithm: 'RS256' | 'ES256', mode: TokenEndpointMode, da
 }
 
 /** Requests per second and latency of one run of autocannon; any error or non-2xx fails the bench. */
-async function drive(url: string, body: () => string, seconds: number, connections: number): Promise<EndpointRate & { served: number }> {
+async function drive(url: string, body: () => string, seconds: number, connections: number): Promise<Omit<EndpointRate, 'cpuMicrosPerToken'> & { served: number; requests: number }> {
   const result = await autocannon({
     url,
     connections,
@@ -190,7 +203,7 @@ async function drive(url: string, body: () => string, seconds: number, connectio
     requests: [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, setupRequest: (request) => ({ ...request, body: body() }) }],
   });
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses under load`);
-  return { perSecond: result.requests.total / result.duration, p50Ms: result.latency.p50, p99Ms: result.latency.p99, served: result['2xx'] };
+  return { perSecond: result.requests.total / result.duration, p50Ms: result.latency.p50, p99Ms: result.latency.p99, served: result['2xx'], requests: result.requests.total };
 }
 
 async function claimCountOf(url: string, body: string): Promise<number> {
@@ -222,8 +235,9 @@ export function formatTokenEndpointBench(results: readonly TokenEndpointResult[]
     lines.push(`  ${r.algorithm}, ${r.mode} (${r.mode === 'one core' ? 'servers and raw signer on CPU 1, load generator on CPU 0' : `${r.cores} cores, nothing pinned; raw = one signing process per core`})`);
     lines.push(`    load average         ${r.load.start} at start, ${r.load.end} at end`);
     lines.push(`    raw crypto.sign      ${fmt(r.raw)} /s`);
-    lines.push(`    oidc-provider        ${fmt(r.peer.perSecond)} tokens/s (p50 ${ms(r.peer.p50Ms)} ms, p99 ${ms(r.peer.p99Ms)} ms; ${r.claims.peer} claims)`);
-    lines.push(`    Roleport             ${fmt(r.roleport.perSecond)} tokens/s (p50 ${ms(r.roleport.p50Ms)} ms, p99 ${ms(r.roleport.p99Ms)} ms; ${r.claims.roleport} claims)`);
+    lines.push(`    oidc-provider        ${fmt(r.peer.perSecond)} tokens/s (p50 ${ms(r.peer.p50Ms)} ms, p99 ${ms(r.peer.p99Ms)} ms; ${r.claims.peer} claims; ${fmt(r.peer.cpuMicrosPerToken)} µs CPU per token)`);
+    lines.push(`    Roleport             ${fmt(r.roleport.perSecond)} tokens/s (p50 ${ms(r.roleport.p50Ms)} ms, p99 ${ms(r.roleport.p99Ms)} ms; ${r.claims.roleport} claims; ${fmt(r.roleport.cpuMicrosPerToken)} µs CPU per token)`);
+    lines.push(`    raw, per signature   ${fmt(1e6 / (r.raw / r.cores))} µs CPU`);
     lines.push(`    Roleport ÷ raw       ${pct(r.ratioToRaw)}${check(r.ratioToRaw, target.raw, pct)}`);
     lines.push(`    Roleport ÷ peer      ${r.ratioToPeer.toFixed(2)}×${check(r.ratioToPeer, target.peer, (n) => `${n}×`)}`);
     lines.push(`    audit rows           ${fmt(r.audited)} token.minted rows for ${fmt(r.served)} tokens served${r.audited >= r.served ? '' : ': ROWS MISSING'}`);

@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadProviderClass } from '../src/demo-idp/oidc-provider-shapes.ts';
 import { createMemoryAdapter } from '../src/demo-idp/memory-adapter.ts';
-import { benchInput } from './processes.ts';
+import { answerCpuQueries, benchInput } from './processes.ts';
 
 /**
  * The peer of the token-endpoint benchmark, in a process of its own: `oidc-provider` (the
@@ -68,7 +68,7 @@ async function servePeer(input: TokenPeerInput): Promise<void> {
   const server = createHttpServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   process.send!({ type: 'listening', url: issuer });
-  process.once('message', () => {
+  answerCpuQueries(() => {
     server.closeAllConnections();
     server.close(() => process.exit(0));
   });

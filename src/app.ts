@@ -5,7 +5,8 @@ import { buildHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './http/routes/web/index.ts';
 import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
 import { registerServerSettingsRoute } from './http/routes/api/server-settings.ts';
-import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
+import { registerOAuthTokenRoutes, TOKEN_FORM_SCHEMA } from './http/routes/oauth/token.ts';
+import { createTokenFastPath } from './http/routes/oauth/token-fast-path.ts';
 import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
 import { createRequestOrigin } from './http/request-origin.ts';
 import { buildStsListener } from './http/routes/sts/listener.ts';
@@ -70,6 +71,20 @@ export async function createApplication(config: ResolvedConfig, options: Applica
       auditWritable: () => services.audit.checkWritable(),
       metrics: services.metrics.registry,
     },
+    // Every agent refresh: answered before Fastify's router, as its route would (token-fast-path.ts).
+    fastPaths: [
+      (context) => {
+        const origin = createRequestOrigin(config.trustedProxies);
+        return createTokenFastPath({
+          sessions: services.sessions,
+          clientIp: (request) => origin(request).sourceIp,
+          validate: context.compileBodySchema(TOKEN_FORM_SCHEMA, 'POST', TOKEN_ENDPOINT_PATH),
+          limiter: context.limiter('POST', TOKEN_ENDPOINT_PATH),
+          bodyLimit: context.bodyLimit,
+          logger,
+        });
+      },
+    ],
     extraRoutes: [
       (app) =>
         registerWebRoutes(app, {

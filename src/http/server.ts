@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { FastifyBaseLogger } from 'fastify';
 import { registerApiErrorHandler } from './plugins/errors.ts';
@@ -6,7 +7,7 @@ import { formatSchemaErrors } from './schemas/text.ts';
 import { createIssuerFastPath, registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
 import { createNodeServerFactory, type TlsFiles } from './node-server.ts';
 import { registerOpsRoutes, type OpsRouteOptions } from './routes/ops/health.ts';
-import { registerRateLimits, type RateLimitRule } from './plugins/rate-limits.ts';
+import { registerRateLimits, type RateLimitRule, type RouteLimiters } from './plugins/rate-limits.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -22,19 +23,56 @@ export interface HttpServerOptions {
   rateLimits: readonly RateLimitRule[];
   /** Adds further route groups (STS, SSO, sessions…), wired by app.ts. */
   extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
+  /** Routes also answered before Fastify's router (the token endpoint's), built once the routes are ready. */
+  fastPaths?: ReadonlyArray<(context: FastPathContext) => FastPath>;
 }
+
+/** Answers a request before Fastify's router and returns true, or returns false and leaves it to Fastify. */
+export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** What a fast path takes from the Fastify app so as to answer as its route would. */
+export interface FastPathContext {
+  /** The rate limiter a limited route uses (plugins/rate-limits.ts). */
+  limiter: RouteLimiters;
+  /** A body schema compiled by the app's own validator compiler, as the route's is. */
+  compileBodySchema(schema: object, method: string, url: string): CompiledBodySchema;
+  /** The listener's body limit. */
+  bodyLimit: number;
+}
+
+/** A compiled body schema: true, or false with `errors` set (ajv's validate function). */
+export interface CompiledBodySchema {
+  (body: unknown): boolean;
+  errors?: FastifySchemaValidationError[] | null | undefined;
+}
+
+const BODY_LIMIT = 256 * 1024;
 
 /** Builds the Fastify app: logging with secrets redacted, error handling, the route groups. */
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT,
     schemaErrorFormatter: formatSchemaErrors,
-    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger, headers: options.securityHeaders }),
+    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: (request, response) => fastPaths.some((answer) => answer(request, response)), logger: options.logger, headers: options.securityHeaders }),
   });
+  const fastPaths: FastPath[] = [createIssuerFastPath(options.issuer)];
   await app.register(formbody);
-  if (options.rateLimits.length > 0) await registerRateLimits(app, options.rateLimits);
+  const limiter: RouteLimiters = options.rateLimits.length > 0 ? await registerRateLimits(app, options.rateLimits) : () => undefined;
+  app.addHook('onReady', async () => {
+    const context: FastPathContext = {
+      limiter,
+      compileBodySchema: (schema, method, url) => {
+        // Set once the app's routes are compiled, which they are by onReady.
+        const compile = app.validatorCompiler;
+        if (compile === undefined) throw new Error('the validator compiler is not set up');
+        return compile({ schema, method, url, httpPart: 'body' }) as CompiledBodySchema;
+      },
+      bodyLimit: BODY_LIMIT,
+    };
+    for (const build of options.fastPaths ?? []) fastPaths.push(build(context));
+  });
   registerApiErrorHandler(app);
   registerIssuerRoutes(app, options.issuer);
   registerOpsRoutes(app, options.ops);

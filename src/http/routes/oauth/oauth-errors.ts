@@ -21,44 +21,57 @@ const OAUTH_ERRORS: Partial<Record<ErrorCode, { error: string; status: number }>
 
 const TEMPORARY_DESCRIPTION = 'the broker cannot issue a token right now; retry later';
 
+/** An OAuth error response, and what to log about it (nothing for an ordinary refusal). */
+export interface OAuthErrorResponse {
+  status: number;
+  body: Record<string, unknown>;
+  log?: { level: 'info' | 'error'; fields: Record<string, unknown>; message: string };
+}
+
 /**
- * The OAuth JSON error serializer for one route scope: `{error, error_description}`, never
- * cached. The only place OAuth errors are shaped (the agents' token endpoint and content's
- * credentials exchange); 5xx descriptions are generic, the cause goes to the log. An STS
- * refusal keeps STS's code and message: what a developer needs to fix the role. Under
+ * The OAuth JSON error for a failure: `{error, error_description}`. The only place OAuth
+ * errors are shaped (the agents' token endpoint — its Fastify route and its fast path — and
+ * content's credentials exchange); 5xx descriptions are generic, the cause goes to the log.
+ * An STS refusal keeps STS's code and message: what a developer needs to fix the role. Under
  * `/__api__/` (the credentials exchange) the body also carries the fields the publishing
  * server's clients read (`code`, `payload`, and `roleport_code`), beside RFC 6749's.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
+export function oauthErrorResponse(failure: unknown, url: string): OAuthErrorResponse {
+  const answer = (status: number, code: ErrorCode, body: { error: string; error_description: string }, log?: OAuthErrorResponse['log']): OAuthErrorResponse => ({
+    status,
+    body: isPublishingApiPath(url) ? { ...body, ...publishingApiErrorFields(code) } : body,
+    ...(log === undefined ? {} : { log }),
+  });
+  if (failure instanceof StsExchangeError) {
+    if (failure.retryable) return answer(503, failure.code, { error: 'temporarily_unavailable', error_description: failure.message }, { level: 'error', fields: { err: failure }, message: 'STS unavailable' });
+    return answer(400, failure.code, { error: 'invalid_grant', error_description: failure.message }, { level: 'info', fields: { stsCode: failure.stsCode }, message: 'STS refused the exchange' });
+  }
+  if (isRoleportError(failure)) {
+    const mapped = OAUTH_ERRORS[failure.code];
+    if (mapped === undefined || mapped.status >= 500 || failure.status >= 500) {
+      const error = mapped?.error ?? 'server_error';
+      return answer(mapped?.status ?? 500, failure.code, { error, error_description: error === 'server_error' ? 'internal error' : TEMPORARY_DESCRIPTION }, { level: 'error', fields: { err: failure, detail: failure.detail }, message: failure.message });
+    }
+    return answer(mapped.status, failure.code, { error: mapped.error, error_description: failure.message });
+  }
+  const fastifyError = failure as Partial<FastifyError>;
+  const status = fastifyError.statusCode ?? 500;
+  if (fastifyError.validation !== undefined || (status >= 400 && status < 500)) {
+    // Schema failures, a body that does not parse, a wrong content type: all malformed requests.
+    return answer(400, 'ERR_INPUT_INVALID', { error: 'invalid_request', error_description: fastifyError.message ?? 'invalid request' });
+  }
+  return answer(500, 'ERR_INTERNAL', { error: 'server_error', error_description: 'internal error' }, { level: 'error', fields: { err: failure }, message: 'token request failed' });
+}
+
+/** Headers every OAuth error carries: never cached. */
+export const OAUTH_NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
+/** The OAuth JSON error serializer for one route scope (`oauthErrorResponse`). */
 export function registerOAuthErrorHandler(scope: FastifyInstance): void {
   scope.setErrorHandler((failure: FastifyError | Error, request, reply) => {
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    const send = (status: number, code: ErrorCode, body: { error: string; error_description: string }) =>
-      reply.status(status).send(isPublishingApiPath(request.url) ? { ...body, ...publishingApiErrorFields(code) } : body);
-    if (failure instanceof StsExchangeError) {
-      if (failure.retryable) {
-        request.log.error({ err: failure }, 'STS unavailable');
-        return send(503, failure.code, { error: 'temporarily_unavailable', error_description: failure.message });
-      }
-      request.log.info({ stsCode: failure.stsCode }, 'STS refused the exchange');
-      return send(400, failure.code, { error: 'invalid_grant', error_description: failure.message });
-    }
-    if (isRoleportError(failure)) {
-      const mapped = OAUTH_ERRORS[failure.code];
-      if (mapped === undefined || mapped.status >= 500 || failure.status >= 500) {
-        request.log.error({ err: failure, detail: failure.detail }, failure.message);
-        const error = mapped?.error ?? 'server_error';
-        return send(mapped?.status ?? 500, failure.code, { error, error_description: error === 'server_error' ? 'internal error' : TEMPORARY_DESCRIPTION });
-      }
-      return send(mapped.status, failure.code, { error: mapped.error, error_description: failure.message });
-    }
-    const fastifyError = failure as FastifyError;
-    const status = fastifyError.statusCode ?? 500;
-    if (fastifyError.validation !== undefined || (status >= 400 && status < 500)) {
-      // Schema failures, a body that does not parse, a wrong content type: all malformed requests.
-      return send(400, 'ERR_INPUT_INVALID', { error: 'invalid_request', error_description: fastifyError.message });
-    }
-    request.log.error({ err: failure }, 'token request failed');
-    return send(500, 'ERR_INTERNAL', { error: 'server_error', error_description: 'internal error' });
+    const response = oauthErrorResponse(failure, request.url);
+    if (response.log !== undefined) request.log[response.log.level](response.log.fields, response.log.message);
+    return reply.headers(OAUTH_NO_STORE).status(response.status).send(response.body);
   });
 }

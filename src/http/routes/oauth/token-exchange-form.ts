@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { RoleportError, invalidInput } from '../../../core/index.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../../../sessions/index.ts';
 import { safeText } from '../../schemas/text.ts';
+import { OAUTH_NO_STORE } from './oauth-errors.ts';
 
 /**
  * What the broker's two RFC 8693 endpoints share — the agents' `POST /oauth/token` and
@@ -59,5 +60,5 @@ export function readTokenExchange(contentType: string | undefined, body: TokenEx
 
 /** A token response is never cached (RFC 6749 §5.1). */
 export function sendTokenResponse(reply: FastifyReply, body: Record<string, unknown>): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
+  return reply.headers(OAUTH_NO_STORE).send(body);
 }

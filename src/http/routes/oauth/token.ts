@@ -33,20 +33,20 @@ export function registerOAuthTokenRoutes(app: FastifyInstance, options: OAuthTok
         // only repeat it on the broker's busiest route. Failures still log (warn and above),
         // unless the broker's own level is quieter still (a route level overrides the parent's).
         logLevel: quieter(oauth.log.level, 'warn'),
-        schema: { body: tokenExchangeFormSchema({ subjectToken: 512, actorToken: 8192 }) },
+        schema: { body: TOKEN_FORM_SCHEMA },
       },
-      async (request, reply) => {
-        const exchange = parseTokenExchangeRequest(request.headers['content-type'], request.body);
-        const issued = await options.sessions.exchange(exchange);
-        return sendTokenResponse(reply, {
-          access_token: issued.token,
-          issued_token_type: ID_TOKEN_TYPE,
-          token_type: 'N_A',
-          expires_in: issued.expiresIn,
-        });
-      },
+      async (request, reply) => sendTokenResponse(reply, await answerTokenExchange(options.sessions, request.headers['content-type'], request.body)),
     );
   });
+}
+
+/** The body schema of `POST /oauth/token`, for its route and its fast path (token-fast-path.ts). */
+export const TOKEN_FORM_SCHEMA = tokenExchangeFormSchema({ subjectToken: 512, actorToken: 8192 });
+
+/** What the route and its fast path both do with a body that passed the schema: the token response body, or a RoleportError. */
+export async function answerTokenExchange(sessions: Sessions, contentType: string | undefined, body: TokenExchangeForm): Promise<Record<string, unknown>> {
+  const issued = await sessions.exchange(parseTokenExchangeRequest(contentType, body));
+  return { access_token: issued.token, issued_token_type: ID_TOKEN_TYPE, token_type: 'N_A', expires_in: issued.expiresIn };
 }
 
 /** Checks the token-exchange parameters this endpoint supports and names the first that is wrong. */
