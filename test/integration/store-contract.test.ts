@@ -246,6 +246,27 @@ for (const backend of backends) {
       assert.deepEqual((await repos.azureFederatedCredentials.list()).map((row) => row.name), ['n2']);
     });
 
+    test('session token notes: concurrent notes share writes, each session keeps its latest token, other sessions are untouched', async () => {
+      const base = { user_name: 'alice', state: 'active' as const, token_source: 'broker' as const, audience: 'sts.amazonaws.com', token_ttl_seconds: 900, region: 'us-east-1', roles: '[]', created_at: 1, created_by: 'test', ended_at: null, ended_by: null, last_token_at: null, token_expires_at: null };
+      const ids = Array.from({ length: 700 }, (_, i) => `ses_notes_${String(i).padStart(4, '0')}`);
+      for (const id of ids) await repos.sessions.insert({ ...base, id, credential_hash: `hash-${id}` });
+      await repos.sessions.insert({ ...base, id: 'ses_notes_untouched', credential_hash: 'hash-untouched' });
+      // More than one statement's worth at once, each session twice with the later token first.
+      const big = 1_800_000_000_000;
+      await Promise.all(ids.flatMap((id, i) => [repos.sessions.recordToken(id, big + i + 1, big + i + 901), repos.sessions.recordToken(id, big + i, big + i + 900)]));
+      for (const [i, id] of ids.entries()) {
+        const row = (await repos.sessions.findById(id))!;
+        assert.equal(Number(row.last_token_at), big + i + 1, id);
+        assert.equal(Number(row.token_expires_at), big + i + 901, id);
+      }
+      const untouched = (await repos.sessions.findById('ses_notes_untouched'))!;
+      assert.equal(untouched.last_token_at, null);
+      assert.equal(untouched.token_expires_at, null);
+      // A later note, alone, still lands.
+      await repos.sessions.recordToken(ids[0]!, big + 5000, big + 5900);
+      assert.equal(Number((await repos.sessions.findById(ids[0]!))!.last_token_at), big + 5000);
+    });
+
     test('settings: the first value set wins, later ones are ignored', async () => {
       assert.equal(await repos.settings.get('contract'), undefined);
       assert.equal(await repos.settings.setIfAbsent('contract', 'first', T0), 'first');

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, SessionTable } from '../schema.ts';
 import type { AccessChanges } from '../access-changes.ts';
+import { createSessionTokenNotes } from './session-token-notes.ts';
 
 export type SessionRow = Selectable<SessionTable>;
 export type NewSessionRow = Insertable<SessionTable>;
@@ -45,10 +46,8 @@ export function createSessionRepository(db: Kysely<Database>, changes: Pick<Acce
     async setRoles(id: string, roles: string): Promise<boolean> {
       return changeSession(id, (trx) => trx.updateTable('sessions').set({ roles }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst());
     },
-    /** Notes the latest token handed to the session's agent. */
-    async recordToken(id: string, at: number, expiresAt: number): Promise<void> {
-      await db.updateTable('sessions').set({ last_token_at: at, token_expires_at: expiresAt }).where('id', '=', id).execute();
-    },
+    /** Notes the latest token handed to the session's agent; concurrent notes share one write (session-token-notes.ts). */
+    recordToken: createSessionTokenNotes(db),
   };
 }
 
