@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
 import type { Database } from './schema.ts';
 
@@ -49,6 +49,12 @@ export interface AccessChanges {
   stop(): void;
 }
 
+interface LogRow {
+  seq: number | string;
+  session_id: string | null;
+  user_name: string | null;
+}
+
 /** Rows older than this are deleted: every reader polls far more often. */
 const KEEP_MS = 3600_000;
 const PURGE_EVERY_MS = 600_000;
@@ -63,6 +69,25 @@ export function createAccessChanges(db: Kysely<Database>, dialect: DialectName):
   let polling: Promise<void> | undefined;
   let pollingSince = 0;
   let lastPurge = 0;
+  let dataVersion: number | undefined;
+  // Compiled once: the poll runs for every batch of token exchanges.
+  const newRows = db.selectFrom('access_changes').select(['seq', 'session_id', 'user_name']).where('seq', '>', 0).orderBy('seq').limit(PAGE).compile();
+  const dataVersionQuery = CompiledQuery.raw('pragma data_version');
+
+  /**
+   * SQLite only: whether no other connection — another process on the file — has committed
+   * anything since the last look (`PRAGMA data_version`, a counter read without touching a
+   * table). This process's own changes reach its listeners through `announce`.
+   * @see https://www.sqlite.org/pragma.html#pragma_data_version
+   */
+  const unchangedElsewhere = async (): Promise<boolean> => {
+    if (dialect !== 'sqlite') return false;
+    const result = await db.executeQuery<{ data_version: number }>(dataVersionQuery);
+    const version = Number(result.rows[0]?.data_version);
+    const unchanged = version === dataVersion;
+    dataVersion = version;
+    return unchanged;
+  };
 
   const emit = (change: AccessChange): void => {
     for (const listener of listeners) listener(change);
@@ -75,12 +100,18 @@ export function createAccessChanges(db: Kysely<Database>, dialect: DialectName):
 
   const readNew = async (): Promise<void> => {
     const startedAt = performance.now();
+    // Read before the log, so that a commit after it is seen by the next poll.
+    const unchanged = await unchangedElsewhere();
     if (lastSeq === undefined) {
       const row = await db.selectFrom('access_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
       lastSeq = Number(row?.seq ?? 0);
+    } else if (unchanged) {
+      checkedAt = startedAt;
+      return;
     }
     for (;;) {
-      const rows = await db.selectFrom('access_changes').select(['seq', 'session_id', 'user_name']).where('seq', '>', lastSeq).orderBy('seq').limit(PAGE).execute();
+      const result = await db.executeQuery<LogRow>(CompiledQuery.raw(newRows.sql, [lastSeq, PAGE]));
+      const rows: LogRow[] = result.rows;
       for (const row of rows) {
         lastSeq = Number(row.seq);
         emit({ sessionId: row.session_id ?? undefined, userName: row.user_name ?? undefined });

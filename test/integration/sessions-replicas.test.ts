@@ -15,22 +15,26 @@ const OTHER_ROLE = 'arn:aws:iam::111111111111:role/Analyst';
 const ADMIN = { name: 'admin', admin: true } as const;
 
 /**
- * Two brokers' services on one PostgreSQL database, each keeping sessions and users in its
- * credential cache. A change made on one — session revoked or ended, the user's roles taken
- * away — refuses the very next exchange on the other: each exchange reads the access-change
- * log first (sessions/credential-cache.ts). Nothing here waits for a poll.
+ * Two brokers' services on one database — PostgreSQL, and one SQLite file (two connections,
+ * as a broker and the CLI have) — each keeping sessions and users in its credential cache. A
+ * change made on one — session revoked or ended, the user's roles taken away — refuses the
+ * very next exchange on the other: each exchange reads the access-change log first
+ * (sessions/credential-cache.ts). Nothing here waits for a poll.
  */
-describe('revocation across two brokers on one PostgreSQL database', () => {
-  let server: PostgresHandle;
+for (const backend of ['postgres', 'sqlite'] as const)
+describe(`revocation across two brokers on one ${backend} database`, () => {
+  let server: PostgresHandle | undefined;
   let url: string;
   let dir: string;
   let one: Services;
   let two: Services;
 
   before(async () => {
-    server = await testPostgres();
-    url = await createDatabase(server.url);
     dir = await mkdtemp(join(tmpdir(), 'roleport-revocation-'));
+    if (backend === 'postgres') {
+      server = await testPostgres();
+      url = await createDatabase(server.url);
+    } else url = `sqlite:${join(dir, 'shared.sqlite')}`;
     const masterKey = randomBytes(32).toString('base64');
     const replica = (name: string) =>
       createServices(loadConfig({ env: {}, overrides: { issuer: 'https://broker.example.test', dataDir: join(dir, name), databaseUrl: url, masterKey } }), { background: true });
@@ -41,7 +45,7 @@ describe('revocation across two brokers on one PostgreSQL database', () => {
   after(async () => {
     await one?.close();
     await two?.close();
-    await dropDatabase(url);
+    if (backend === 'postgres') await dropDatabase(url);
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -92,12 +96,12 @@ describe('revocation across two brokers on one PostgreSQL database', () => {
     // A write past the log (no broker does this) shows what answers: the cached session.
     await two.store.db.updateTable('sessions').set({ state: 'revoked' }).where('id', '=', session.id).execute();
     assert.match((await two.sessions.exchange({ credential: session.credential })).token, /^ey/);
-    // Without the log (here: the table renamed away) nothing cached is trusted.
-    await two.store.db.schema.alterTable('access_changes').renameTo('access_changes_away').execute();
+    // Without the log (here: the table renamed away, by the other broker) nothing cached is trusted.
+    await one.store.db.schema.alterTable('access_changes').renameTo('access_changes_away').execute();
     try {
       await assert.rejects(two.sessions.exchange({ credential: session.credential }), refused(/is revoked/));
     } finally {
-      await two.store.db.schema.alterTable('access_changes_away').renameTo('access_changes').execute();
+      await one.store.db.schema.alterTable('access_changes_away').renameTo('access_changes').execute();
     }
   });
 
