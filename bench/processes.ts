@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 
 /**
  * Bench servers and signers in processes of their own, optionally pinned to CPUs with
@@ -115,4 +116,13 @@ export function answerCpuQueries(close: () => void): void {
       process.send!({ type: 'cpu', micros: usage.user + usage.system });
     } else if (message === 'close') close();
   });
+}
+
+/** A port free on 127.0.0.1 right now, for a bench server that must know its URL before it listens. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

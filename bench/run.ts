@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { describeMachine, loadAverage } from './machine.ts';
 import { formatTokenEndpointBench, runTokenEndpointBench } from './token-endpoint.ts';
+import { formatLoadProfile, runLoadProfile } from './load-profile.ts';
 import { benchIssuerHttp } from './issuer-http.ts';
 import { benchMintAllCores, benchMintInProcess } from './mint.ts';
 import { createBenchData } from './setup.ts';
@@ -19,7 +20,9 @@ import { formatStartupBench, runStartupBench } from './startup.ts';
  * discovery/JWKS ≥ 70% of a bare node:http server. Then the local STS against raw jose
  * verification, trust-policy evaluations, broker tokens for session agents against the mint
  * ceiling, the token endpoint against its peer (oidc-provider) and raw signing, pinned to
- * cores with taskset (bench/token-endpoint.ts), what durable audit costs on the token and STS paths (each against itself with the
+ * cores with taskset (bench/token-endpoint.ts), a big customer's load profile (10,000
+ * agents' refreshes a minute plus sign-ins, SQLite and two brokers on PostgreSQL:
+ * bench/load-profile.ts), what durable audit costs on the token and STS paths (each against itself with the
  * audit rows queued in memory; PostgreSQL too with ROLEPORT_BENCH_POSTGRES_URL), and 10,000
  * agent sessions' refresh lateness and memory. Results: BENCHMARKS.md.
  */
@@ -98,6 +101,9 @@ try {
   out('');
 
   out(formatAgentBench(await runAgentBench(quick ? { sessions: 1000, measureSeconds: 60, mintMs: 1000 } : {})));
+  out('');
+
+  out(formatLoadProfile(await runLoadProfile(quick ? { agents: 2000, durationSeconds: 20 } : {})));
   out('');
 
   out(formatStartupBench(await runStartupBench({ rounds: quick ? 7 : 15 })));

@@ -1,7 +1,6 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { createApplication } from '../src/app.ts';
 import { benchConfig, type BenchData } from './setup.ts';
-import { answerCpuQueries, benchInput } from './processes.ts';
+import { answerCpuQueries, benchInput, freePort } from './processes.ts';
 
 /**
  * Roleport's broker in a process of its own (so `taskset` can pin it): the real application
@@ -15,11 +14,3 @@ const app = await createApplication({ ...config, log: { ...config.log, level: 'w
 const url = await app.listen();
 process.send!({ type: 'listening', url });
 answerCpuQueries(() => void app.close().then(() => process.exit(0)));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -1,9 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadProviderClass } from '../src/demo-idp/oidc-provider-shapes.ts';
 import { createMemoryAdapter } from '../src/demo-idp/memory-adapter.ts';
-import { answerCpuQueries, benchInput } from './processes.ts';
+import { answerCpuQueries, benchInput, freePort } from './processes.ts';
 
 /**
  * The peer of the token-endpoint benchmark, in a process of its own: `oidc-provider` (the
@@ -72,12 +71,4 @@ async function servePeer(input: TokenPeerInput): Promise<void> {
     server.closeAllConnections();
     server.close(() => process.exit(0));
   });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: free } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return free;
 }
