@@ -176,3 +176,20 @@ for (const alg of ['RS256', 'ES256'] as const) {
     }
   });
 }
+
+test('P-256 signatures from DER to JWS: r and s of every length verify as IEEE P1363 (leading zero bytes dropped, sign bytes cut)', async () => {
+  const { generateKeyPairSync, sign, verify } = await import('node:crypto');
+  const { p256DerToJws } = await import('./jws-signer.ts');
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const lengths = new Set<number>();
+  // About 1 in 128 signatures has an r or s that is not 32 bytes in DER (33 with a sign byte is common; 31 or less is not).
+  for (let i = 0; i < 3000; i++) {
+    const data = Buffer.from(`signing input ${i}`);
+    const der = sign('sha256', data, privateKey);
+    lengths.add(der[3]!);
+    const jws = p256DerToJws(der);
+    assert.equal(jws.length, 64);
+    assert.ok(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, jws), `signature ${i}`);
+  }
+  assert.ok(lengths.has(33) && lengths.has(32), `r lengths seen: ${[...lengths].join(', ')}`);
+});
