@@ -115,7 +115,7 @@ export function createMinter(options: MinterOptions): MintToken {
   };
 }
 
-/** Off the event loop when the process may use more than one core (a `taskset` to one CPU counts as one). */
+/** RS256 off the event loop when the process may use more than one core (a `taskset` to one CPU counts as one); see jws-signer.ts. */
 export function defaultSigningPlace(): SigningPlace {
   return availableParallelism() > 1 ? 'thread-pool' : 'event-loop';
 }
