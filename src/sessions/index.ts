@@ -17,6 +17,8 @@ import { readTokenTimeline, type AuditReader, type TimelinePoint } from './timel
 import type { SessionsSettings, SessionUser, UserDirectory, ViewerTokenProvider } from './types.ts';
 import { createUserTokens, type UserTokens } from './user-tokens.ts';
 
+export type { CloudEndpoints, SessionAzureTarget, SessionGcpTarget } from './types.ts';
+export { parseTargetResource, targetResource, type CloudName, type TargetRef, type TargetNames } from './cloud-targets.ts';
 export type { Session, SessionRole, SessionState, SessionUser, SessionsSettings, SessionTagSettings, SessionTagAttribute, TokenSource, UserDirectory, ViewerIdToken, ViewerTokenProvider } from './types.ts';
 export type { Principal, StartSessionOptions, StartSessionResult, ListSessionsOptions, ExchangeTokenOptions, SessionToken, SessionService } from './session-service.ts';
 export type { CreateUserTokenOptions, CreatedUserToken, AuthenticatedUserToken, UserTokens } from './user-tokens.ts';

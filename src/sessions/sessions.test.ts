@@ -32,6 +32,7 @@ const settings: SessionsSettings = {
   tags: { user: ['username'], group: { key: 'groups', allow: ['data-science'] }, session: ['session_id'], transitiveTagKeys: ['username'] },
   userTokenTtlSeconds: 86400,
   cliLoginCodeTtlSeconds: 60,
+  clouds: { gcpTokenUrl: 'https://sts.googleapis.com/v1/token', gcpIamCredentialsUrl: 'https://iamcredentials.googleapis.com', azureAuthorityHost: 'https://login.microsoftonline.com' },
 };
 
 const alicePrincipal: Principal = { name: 'alice', admin: false, userName: 'alice' };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isRoleportError } from '../core/index.ts';
 import { readIdentityClaims, type ClaimNames } from './claims.ts';
 
-const names: ClaimNames = { username: ['preferred_username', 'email', 'sub'], groups: 'groups', roleArn: 'aws_role_arn', roleSessionName: 'aws_role_session_name' };
+const names: ClaimNames = { username: ['preferred_username', 'email', 'sub'], groups: 'groups', roleArn: 'aws_role_arn', roleSessionName: 'aws_role_session_name', gcpTargets: 'gcp_targets', azureTargets: 'azure_targets' };
 const ROLE = 'arn:aws:iam::111111111111:role/A';
 
 describe('readIdentityClaims', () => {
