@@ -9,7 +9,7 @@ import * as integrations from './0006-integrations.ts';
 import * as cloudFederation from './0007-cloud-federation.ts';
 import * as contentHandoff from './0008-content-handoff.ts';
 import * as integrationAccess from './0009-integration-access.ts';
-import * as cloudTargets from './0010-cloud-targets.ts';
+import * as cloudTargets from './0011-cloud-targets.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -29,7 +29,7 @@ const ordered: Record<string, DialectMigration> = {
   '0007-cloud-federation': cloudFederation,
   '0008-content-handoff': contentHandoff,
   '0009-integration-access': integrationAccess,
-  '0010-cloud-targets': cloudTargets,
+  '0011-cloud-targets': cloudTargets,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {
