@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCliCredentials } from '../../src/client/index.ts';
+import { promisify } from 'node:util';
+import { GoogleAuth } from 'google-auth-library';
+import { createBrokerClient, parseEnvFile, readCliCredentials } from '../../src/client/index.ts';
 import { nextDevLine, startDev, stopDev, type DevProcess } from '../helpers/dev-process.ts';
 import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
 import { confirmCliLogin, DS, RO } from '../integration/sessions-fixtures.ts';
@@ -23,6 +25,7 @@ import { eventually } from './sessions-agent-fixtures.ts';
  * account gets nothing for it.
  */
 const CHILD = new URL('../helpers/clouds-run-child.ts', import.meta.url).pathname;
+const AZURE_CHILD = new URL('../helpers/azure-identity-child.ts', import.meta.url).pathname;
 const DEPLOYER = 'deployer@roleport-demo.iam.gserviceaccount.com';
 
 interface Endpoints {
@@ -154,6 +157,43 @@ describe('roleport dev: one roleport run with AWS, Google and Azure credentials'
     for (const call of seen.calls) assert.equal(call.ok, true, JSON.stringify(call));
     assert.equal(seen.calls.filter((call) => call.cloud === 'gcp' && /^ya29\./.test(call.token ?? '')).length, 2);
     assert.equal(seen.calls.filter((call) => call.cloud === 'azure').length, 2);
+  });
+
+  test("roleport agent: its env file and each target's files serve google-auth-library and WorkloadIdentityCredential", async () => {
+    const home = homes.get('alice')!;
+    const stored = readCliCredentials(join(home, 'credentials.json'))!;
+    const started = await createBrokerClient({ baseUrl: endpoints.web }).startSession(stored.token, { roles: [DS], gcpTargets: ['deployer'], azureTargets: ['analytics'] });
+    const credentialFile = join(home, 'agent-credential');
+    await writeFile(credentialFile, started.credential, { mode: 0o600 });
+    const agent = spawn(process.execPath, [ROLEPORT_BIN, 'agent', '--session-credential-file', credentialFile, '--dir', join(home, 'agent-session'), '--json'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: home, ROLEPORT_URL: endpoints.web },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    agent.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise((resolve) => agent.once('exit', resolve));
+    try {
+      const summary = await eventually('the agent to be ready', () => (stdout.includes('\n') ? (JSON.parse(stdout) as { env_file: string; gcp_files: Record<string, { token_file: string; config_file: string }>; azure_token_files: Record<string, string> }) : undefined));
+      const gcp = summary.gcp_files['deployer']!;
+      for (const file of [gcp.token_file, gcp.config_file, summary.azure_token_files['analytics']!]) assert.equal((await stat(file)).mode & 0o777, 0o600, file);
+      const env = parseEnvFile(await readFile(summary.env_file, 'utf8'));
+      assert.equal(env['GOOGLE_APPLICATION_CREDENTIALS'], gcp.config_file);
+      assert.equal(env['AZURE_FEDERATED_TOKEN_FILE'], summary.azure_token_files['analytics']);
+      // Google: the configuration the env file names, as any process that sources it would load it.
+      const client = await new GoogleAuth({ keyFilename: env['GOOGLE_APPLICATION_CREDENTIALS']!, scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
+      const { token, res } = await client.getAccessToken();
+      assert.match(token ?? '', /^ya29\./);
+      assert.match(String(res?.config.url), /:generateAccessToken$/);
+      // Azure: a process started with the env file's AZURE_* variables and the dev CA.
+      const azureEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('AZURE_')));
+      const { stdout: answer } = await promisify(execFile)(process.execPath, [AZURE_CHILD, 'no-instance-discovery'], { env: { PATH: process.env['PATH'] ?? '', NODE_EXTRA_CA_CERTS: endpoints.ca, ...azureEnv }, timeout: 60_000 });
+      const azure = JSON.parse(answer.trim().split('\n').pop()!) as { ok: boolean; token?: string; message?: string };
+      assert.equal(azure.ok, true, azure.message);
+      assert.ok((azure.token ?? '').length > 20);
+    } finally {
+      agent.kill('SIGTERM');
+      await exited;
+    }
   });
 
   test('bob, who holds only the analytics targets, cannot start a session with deployer, nor impersonate its service account', async () => {
