@@ -1,15 +1,16 @@
 import { invalidInput } from '../core/index.ts';
 import { formatAzureTarget, parseAzureTarget, type AzureTarget } from '../azure/index.ts';
-import { formatGcpTarget, parseGcpTarget, type GcpTarget } from '../gcp/index.ts';
+import { formatGcpTarget, parseGcpTarget, parseProviderName, type GcpTarget } from '../gcp/index.ts';
 import type { CloudName, CloudTargetGrant, RoleSource, UserCloudTargetRecord } from '../store/index.ts';
 
 /**
  * What the users module needs to know of each cloud's targets: how one is read (the cloud's own
  * rules module checks it), stored, and when two grants of one target name contradict each
- * other. One name must mean one thing: Google binds a service account to a target *name*
- * (`principalSet://…/attribute.target/NAME`) and Entra matches a subject that names the
- * target, so granting bob "analytics" with another service account than alice's would in fact
- * hand him alice's.
+ * other. One name must mean one thing: Google binds a service account to a target *name* in a
+ * pool (`principalSet://…/POOL/attribute.target/NAME`, whichever provider of the pool exchanged
+ * the token) and Entra matches a subject that names the target but not the application, so
+ * granting bob "analytics" with another service account (or application) than alice's would in
+ * fact hand him alice's.
  */
 export interface CloudTargetKind<T extends { name: string }> {
   cloud: CloudName;
@@ -30,8 +31,10 @@ export const GCP_TARGETS: CloudTargetKind<GcpTarget> = {
   toJson: (target) => ({ name: target.name, provider: target.provider, ...(target.serviceAccount === undefined ? {} : { service_account: target.serviceAccount }) }),
   format: formatGcpTarget,
   contradiction(target, other) {
-    if (target.provider !== other.provider || (target.serviceAccount ?? '') === (other.serviceAccount ?? '')) return undefined;
-    return `GCP target ${target.name} of provider ${target.provider} already stands for ${other.serviceAccount ?? 'no service account'}: Google grants service accounts to a target name, so one name is one service account (pick another name)`;
+    // A principalSet names the pool, not the provider: every provider of one pool shares its target names.
+    const pool = parseProviderName(target.provider)?.poolName;
+    if (pool !== parseProviderName(other.provider)?.poolName || (target.serviceAccount ?? '') === (other.serviceAccount ?? '')) return undefined;
+    return `GCP target ${target.name} of pool ${pool ?? target.provider} already stands for ${other.serviceAccount ?? 'no service account'} (provider ${other.provider}): Google grants service accounts and roles to a target name in a pool (principalSet://…/attribute.target/${target.name}), so one name is one service account in a pool (pick another name)`;
   },
 };
 
@@ -42,9 +45,11 @@ export const AZURE_TARGETS: CloudTargetKind<AzureTarget> = {
   toJson: (target) => ({ name: target.name, tenant_id: target.tenantId, client_id: target.clientId, subject_scope: target.subjectScope ?? 'user' }),
   format: formatAzureTarget,
   contradiction(target, other) {
-    if (target.clientId !== other.clientId) return undefined;
-    if (target.tenantId === other.tenantId && (target.subjectScope ?? 'user') === (other.subjectScope ?? 'user')) return undefined;
-    return `Azure target ${target.name} of client ID ${target.clientId} already stands for tenant ${other.tenantId} with subject scope ${other.subjectScope ?? 'user'}: one name is one federated credential setup (pick another name)`;
+    // Entra matches issuer, subject and audience only, and the subject names the target, not the
+    // application: the same name on two applications would make one's tokens open the other
+    // (with subject scope target, anyone's).
+    if (target.clientId === other.clientId && target.tenantId === other.tenantId && (target.subjectScope ?? 'user') === (other.subjectScope ?? 'user')) return undefined;
+    return `Azure target ${target.name} already stands for client ID ${other.clientId} in tenant ${other.tenantId} with subject scope ${other.subjectScope ?? 'user'}: Entra matches a token's subject, which names the target and not the application, so one name is one application (pick another name)`;
   },
 };
 

@@ -66,10 +66,10 @@ export interface UserService {
    * Replaces the user's GCP targets (source `cli`), creating the user if need be. Each target
    * is its written form (`name=…,provider=…[,service_account=…]`, or an object with those
    * keys); one bad target, a name given twice, or a name another user holds for another
-   * service account of the same provider changes nothing (`ERR_INPUT_INVALID`).
+   * service account of the same pool changes nothing (`ERR_INPUT_INVALID`).
    */
   setGcpTargets(username: string, targets: readonly unknown[], actor: string): Promise<UserView>;
-  /** The same for Azure targets (`name=…,tenant_id=…,client_id=…[,subject_scope=…]`). */
+  /** The same for Azure targets (`name=…,tenant_id=…,client_id=…[,subject_scope=…]`); a name is one application, tenant and scope. */
   setAzureTargets(username: string, targets: readonly unknown[], actor: string): Promise<UserView>;
   /**
    * Creates or updates the user an ID token describes and applies its role claim: present,

@@ -106,6 +106,10 @@ describe('roleport gcp and roleport azure on a data directory', () => {
     // The same name with another service account for dave would hand him carol's: refused.
     const bad: { args: string[]; message: RegExp }[] = [
       { args: ['users', 'set-gcp-targets', 'dave', `name=deployer,provider=${PROVIDER},service_account=another@my-project.iam.gserviceaccount.com`], message: /already stands for deployer@my-project/ },
+      // Another provider of the same pool: Google's principalSet names the pool, so the same.
+      { args: ['users', 'set-gcp-targets', 'dave', `name=deployer,provider=${PROVIDER.replace('broker', 'second')},service_account=another@my-project.iam.gserviceaccount.com`], message: /already stands for deployer@my-project/ },
+      // Another application under the same name: Entra matches the subject, which names only the target.
+      { args: ['users', 'set-azure-targets', 'dave', `name=ml,tenant_id=${TENANT},client_id=66666666-7777-8888-9999-000000000000`], message: /already stands for client ID 11111111-2222-3333-4444-555555555555/ },
       { args: ['users', 'set-gcp-targets', 'carol', `name=Analytics,provider=${PROVIDER}`], message: /target name "Analytics" must be/ },
       { args: ['users', 'set-gcp-targets', 'carol', 'name=x,provider=projects/my-project/locations/global/workloadIdentityPools/p/providers/broker'], message: /number/ },
       { args: ['users', 'set-gcp-targets', 'carol', `name=a,provider=${PROVIDER}`, `name=a,provider=${PROVIDER}`], message: /given twice/ },
