@@ -9,7 +9,7 @@ import { parseRoleArn } from '../../iam/index.ts';
 import { registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp, type IdpUser } from '../../demo-idp/index.ts';
 import { ensureDevCa } from '../../dev-ca/index.ts';
-import { DEV_GCP_TARGETS, registerDevGcp } from '../../gcp-sts/index.ts';
+import { DEV_GCP_SERVICE_ACCOUNT, DEV_GCP_TARGETS, registerDevGcp } from '../../gcp-sts/index.ts';
 import { DEV_AZURE_TARGETS, registerDevEntra } from '../../entra/index.ts';
 import { formatGcpTarget } from '../../gcp/index.ts';
 import { formatAzureTarget } from '../../azure/index.ts';
@@ -150,7 +150,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
         '',
         'Google Cloud and Azure, offline:',
         `  local entra: ${endpoints['azure']}   (TLS by the dev CA ${ca.caFile}: clients need NODE_EXTRA_CA_CERTS=${ca.caFile})`,
-        `  demo targets: alice --gcp analytics, deployer (impersonates ${DEV_GCP_TARGETS[1]?.serviceAccount ?? ''}) --azure analytics; bob --gcp analytics --azure analytics`,
+        `  demo targets: alice --gcp analytics, deployer (impersonates ${DEV_GCP_SERVICE_ACCOUNT}) --azure analytics; bob --gcp analytics --azure analytics`,
         `    NODE_EXTRA_CA_CERTS=${ca.caFile} npx roleport run --role ${DEV_ROLE_ARNS[0]} --gcp analytics --azure analytics -- node app.mjs`,
         '    (GOOGLE_APPLICATION_CREDENTIALS names an external_account file for the local Google STS; AZURE_* names the local Entra.',
         '    Offline, give @azure/identity disableInstanceDiscovery: true: MSAL would otherwise ask login.microsoftonline.com about the authority.)',
