@@ -198,6 +198,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         // could ask for their audience could pass as published content.
         audiences: config.sessions.audiences.filter((audience) => audience !== config.integrations.contentTokenAudience),
         subjectTemplate: config.tokens.subjectTemplate,
+        clouds: { gcpTokenUrl: config.gcp.tokenUrl, gcpIamCredentialsUrl: config.gcp.iamCredentialsUrl, azureAuthorityHost: config.azure.authorityHost },
       },
     });
     const sts = createSts({

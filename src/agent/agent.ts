@@ -1,7 +1,6 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import { randomId, RoleportError, silentLogger, systemClock, writeFileAtomically } from '../core/index.ts';
-import { sessionLayout, tokenExpiry, type SessionLayout } from '../client/index.ts';
+import { sessionLayout } from '../client/index.ts';
 import { syncRoleCredentials } from './container-credentials.ts';
 import { isFinalSessionError } from './final-errors.ts';
 import { startAgentListener, type AgentListener } from './listener.ts';
@@ -9,35 +8,14 @@ import type { ManagedSession } from './managed-session.ts';
 import { defaultRoleportCommand } from './roleport-command.ts';
 import { createSessionPoller } from './session-poller.ts';
 import { sessionRoutes } from './session-routes.ts';
-import { roleTokenFile } from './session-files.ts';
 import { createSessionWriter } from './session-writer.ts';
+import { fetchSessionTokens, removeSessionTokens, writeSessionTokens } from './session-tokens.ts';
 import { sessionStatus, statusJson } from './status.ts';
 import { systemTimers } from './timers.ts';
-import { writeTokenFile, removeTokenFile } from './token-file.ts';
 import { createTokenRefresher } from './token-refresher.ts';
 import type { AddSessionOptions, Agent, AgentOptions, AgentSession, AgentStatus } from './types.ts';
 
 const DEFAULT_POLL_INTERVAL_MS = 30_000;
-
-/** Writes each role's token (and the first role's as `token`), then removes the files of roles the session no longer has. */
-function writeRoleTokens(layout: SessionLayout, tokens: readonly { profile: string; token: string }[]): void {
-  writeTokenFile(layout.tokenFile, tokens[0]!.token);
-  const current = new Set<string>();
-  for (const { profile, token } of tokens) {
-    const file = roleTokenFile(layout, profile);
-    writeTokenFile(file, token);
-    current.add(file);
-  }
-  for (const name of readdirSync(layout.roleTokenDir)) {
-    const file = join(layout.roleTokenDir, name);
-    if (!current.has(file)) removeTokenFile(file);
-  }
-}
-
-function removeRoleTokens(layout: SessionLayout): void {
-  removeTokenFile(layout.tokenFile);
-  for (const name of readdirSync(layout.roleTokenDir)) removeTokenFile(join(layout.roleTokenDir, name));
-}
 
 /**
  * The session agent: per session, a rotated token file, an env file and an AWS config file
@@ -148,20 +126,12 @@ export function createAgent(options: AgentOptions): Agent {
         refreshJitter: options.refreshJitter,
         backoff: options.backoff,
         isFinal: isFinalSessionError,
-        // One token per role, each minted for its role: a token's sub names the role, so the
-        // other roles' trust policies refuse it. The first role's also goes to `token`.
-        fetchToken: async () => {
-          const requestedAt = clock.now();
-          const tokens = await Promise.all(
-            managed.session.roles.map(async (role) => {
-              const exchanged = await options.client.exchangeToken({ sessionCredential: add.credential, resource: role.arn });
-              return { profile: role.profile, token: exchanged.token, expiresAt: tokenExpiry(exchanged.token, requestedAt + exchanged.expiresInSeconds * 1000) };
-            }),
-          );
-          return { token: tokens, expiresAt: Math.min(...tokens.map((t) => t.expiresAt)) };
-        },
-        writeToken: (tokens) => writeRoleTokens(layout, tokens),
-        removeToken: () => removeRoleTokens(layout),
+        // One token per role and per cloud target, each minted for it: a token's sub names its
+        // role or target, so the others' trust policies, attribute conditions and federated
+        // credentials refuse it. The first role's also goes to `token`.
+        fetchToken: () => fetchSessionTokens(options.client, add.credential, managed.session, clock.now()),
+        writeToken: (tokens) => writeSessionTokens(layout, tokens),
+        removeToken: () => removeSessionTokens(layout),
         onEvent: (event, refreshStatus) => {
           if (event.type === 'stopped') stopSession(managed, refreshStatus.stoppedReason ?? 'stopped');
           if (event.type === 'removed') managed.finish({ reason: managed.stoppedReason ?? refreshStatus.stoppedReason ?? 'stopped' });

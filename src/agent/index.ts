@@ -39,6 +39,7 @@ export {
   type SessionEnvironmentOptions,
 } from './session-files.ts';
 export { writeTokenFile, removeTokenFile } from './token-file.ts';
+export { cloudEnvironment, cloudShadowingVariables, gcpTargetConfig } from './cloud-files.ts';
 /** The session directory's layout and env file now live in client/, which the in-session commands share. */
 export { renderEnvFile, sessionLayout, type SessionLayout } from '../client/index.ts';
 export { ManualTimers, systemTimers, type TimerHandle, type Timers } from './timers.ts';

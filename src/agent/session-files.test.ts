@@ -21,6 +21,8 @@ const session: BrokerSession = {
     { arn: 'arn:aws:iam::111111111111:role/DataScientist', profile: 'DataScientist', sessionName: 'alice.ses-0123' },
     { arn: 'arn:aws:iam::222222222222:role/ReadOnly', profile: 'prod ReadOnly', sessionName: 'alice.ses-0123' },
   ],
+  gcpTargets: [],
+  azureTargets: [],
   createdAt: 0,
   endedAt: null,
   lastTokenAt: null,

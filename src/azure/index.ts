@@ -32,6 +32,9 @@ export {
 } from './token-rules.ts';
 export {
   SUBJECT_SCOPES,
+  AZURE_TARGET_KEYS,
+  formatAzureTarget,
+  parseAzureTarget,
   azureTargetNameProblem,
   azureTargetSubject,
   checkAzureTarget,

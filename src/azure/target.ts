@@ -11,7 +11,7 @@
  * subject names the target, so a token for one target matches no other target's credential,
  * as `sub` names the role for AWS. The audience is always `api://AzureADTokenExchange`.
  */
-import { invalidInput } from '../core/index.ts';
+import { formatKeyValueSpec, invalidInput, readKeyValueSpec } from '../core/index.ts';
 import { MAX_SUBJECT_LENGTH, TOKEN_EXCHANGE_AUDIENCE } from './federated-credential.ts';
 import { clientIdProblem, tenantIdProblem } from './ids.ts';
 
@@ -56,4 +56,27 @@ export function renderAzureTargetClaims(username: string, target: AzureTarget): 
   const subject = azureTargetSubject(target.name, target.subjectScope ?? 'user', username);
   if (subject.length > MAX_SUBJECT_LENGTH) throw invalidInput(`sub is longer than ${MAX_SUBJECT_LENGTH} characters, Entra's limit for a federated credential's subject`);
   return { subject, audience: TOKEN_EXCHANGE_AUDIENCE };
+}
+
+/** The keys of a target's written form (`name=…,tenant_id=…,client_id=…[,subject_scope=user|target]`, or an object with them). */
+export const AZURE_TARGET_KEYS = ['name', 'tenant_id', 'client_id', 'subject_scope'] as const;
+
+/**
+ * A target as the admin CLI and an IdP's claim give it: `name=NAME,tenant_id=TENANT,client_id=GUID[,subject_scope=user|target]`
+ * or an object with those keys. Checked; throws `ERR_INPUT_INVALID` naming what is wrong.
+ */
+export function parseAzureTarget(value: unknown): AzureTarget {
+  const spec = readKeyValueSpec(value, AZURE_TARGET_KEYS, 'an Azure target');
+  if (spec['name'] === undefined || spec['tenant_id'] === undefined || spec['client_id'] === undefined) throw invalidInput('an Azure target needs name=, tenant_id= and client_id=');
+  const scope = spec['subject_scope'] ?? 'user';
+  if (!(SUBJECT_SCOPES as readonly string[]).includes(scope)) throw invalidInput(`subject_scope ${JSON.stringify(scope)} must be ${SUBJECT_SCOPES.join(' or ')}`);
+  // Entra compares GUIDs without regard to case: one spelling, so that one target is one target.
+  const target: AzureTarget = { name: spec['name'], tenantId: spec['tenant_id'].toLowerCase(), clientId: spec['client_id'].toLowerCase(), subjectScope: scope as SubjectScope };
+  checkAzureTarget(target);
+  return target;
+}
+
+/** The written form {@link parseAzureTarget} reads back. */
+export function formatAzureTarget(target: AzureTarget): string {
+  return formatKeyValueSpec({ name: target.name, tenant_id: target.tenantId, client_id: target.clientId, subject_scope: target.subjectScope ?? 'user' }, AZURE_TARGET_KEYS);
 }

@@ -33,7 +33,7 @@ export interface ExchangeTokenOptions {
   sessionCredential: string;
   /** Default: the session's audience. */
   audience?: string | undefined;
-  /** One of the session's role ARNs (RFC 8707 `resource`). */
+  /** One of the session's role ARNs, or `gcp:NAME` / `azure:NAME` for a cloud target (RFC 8707 `resource`). */
   resource?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -151,6 +151,8 @@ export function createBrokerClient(options: BrokerClientOptions): BrokerClient {
 
     async startSession(userToken, request) {
       const json: Record<string, unknown> = { roles: [...request.roles], token_source: request.tokenSource ?? 'broker' };
+      if (request.gcpTargets !== undefined && request.gcpTargets.length > 0) json['gcp_targets'] = [...request.gcpTargets];
+      if (request.azureTargets !== undefined && request.azureTargets.length > 0) json['azure_targets'] = [...request.azureTargets];
       if (request.audience !== undefined) json['audience'] = request.audience;
       if (request.region !== undefined) json['region'] = request.region;
       if (request.tokenTtlSeconds !== undefined) json['token_ttl_seconds'] = request.tokenTtlSeconds;

@@ -17,6 +17,8 @@ export {
 export { BrokerClientError, isBrokerClientError } from './errors.ts';
 export { createApiKeyClient, type ApiKeyClient, type ApiKeyClientOptions } from './api-key-client.ts';
 export type {
+  BrokerAzureTarget,
+  BrokerGcpTarget,
   BrokerSession,
   BrokerSessionRole,
   BrokerSessionState,
@@ -30,7 +32,7 @@ export { defaultCredentialsPath, readCliCredentials, removeCliCredentials, write
 export { createPkcePair, loginWithLoopbackRedirect, type LoopbackLoginOptions } from './cli-login.ts';
 export { decodeToken, tokenExpiry, type DecodedToken } from './jwt.ts';
 export { findSessionCredential, resolveBrokerUrl, resolveSessionBrokerUrl, sessionIdOfCredential, type FoundSessionCredential, type SessionCredentialLookup } from './session-credential.ts';
-export { parseEnvFile, renderEnvFile, sessionEnvValue, sessionLayout, type SessionLayout } from './session-dir.ts';
+export { azureTokenFile, gcpConfigFile, gcpTokenFile, parseEnvFile, renderEnvFile, sessionEnvValue, sessionLayout, type SessionLayout } from './session-dir.ts';
 export {
   credentialCacheFile,
   readCachedCredentials,

@@ -25,6 +25,10 @@ export interface SessionLayout {
   authorizationTokenFile: string;
   /** `credential-process`'s cache: one 0600 file per role, duration and STS endpoint. */
   credentialCacheDir: string;
+  /** GCP targets (0700): `<name>.jwt`, each target's token, and `<name>.json`, its external_account configuration. */
+  gcpDir: string;
+  /** Azure targets (0700): `<name>.jwt`, each target's token (`AZURE_FEDERATED_TOKEN_FILE`). */
+  azureDir: string;
 }
 
 export function sessionLayout(dir: string): SessionLayout {
@@ -37,7 +41,24 @@ export function sessionLayout(dir: string): SessionLayout {
     credentialFile: join(dir, 'session-credential'),
     authorizationTokenFile: join(dir, 'container-authorization-token'),
     credentialCacheDir: join(dir, 'credential-cache'),
+    gcpDir: join(dir, 'gcp'),
+    azureDir: join(dir, 'azure'),
   };
+}
+
+/** A GCP target's token file (target names are `[a-z0-9-]`, safe as file names). */
+export function gcpTokenFile(layout: Pick<SessionLayout, 'gcpDir'>, target: string): string {
+  return join(layout.gcpDir, `${target}.jwt`);
+}
+
+/** A GCP target's `external_account` configuration (`GOOGLE_APPLICATION_CREDENTIALS`). */
+export function gcpConfigFile(layout: Pick<SessionLayout, 'gcpDir'>, target: string): string {
+  return join(layout.gcpDir, `${target}.json`);
+}
+
+/** An Azure target's token file (`AZURE_FEDERATED_TOKEN_FILE`). */
+export function azureTokenFile(layout: Pick<SessionLayout, 'azureDir'>, target: string): string {
+  return join(layout.azureDir, `${target}.jwt`);
 }
 
 const PLAIN_VALUE = /^[\w@%+=:,./-]*$/;

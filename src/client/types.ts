@@ -16,6 +16,24 @@ export interface BrokerSessionRole {
   sessionName: string;
 }
 
+/** A GCP target of the session: what its token is for and what its external_account file says. */
+export interface BrokerGcpTarget {
+  name: string;
+  provider: string;
+  audience: string;
+  serviceAccount: string | undefined;
+  tokenUrl: string;
+  iamCredentialsUrl: string;
+}
+
+/** An Azure target of the session: what its AZURE_* variables say. */
+export interface BrokerAzureTarget {
+  name: string;
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+}
+
 /** A session as the broker describes it; times in ms since the epoch. */
 export interface BrokerSession {
   id: string;
@@ -26,6 +44,8 @@ export interface BrokerSession {
   tokenTtlSeconds: number;
   region: string;
   roles: BrokerSessionRole[];
+  gcpTargets: BrokerGcpTarget[];
+  azureTargets: BrokerAzureTarget[];
   createdAt: number;
   endedAt: number | null;
   lastTokenAt: number | null;
@@ -34,6 +54,8 @@ export interface BrokerSession {
 
 export interface StartSessionRequest {
   roles: readonly string[];
+  gcpTargets?: readonly string[] | undefined;
+  azureTargets?: readonly string[] | undefined;
   tokenSource?: BrokerTokenSource | undefined;
   audience?: string | undefined;
   region?: string | undefined;
@@ -62,6 +84,8 @@ export interface CliLoginResult {
 }
 
 const sessionRoleWire = object({ arn: string, profile: string, session_name: string });
+const gcpTargetWire = object({ name: string, provider: string, audience: string, service_account: nullable(string), token_url: string, iam_credentials_url: string });
+const azureTargetWire = object({ name: string, tenant_id: string, client_id: string, authority_host: string });
 
 export const sessionWire = object({
   id: string,
@@ -72,6 +96,9 @@ export const sessionWire = object({
   token_ttl_seconds: number,
   region: string,
   roles: arrayOf(sessionRoleWire),
+  // Absent from brokers that predate cloud targets.
+  gcp_targets: optional(arrayOf(gcpTargetWire)),
+  azure_targets: optional(arrayOf(azureTargetWire)),
   created_at: isoTime,
   ended_at: nullable(isoTime),
   last_token_at: nullable(isoTime),
@@ -104,6 +131,8 @@ export function sessionFromWire(wire: WireOf<typeof sessionWire>): BrokerSession
     tokenTtlSeconds: wire.token_ttl_seconds,
     region: wire.region,
     roles: wire.roles.map((role) => ({ arn: role.arn, profile: role.profile, sessionName: role.session_name })),
+    gcpTargets: (wire.gcp_targets ?? []).map((t) => ({ name: t.name, provider: t.provider, audience: t.audience, serviceAccount: t.service_account ?? undefined, tokenUrl: t.token_url, iamCredentialsUrl: t.iam_credentials_url })),
+    azureTargets: (wire.azure_targets ?? []).map((t) => ({ name: t.name, tenantId: t.tenant_id, clientId: t.client_id, authorityHost: t.authority_host })),
     createdAt: Date.parse(wire.created_at),
     endedAt: timeOrNull(wire.ended_at),
     lastTokenAt: timeOrNull(wire.last_token_at),

@@ -46,6 +46,8 @@ const ssoSchema = z
         groups: z.string().min(1).default('groups').describe('Claim holding the user\'s groups (array or string).'),
         roleArn: z.string().min(1).default('aws_role_arn').describe('Claim holding the user\'s IAM role ARNs (a string or an array); when present it replaces the roles set by the CLI.'),
         roleSessionName: z.string().min(1).default('aws_role_session_name').describe('Claim holding the AWS role session name.'),
+        gcpTargets: z.string().min(1).default('gcp_targets').describe('Claim holding the user\'s GCP targets: `name=NAME,provider=PROVIDER[,service_account=EMAIL]` strings or objects with those keys, one or an array; when present it replaces the GCP targets set by the CLI.'),
+        azureTargets: z.string().min(1).default('azure_targets').describe('Claim holding the user\'s Azure targets: `name=NAME,tenant_id=TENANT,client_id=GUID[,subject_scope=user|target]` strings or objects, one or an array; when present it replaces the Azure targets set by the CLI.'),
       })
       .strict()
       .prefault({}),
@@ -74,12 +76,15 @@ const ssoSchema = z
 /**
  * The local Google STS and IAM Credentials endpoint (`roleport gcp serve`): Google's token
  * exchange and service account impersonation, offline. Providers and service accounts come
- * from `roleport gcp provider|service-account add`.
+ * from `roleport gcp provider|service-account add`. Also where sessions' GCP targets send
+ * their tokens (`tokenUrl`, `iamCredentialsUrl`): Google's endpoints unless pointed elsewhere.
  */
 const gcpSchema = z
   .object({
     enabled: z.boolean().default(false).describe('Serve the local Google STS (POST /v1/token) and IAM Credentials (generateAccessToken) on gcp.listen under roleport serve.'),
     listen: listenAddress.optional().describe('host:port of its own listener: what an external_account file\'s token_url and service_account_impersonation_url point at.'),
+    tokenUrl: httpUrl.default('https://sts.googleapis.com/v1/token').describe('token_url of the external_account files sessions get for their GCP targets: Google\'s STS; roleport dev sets the local Google STS (http://<gcp.listen>/v1/token).'),
+    iamCredentialsUrl: httpUrl.default('https://iamcredentials.googleapis.com').describe('Root of service_account_impersonation_url in those files (IAM Credentials generateAccessToken); roleport dev sets the local one.'),
     jwksCacheSeconds: z.number().int().min(0).max(86400).default(300).describe('How long issuers\' discovery documents and JWKS are reused.'),
   })
   .strict()
@@ -88,12 +93,14 @@ const gcpSchema = z
 /**
  * The local Entra token endpoint (`roleport azure serve`): client credentials with a federated
  * client assertion, offline, over TLS (MSAL only takes https:// authorities). Federated
- * identity credentials come from `roleport azure credential add`.
+ * identity credentials come from `roleport azure credential add`. Also the authority host
+ * sessions' Azure targets use (`authorityHost`): Entra's public cloud unless pointed elsewhere.
  */
 const azureSchema = z
   .object({
     enabled: z.boolean().default(false).describe('Serve the local Entra token endpoint on azure.listen under roleport serve (needs azure.tls).'),
     listen: listenAddress.optional().describe('host:port of its own TLS listener: AZURE_AUTHORITY_HOST is https://<listen>.'),
+    authorityHost: httpUrl.default('https://login.microsoftonline.com').describe('AZURE_AUTHORITY_HOST sessions get for their Azure targets: Entra\'s public cloud; roleport dev sets the local Entra endpoint (https://<azure.listen>).'),
     tls: z
       .object({
         certFile: z.string().optional().describe('PEM certificate chain of the listener (e.g. from a dev CA; clients trust it through NODE_EXTRA_CA_CERTS).'),

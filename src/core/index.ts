@@ -7,3 +7,4 @@ export * from './atomic-file.ts';
 export * from './random.ts';
 export * from './text.ts';
 export * from './backoff.ts';
+export * from './key-value-spec.ts';

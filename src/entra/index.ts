@@ -24,6 +24,7 @@ export { EntraError, type EntraResponse } from './errors.ts';
 export { formatEntraExplanation, type EntraExplainResult } from './explain.ts';
 export type { EntraCheck, EntraCheckName } from './assertion.ts';
 export type { AddFederatedCredentialInput, EntraFederatedCredential, EntraRegistry, EntraRegistryStorage } from './registry.ts';
+export { DEV_AZURE_CLIENT_ID, DEV_AZURE_TARGETS, DEV_AZURE_TENANT_ID, registerDevEntra } from './dev-registry.ts';
 
 export interface EntraOptions {
   storage: EntraRegistryStorage;

@@ -28,6 +28,7 @@ export { formatGcpExplanation, type GcpExplainOptions, type GcpExplainResult } f
 export type { GcpCheck, GcpCheckName, FederatedIdentity } from './subject-token.ts';
 export type { AddGcpProviderInput, GcpProvider, GcpRegistry, GcpRegistryStorage, GcpServiceAccount } from './registry.ts';
 export { extractTemplate } from './cel.ts';
+export { DEV_GCP_PROVIDER, DEV_GCP_SERVICE_ACCOUNT, DEV_GCP_TARGETS, registerDevGcp } from './dev-registry.ts';
 
 export interface GoogleStsOptions {
   storage: GcpRegistryStorage;

@@ -65,7 +65,10 @@ export {
 export {
   TARGET_ATTRIBUTE,
   TARGET_CLAIM,
+  GCP_TARGET_KEYS,
   checkGcpTarget,
+  formatGcpTarget,
+  parseGcpTarget,
   gcpTargetNameProblem,
   gcpTargetSubject,
   renderGcpTargetClaims,

@@ -12,7 +12,7 @@
  * same target as the claim. The audience is the provider's own resource name, so a token
  * for one provider is refused by every other.
  */
-import { invalidInput } from '../core/index.ts';
+import { formatKeyValueSpec, invalidInput, readKeyValueSpec } from '../core/index.ts';
 import { GOOGLE_SUBJECT, MAX_SUBJECT_BYTES } from './attribute-mapping.ts';
 import { parseProviderName, principalSetForAttribute, providerNameProblem, type WorkloadIdentityProviderName } from './resource-names.ts';
 import { parseServiceAccountEmail, serviceAccountEmailProblem } from './service-account.ts';
@@ -94,6 +94,27 @@ export function targetAttributeCondition(targetNames: readonly string[]): string
 /** The IAM member that stands for every session of one target. */
 export function targetPrincipalSet(provider: WorkloadIdentityProviderName, targetName: string): string {
   return principalSetForAttribute(provider.poolName, TARGET_ATTRIBUTE, targetName);
+}
+
+/** The keys of a target's written form (`name=…,provider=…[,service_account=…]`, or an object with them). */
+export const GCP_TARGET_KEYS = ['name', 'provider', 'service_account'] as const;
+
+/**
+ * A target as the admin CLI and an IdP's claim give it: `name=NAME,provider=PROVIDER[,service_account=EMAIL]`
+ * or an object with those keys. Checked, with the provider in its bare `projects/…` form.
+ * Throws `ERR_INPUT_INVALID` naming what is wrong.
+ */
+export function parseGcpTarget(value: unknown): GcpTarget {
+  const spec = readKeyValueSpec(value, GCP_TARGET_KEYS, 'a GCP target');
+  if (spec['name'] === undefined || spec['provider'] === undefined) throw invalidInput('a GCP target needs name= and provider= (projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER)');
+  const target: GcpTarget = { name: spec['name'], provider: spec['provider'], serviceAccount: spec['service_account'] };
+  const provider = checkGcpTarget(target);
+  return { name: target.name, provider: provider.name, ...(target.serviceAccount === undefined ? {} : { serviceAccount: target.serviceAccount }) };
+}
+
+/** The written form {@link parseGcpTarget} reads back. */
+export function formatGcpTarget(target: GcpTarget): string {
+  return formatKeyValueSpec({ name: target.name, provider: target.provider, service_account: target.serviceAccount }, GCP_TARGET_KEYS);
 }
 
 export { parseServiceAccountEmail };

@@ -1,4 +1,6 @@
 import { RoleportError } from '../core/index.ts';
+import type { AzureTarget } from '../azure/index.ts';
+import type { GcpTarget } from '../gcp/index.ts';
 import type { SessionUser, UserDirectory, ViewerTokenProvider } from './types.ts';
 
 /** A user as the users module reports one; described by shape so this module need not import it. */
@@ -10,6 +12,8 @@ export interface UserRecord {
   groups: readonly string[];
   roleSessionName: string | null;
   roles: ReadonlyArray<{ arn: string }>;
+  gcpTargets: readonly GcpTarget[];
+  azureTargets: readonly AzureTarget[];
 }
 
 export interface UserSource {
@@ -34,6 +38,8 @@ export function userDirectoryFrom(users: UserSource, admins: AdminSettings): Use
         name: user.displayName ?? undefined,
         groups: [...user.groups],
         roles: user.roles.map((role) => role.arn),
+        gcpTargets: user.gcpTargets,
+        azureTargets: user.azureTargets,
         roleSessionName: user.roleSessionName ?? undefined,
         admin: admins.users.includes(user.username) || user.groups.some((group) => admins.groups.includes(group)),
       };

@@ -18,6 +18,8 @@ import type { SessionsSettings, SessionUser, UserDirectory, ViewerTokenProvider 
 import { createCredentialCache, type AccessChangeSource } from './credential-cache.ts';
 import { createUserTokens, type UserTokens } from './user-tokens.ts';
 
+export type { CloudEndpoints, SessionAzureTarget, SessionGcpTarget } from './types.ts';
+export { parseTargetResource, targetResource, type CloudName, type TargetRef, type TargetNames } from './cloud-targets.ts';
 export type { Session, SessionRole, SessionState, SessionUser, SessionsSettings, SessionTagSettings, SessionTagAttribute, TokenSource, UserDirectory, ViewerIdToken, ViewerTokenProvider } from './types.ts';
 export type { Principal, StartSessionOptions, StartSessionResult, ListSessionsOptions, ExchangeTokenOptions, SessionToken, SessionService } from './session-service.ts';
 export type { CreateUserTokenOptions, CreatedUserToken, AuthenticatedUserToken, UserTokens } from './user-tokens.ts';

@@ -5,7 +5,8 @@ import type { SessionRepository, SessionRow } from '../store/index.ts';
 import { hashCredential, newSessionCredential, newSessionId, sessionIdOfCredential } from './credentials.ts';
 import { sanitizeRoleSessionName } from '../iam/index.ts';
 import { parseRoleArn, profileNames, renderSessionName } from './session-name.ts';
-import { brokerTokenClaims, issueBrokerToken, issueViewerToken, type IssuedToken } from './token-sources.ts';
+import { brokerTokenClaims, issueBrokerToken, issueTargetToken, issueViewerToken, type IssuedToken } from './token-sources.ts';
+import { pickSessionTargets, targetForAudience, targetTokenBinding, type TargetRef } from './cloud-targets.ts';
 import type { Session, SessionRole, SessionsSettings, SessionState, SessionUser, TokenSource, UserDirectory, ViewerTokenProvider } from './types.ts';
 import type { CredentialCache } from './credential-cache.ts';
 
@@ -21,6 +22,10 @@ export interface Principal {
 export interface StartSessionOptions {
   userName: string;
   roles: readonly string[];
+  /** Names of GCP targets the user holds, each to get its own token. */
+  gcpTargets?: readonly string[] | undefined;
+  /** Names of Azure targets the user holds. */
+  azureTargets?: readonly string[] | undefined;
   tokenSource?: TokenSource | undefined;
   audience?: string | undefined;
   region?: string | undefined;
@@ -46,11 +51,15 @@ export interface ExchangeTokenOptions {
   credential: string;
   audience?: string | undefined;
   roleArn?: string | undefined;
+  /** A GCP or Azure target of the session instead of a role (`resource=gcp:NAME` / `azure:NAME`). */
+  target?: TargetRef | undefined;
 }
 
 export interface SessionToken extends IssuedToken {
   session: Session;
-  roleArn: string;
+  /** The role the token is for; undefined for a cloud target's token. */
+  roleArn: string | undefined;
+  target: TargetRef | undefined;
   /** Whole seconds the token has left (OAuth `expires_in`). */
   expiresIn: number;
 }
@@ -139,6 +148,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const user = await findUser(options.userName);
       assertHoldsRoles(user, request.roles);
       if (request.tokenSource === 'viewer' && deps.viewerTokens === undefined) throw invalidInput('token_source viewer needs single sign-on, which is not configured');
+      const targets = pickSessionTargets(user, { gcp: options.gcpTargets, azure: options.azureTargets }, request.tokenSource, settings.clouds);
       const id = newSessionId();
       const session: Session = {
         id,
@@ -149,6 +159,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         tokenTtlSeconds: request.tokenTtlSeconds,
         region: request.region,
         roles: buildRoles(settings, user, id, request.roles),
+        ...targets,
         createdAt: clock.now(),
         createdBy: options.by.name,
         endedAt: null,
@@ -168,7 +179,14 @@ export function createSessionService(deps: SessionServiceDeps) {
         sessionId: id,
         roleArn: session.roles[0]!.arn,
         audience: session.audience,
-        details: { roles: session.roles.map((r) => r.arn), token_source: session.tokenSource, region: session.region, token_ttl_seconds: session.tokenTtlSeconds },
+        details: {
+          roles: session.roles.map((r) => r.arn),
+          ...(session.gcpTargets.length === 0 ? {} : { gcp_targets: session.gcpTargets.map((t) => t.name) }),
+          ...(session.azureTargets.length === 0 ? {} : { azure_targets: session.azureTargets.map((t) => t.name) }),
+          token_source: session.tokenSource,
+          region: session.region,
+          token_ttl_seconds: session.tokenTtlSeconds,
+        },
       });
       return { session, credential };
     },
@@ -230,6 +248,11 @@ export function createSessionService(deps: SessionServiceDeps) {
       const session = await authenticateForExchange(options.credential, arrivedAt);
       if (session === undefined) throw new RoleportError('ERR_GRANT_INVALID', 'the session credential is not valid');
       if (session.state !== 'active') throw new RoleportError('ERR_GRANT_INVALID', `session ${session.id} is ${session.state}`);
+      // A cloud target's token: named by resource, or by its audience alone (never one of sessions.audiences, which stay the roles').
+      const target =
+        options.target ??
+        (options.roleArn === undefined && options.audience !== undefined && !settings.audiences.includes(options.audience) ? targetForAudience(session, options.audience) : undefined);
+      if (target !== undefined) return exchangeForTarget(session, target, options.audience);
       const role = options.roleArn === undefined ? session.roles[0] : session.roles.find((r) => r.arn === options.roleArn);
       if (role === undefined) throw new RoleportError('ERR_TARGET_INVALID', `role ${options.roleArn ?? ''} is not one of session ${session.id}'s roles`);
       // The session's own audience is checked too: it may predate a narrower allow-list.
@@ -242,15 +265,25 @@ export function createSessionService(deps: SessionServiceDeps) {
       const issued = session.tokenSource === 'broker' ? await issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
       const now = clock.now();
       await repository.recordToken(session.id, now, issued.expiresAt);
-      return {
-        ...issued,
-        session: { ...session, lastTokenAt: now, tokenExpiresAt: issued.expiresAt },
-        roleArn: role.arn,
-        // Counted from the current whole second, as `iat` is: a fresh broker token says exactly its lifetime.
-        expiresIn: Math.max(0, Math.floor((issued.expiresAt - Math.max(issued.issuedAt, Math.floor(now / 1000) * 1000)) / 1000)),
-      };
+      return { ...issued, session: { ...session, lastTokenAt: now, tokenExpiresAt: issued.expiresAt }, roleArn: role.arn, target: undefined, expiresIn: expiresIn(issued, now) };
     },
   };
+
+  /** The exchange for one of the session's GCP or Azure targets (always a broker token). */
+  async function exchangeForTarget(session: Session, target: TargetRef, audience: string | undefined): Promise<SessionToken> {
+    const user = await deps.users.findUser(session.userName);
+    if (user === undefined) throw new RoleportError('ERR_GRANT_INVALID', `user ${session.userName} no longer exists`);
+    const binding = targetTokenBinding(session, user, target, audience);
+    const issued = await issueTargetToken(deps.mintToken, { session, user, binding });
+    const now = clock.now();
+    await repository.recordToken(session.id, now, issued.expiresAt);
+    return { ...issued, session: { ...session, lastTokenAt: now, tokenExpiresAt: issued.expiresAt }, roleArn: undefined, target, expiresIn: expiresIn(issued, now) };
+  }
+}
+
+/** Whole seconds a token has left, counted from the current whole second as `iat` is: a fresh broker token says exactly its lifetime. */
+function expiresIn(issued: IssuedToken, now: number): number {
+  return Math.max(0, Math.floor((issued.expiresAt - Math.max(issued.issuedAt, Math.floor(now / 1000) * 1000)) / 1000));
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
@@ -323,6 +356,7 @@ function toRow(session: Session, credentialHash: string) {
     token_ttl_seconds: session.tokenTtlSeconds,
     region: session.region,
     roles: JSON.stringify(session.roles.map(roleToJson)),
+    cloud_targets: JSON.stringify({ gcp: session.gcpTargets, azure: session.azureTargets }),
     credential_hash: credentialHash,
     created_at: session.createdAt,
     created_by: session.createdBy,
@@ -344,11 +378,21 @@ function toSession(row: SessionRow): Session {
     tokenTtlSeconds: row.token_ttl_seconds,
     region: row.region,
     roles: roles.map((r) => ({ arn: r.arn, profile: r.profile, sessionName: r.session_name })),
+    ...readCloudTargets(row.cloud_targets),
     createdAt: row.created_at,
     createdBy: row.created_by,
     endedAt: row.ended_at,
     endedBy: row.ended_by,
     lastTokenAt: row.last_token_at,
     tokenExpiresAt: row.token_expires_at,
+  };
+}
+
+/** The stored `{gcp, azure}` (camelCase, as the session module writes it); a session from before targets holds none. */
+function readCloudTargets(text: string): Pick<Session, 'gcpTargets' | 'azureTargets'> {
+  const stored = JSON.parse(text) as Partial<Record<'gcp' | 'azure', unknown>>;
+  return {
+    gcpTargets: Array.isArray(stored.gcp) ? (stored.gcp as Session['gcpTargets']) : [],
+    azureTargets: Array.isArray(stored.azure) ? (stored.azure as Session['azureTargets']) : [],
   };
 }

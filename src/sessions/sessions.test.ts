@@ -32,7 +32,13 @@ const settings: SessionsSettings = {
   tags: { user: ['username'], group: { key: 'groups', allow: ['data-science'] }, session: ['session_id'], transitiveTagKeys: ['username'] },
   userTokenTtlSeconds: 86400,
   cliLoginCodeTtlSeconds: 60,
+  clouds: { gcpTokenUrl: 'https://sts.googleapis.com/v1/token', gcpIamCredentialsUrl: 'https://iamcredentials.googleapis.com', azureAuthorityHost: 'https://login.microsoftonline.com' },
 };
+
+const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/roleport/providers/broker';
+const GCP_AUDIENCE = `//iam.googleapis.com/${PROVIDER}`;
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const CLIENT = '11111111-2222-3333-4444-555555555555';
 
 const alicePrincipal: Principal = { name: 'alice', admin: false, userName: 'alice' };
 const bobPrincipal: Principal = { name: 'bob', admin: false, userName: 'bob' };
@@ -320,6 +326,78 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const expired = await sessions.cliLogin.issueCode('alice', request);
       clock.advance(61_000);
       await assert.rejects(sessions.cliLogin.redeem({ code: expired, codeVerifier: verifier, redirectUri: request.redirectUri }), invalid);
+    });
+
+    describe('cloud targets', () => {
+      const carol: Principal = { name: 'carol', admin: false, userName: 'carol' };
+      const analytics = { name: 'analytics', provider: PROVIDER, serviceAccount: 'analytics@my-project.iam.gserviceaccount.com' };
+      const ml = { name: 'ml', tenantId: TENANT, clientId: CLIENT };
+      before(() => {
+        users.set('carol', { username: 'carol', groups: ['data-science'], roles: [DS], gcpTargets: [analytics, { name: 'reports', provider: PROVIDER }], azureTargets: [ml], admin: false });
+      });
+      const verify = async (token: string, audience: string) => (await jwtVerify(token, jwks, { issuer: ISSUER, audience, currentDate: new Date(clock.now()) })).payload;
+
+      test('a session holds the targets picked, each with its own token bound to user and target', async () => {
+        const { session, credential } = await sessions.start({ userName: 'carol', roles: [DS], gcpTargets: ['analytics'], azureTargets: ['ml'], by: carol });
+        assert.deepEqual(session.gcpTargets, [{ name: 'analytics', provider: PROVIDER, audience: GCP_AUDIENCE, serviceAccount: analytics.serviceAccount, tokenUrl: settings.clouds.gcpTokenUrl, iamCredentialsUrl: settings.clouds.gcpIamCredentialsUrl }]);
+        assert.deepEqual(session.azureTargets, [{ name: 'ml', tenantId: TENANT, clientId: CLIENT, subjectScope: 'user', authorityHost: settings.clouds.azureAuthorityHost }]);
+        assert.deepEqual(await sessions.get(session.id, carol), session);
+        const gcp = await sessions.exchange({ credential, target: { cloud: 'gcp', name: 'analytics' } });
+        const gcpClaims = await verify(gcp.token, GCP_AUDIENCE);
+        assert.equal(gcpClaims.sub, 'user:carol:gcp:analytics');
+        assert.equal(gcpClaims['roleport_target'], 'analytics');
+        assert.equal(gcpClaims['session_id'], session.id);
+        assert.equal(gcpClaims['https://aws.amazon.com/tags'], undefined);
+        assert.equal(gcp.roleArn, undefined);
+        const azure = await sessions.exchange({ credential, target: { cloud: 'azure', name: 'ml' } });
+        assert.equal((await verify(azure.token, 'api://AzureADTokenExchange')).sub, 'user:carol:azure:ml');
+        // The role's token is unchanged beside them.
+        assert.equal((await verify((await sessions.exchange({ credential })).token, 'sts.amazonaws.com')).sub, 'user:carol:role:111111111111:DataScientist');
+        // An audience alone picks the session's target that has it.
+        assert.equal((await verify((await sessions.exchange({ credential, audience: GCP_AUDIENCE })).token, GCP_AUDIENCE)).sub, 'user:carol:gcp:analytics');
+        assert.equal((await verify((await sessions.exchange({ credential, audience: 'api://AzureADTokenExchange' })).token, 'api://AzureADTokenExchange')).sub, 'user:carol:azure:ml');
+      });
+
+      test('a target the session was not granted gets no token (invalid_target); nor does its audience', async () => {
+        const { credential } = await sessions.start({ userName: 'carol', roles: [DS], gcpTargets: ['reports'], by: carol });
+        const refused = async (options: Parameters<Sessions['exchange']>[0], code: string, message: RegExp) =>
+          assert.rejects(sessions.exchange(options), (error: unknown) => error instanceof RoleportError && error.code === code && message.test(error.message));
+        await refused({ credential, target: { cloud: 'gcp', name: 'analytics' } }, 'ERR_TARGET_INVALID', /GCP target "analytics" is not one of session/);
+        await refused({ credential, target: { cloud: 'azure', name: 'ml' } }, 'ERR_TARGET_INVALID', /Azure target "ml" is not one of session/);
+        await refused({ credential, audience: 'api://AzureADTokenExchange' }, 'ERR_TARGET_INVALID', /not one a session may ask for/);
+        await refused({ credential, target: { cloud: 'gcp', name: 'reports' }, audience: 'sts.amazonaws.com' }, 'ERR_TARGET_INVALID', /has audience \/\/iam\.googleapis\.com/);
+        await refused({ credential, roleArn: DS, audience: GCP_AUDIENCE }, 'ERR_TARGET_INVALID', /not one a session may ask for/);
+        // A session with no targets cannot reach a target's audience either.
+        const plain = await sessions.start({ userName: 'alice', roles: [DS], by: alicePrincipal });
+        await refused({ credential: plain.credential, audience: GCP_AUDIENCE }, 'ERR_TARGET_INVALID', /not one a session may ask for/);
+      });
+
+      test('start refuses targets the user does not hold, twice, or with viewer tokens, storing nothing', async () => {
+        const before = (await sessions.list({ by: admin })).length;
+        const cases: Array<[Parameters<Sessions['start']>[0], string, RegExp]> = [
+          [{ userName: 'alice', roles: [DS], gcpTargets: ['analytics'], by: alicePrincipal }, 'ERR_FORBIDDEN', /alice does not hold the GCP target "analytics"/],
+          [{ userName: 'carol', roles: [DS], azureTargets: ['other'], by: carol }, 'ERR_FORBIDDEN', /does not hold the Azure target "other"/],
+          [{ userName: 'carol', roles: [DS], gcpTargets: ['analytics', 'analytics'], by: carol }, 'ERR_INPUT_INVALID', /listed twice/],
+          [{ userName: 'carol', roles: [DS], azureTargets: ['ml'], tokenSource: 'viewer', by: carol }, 'ERR_INPUT_INVALID', /need broker tokens/],
+        ];
+        for (const [options, code, message] of cases) {
+          await assert.rejects(sessions.start(options), (error: unknown) => error instanceof RoleportError && error.code === code && message.test(error.message), JSON.stringify(options));
+        }
+        assert.equal((await sessions.list({ by: admin })).length, before);
+      });
+
+      test('exchange refuses once the user no longer holds the target, or holds it with another service account', async () => {
+        const { credential } = await sessions.start({ userName: 'carol', roles: [DS], gcpTargets: ['analytics'], by: carol });
+        const granted = users.get('carol')!;
+        try {
+          users.set('carol', { ...granted, gcpTargets: [{ ...analytics, serviceAccount: 'other@my-project.iam.gserviceaccount.com' }] });
+          await assert.rejects(sessions.exchange({ credential, target: { cloud: 'gcp', name: 'analytics' } }), (error: unknown) => error instanceof RoleportError && error.code === 'ERR_GRANT_INVALID' && /no longer holds the GCP target analytics/.test(error.message));
+          users.set('carol', { ...granted, gcpTargets: [] });
+          await assert.rejects(sessions.exchange({ credential, target: { cloud: 'gcp', name: 'analytics' } }), (error: unknown) => error instanceof RoleportError && error.code === 'ERR_GRANT_INVALID');
+        } finally {
+          users.set('carol', granted);
+        }
+      });
     });
   });
 }

@@ -44,17 +44,40 @@ export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Sess
     account_id: role.account,
     role_name: role.name,
   });
-  const claims: Record<string, unknown> = {
-    preferred_username: user.username,
-    ...(user.email === undefined ? {} : { email: user.email }),
-    ...(user.name === undefined ? {} : { name: user.name }),
-    groups: [...user.groups],
-    session_id: session.id,
-  };
+  const claims = identityClaims(user, session.id);
   const tags = buildSessionTags(settings.tags, { user, sessionId: session.id, roleArn, region: session.region, tokenSource: session.tokenSource });
   if (tags !== undefined) claims[TAGS_CLAIM] = tags;
   if (settings.sourceIdentityTemplate !== undefined) claims[SOURCE_IDENTITY_CLAIM] = renderSourceIdentity(settings.sourceIdentityTemplate, user, session.id);
   return { subject, claims };
+}
+
+/** Who the token speaks for, in every broker token of a session (roles and cloud targets alike). */
+function identityClaims(user: SessionUser, sessionId: string): Record<string, unknown> {
+  return {
+    preferred_username: user.username,
+    ...(user.email === undefined ? {} : { email: user.email }),
+    ...(user.name === undefined ? {} : { name: user.name }),
+    groups: [...user.groups],
+    session_id: sessionId,
+  };
+}
+
+/**
+ * A broker token for one of the session's GCP or Azure targets: `sub`, `aud` and the target
+ * claim from the cloud's rules (see cloud-targets.ts), the identity claims beside them; no AWS
+ * session tags. Its `token.minted` row names the session and user, its subject the target.
+ */
+export async function issueTargetToken(mintToken: MintToken, request: { session: Session; user: SessionUser; binding: { subject: string; audience: string; claims: Readonly<Record<string, string>> } }): Promise<IssuedToken> {
+  const minted = await mintToken({
+    subject: request.binding.subject,
+    audience: request.binding.audience,
+    ttlSeconds: request.session.tokenTtlSeconds,
+    claims: { ...identityClaims(request.user, request.session.id), ...request.binding.claims },
+    actor: `session:${request.session.id}`,
+    userName: request.user.username,
+    sessionId: request.session.id,
+  });
+  return { token: minted.token, issuedAt: minted.issuedAt * 1000, expiresAt: minted.expiresAt * 1000, jti: minted.jti };
 }
 
 /**

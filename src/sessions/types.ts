@@ -1,3 +1,6 @@
+import type { AzureTarget, SubjectScope } from '../azure/index.ts';
+import type { GcpTarget } from '../gcp/index.ts';
+
 /** Where a session's tokens come from: Roleport's own issuer, or the company IdP's ID token. */
 export type TokenSource = 'broker' | 'viewer';
 
@@ -12,6 +15,33 @@ export interface SessionRole {
   sessionName: string;
 }
 
+/**
+ * A GCP target a session holds: its own broker token (audience the provider's resource name,
+ * `sub` naming user and target) and the `external_account` configuration the agent writes.
+ */
+export interface SessionGcpTarget {
+  name: string;
+  /** `projects/N/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`. */
+  provider: string;
+  /** `//iam.googleapis.com/<provider>`: the token's `aud`. */
+  audience: string;
+  serviceAccount?: string | undefined;
+  /** Where the external_account file sends the token (config `gcp.tokenUrl`). */
+  tokenUrl: string;
+  /** Root of `service_account_impersonation_url` (config `gcp.iamCredentialsUrl`). */
+  iamCredentialsUrl: string;
+}
+
+/** An Azure target a session holds: its own broker token (`aud` api://AzureADTokenExchange) and the AZURE_* environment. */
+export interface SessionAzureTarget {
+  name: string;
+  tenantId: string;
+  clientId: string;
+  subjectScope: SubjectScope;
+  /** `AZURE_AUTHORITY_HOST` (config `azure.authorityHost`). */
+  authorityHost: string;
+}
+
 export interface Session {
   id: string;
   userName: string;
@@ -21,6 +51,9 @@ export interface Session {
   tokenTtlSeconds: number;
   region: string;
   roles: SessionRole[];
+  /** Picked at the start from the user's GCP targets; fixed for the session's life. */
+  gcpTargets: SessionGcpTarget[];
+  azureTargets: SessionAzureTarget[];
   createdAt: number;
   createdBy: string;
   endedAt: number | null;
@@ -37,6 +70,10 @@ export interface SessionUser {
   groups: readonly string[];
   /** IAM role ARNs the user may use. */
   roles: readonly string[];
+  /** GCP targets the user may pick (absent: none). */
+  gcpTargets?: readonly GcpTarget[] | undefined;
+  /** Azure targets the user may pick (absent: none). */
+  azureTargets?: readonly AzureTarget[] | undefined;
   /** `aws_role_session_name` from the IdP, used verbatim (sanitized) when present. */
   roleSessionName?: string | undefined;
   /** May list and revoke every session. */
@@ -84,6 +121,15 @@ export interface SessionsSettings {
   tags: SessionTagSettings;
   userTokenTtlSeconds: number;
   cliLoginCodeTtlSeconds: number;
+  /** Where sessions' cloud targets go: Google's and Entra's endpoints, or the local counterparts. */
+  clouds: CloudEndpoints;
+}
+
+/** Config `gcp.tokenUrl`, `gcp.iamCredentialsUrl`, `azure.authorityHost`. */
+export interface CloudEndpoints {
+  gcpTokenUrl: string;
+  gcpIamCredentialsUrl: string;
+  azureAuthorityHost: string;
 }
 
 export type SessionTagAttribute = 'session_id' | 'role_name' | 'account_id' | 'region' | 'token_source';

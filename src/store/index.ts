@@ -39,7 +39,7 @@ export type { StsPrincipalRow, StsPrincipalRepository } from './repositories/sts
 export type { SessionRow, NewSessionRow, SessionRepository, SessionListQuery } from './repositories/sessions.ts';
 export type { UserApiTokenRow, UserApiTokenRepository } from './repositories/user-api-tokens.ts';
 export type { CliLoginCodeRow, CliLoginCodeRepository } from './repositories/cli-login-codes.ts';
-export { createUserRepository, type UserRow, type NewUserRow, type UserRowPatch, type UserWithRoles, type UserRoleRecord, type RoleSource, type UserRepository } from './repositories/users.ts';
+export { createUserRepository, type UserRow, type NewUserRow, type UserRowPatch, type UserWithRoles, type UserRoleRecord, type RoleSource, type UserRepository, type CloudName, type UserCloudTargetRecord, type CloudTargetGrant } from './repositories/users.ts';
 export { createUserSsoTokenRepository, type UserSsoTokenRow, type UserSsoTokenRepository } from './repositories/users-sso-tokens.ts';
 export type { BrowserSessionRow, BrowserSessionRepository } from './repositories/browser-sessions.ts';
 export type { ApiKeyRow, ApiKeyRepository } from './repositories/api-keys.ts';

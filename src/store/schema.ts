@@ -60,6 +60,8 @@ export interface SessionTable {
   roles: string;
   /** sha256 hex of the whole session credential (`rps_…`). */
   credential_hash: string;
+  /** JSON `{gcp: […], azure: […]}`: the cloud targets the session holds, as picked at its start. */
+  cloud_targets: Generated<string>;
   created_at: number;
   created_by: string;
   ended_at: number | null;
@@ -235,6 +237,7 @@ export interface Database {
   cli_login_codes: CliLoginCodeTable;
   users: UserTable;
   user_roles: UserRoleTable;
+  user_cloud_targets: UserCloudTargetTable;
   user_sso_tokens: UserSsoTokenTable;
   browser_sessions: BrowserSessionTable;
   api_keys: ApiKeyTable;
@@ -271,6 +274,19 @@ export interface UserRoleTable {
   role_arn: string;
   source: 'claim' | 'cli';
   /** Order in which the roles were given (the claim's or the CLI's order). */
+  position: number;
+  assigned_at: number;
+}
+
+/** A GCP or Azure target granted to a user, with where the grant came from (as for roles). */
+export interface UserCloudTargetTable {
+  user_id: string;
+  cloud: 'gcp' | 'azure';
+  /** The target's name, unique per user and cloud (a session picks targets by name). */
+  name: string;
+  /** JSON: the target's written form as an object (`{name, provider, service_account}` / `{name, tenant_id, client_id, subject_scope}`). */
+  target: string;
+  source: 'claim' | 'cli';
   position: number;
   assigned_at: number;
 }

@@ -1,5 +1,8 @@
 import { RoleportError, isSafeText, textProblem } from '../core/index.ts';
 import { checkRoleArn, isRoleSessionName } from '../iam/index.ts';
+import type { AzureTarget } from '../azure/index.ts';
+import type { GcpTarget } from '../gcp/index.ts';
+import { AZURE_TARGETS, GCP_TARGETS, type CloudTargetKind } from './cloud-targets.ts';
 
 /** Which ID-token claims carry what (config `sso.claims`). */
 export interface ClaimNames {
@@ -8,12 +11,22 @@ export interface ClaimNames {
   groups: string;
   roleArn: string;
   roleSessionName: string;
+  /** Claim holding the user's GCP targets (`name=…,provider=…[,service_account=…]` strings or objects; one or an array). */
+  gcpTargets: string;
+  /** Claim holding the user's Azure targets (`name=…,tenant_id=…,client_id=…[,subject_scope=…]` strings or objects). */
+  azureTargets: string;
 }
 
 /** A value of the role claim that is not a valid IAM role ARN, and why. */
 export interface RejectedClaimValue {
   value: unknown;
   reason: string;
+}
+
+/** A targets claim: the valid targets, and the values dropped with why. */
+export interface ClaimedTargets<T> {
+  valid: T[];
+  rejected: RejectedClaimValue[];
 }
 
 /** What an ID token says about its user, read with the configured claim names. */
@@ -25,6 +38,9 @@ export interface IdentityClaims {
   groups: string[];
   /** Absent when the token has no role claim: the roles set by the CLI then stay. */
   roleArns: { valid: string[]; rejected: RejectedClaimValue[] } | undefined;
+  /** Absent when the token has no GCP targets claim: the CLI's targets then stay. */
+  gcpTargets: ClaimedTargets<GcpTarget> | undefined;
+  azureTargets: ClaimedTargets<AzureTarget> | undefined;
   /** Absent or invalid session names are null (an invalid one is also in `rejectedSessionName`). */
   roleSessionName: string | null;
   rejectedSessionName: unknown;
@@ -59,6 +75,8 @@ export function readIdentityClaims(claims: Readonly<Record<string, unknown>>, na
     email: typeof claims['email'] === 'string' && claims['email'].length > 0 ? profileText(claims['email']) : null,
     groups: readGroups(claims[names.groups]),
     roleArns: readRoleArns(claims[names.roleArn]),
+    gcpTargets: readTargets(GCP_TARGETS, claims[names.gcpTargets]),
+    azureTargets: readTargets(AZURE_TARGETS, claims[names.azureTargets]),
     roleSessionName: sessionNameValid ? sessionName : null,
     rejectedSessionName: sessionName === undefined || sessionName === null || sessionNameValid ? undefined : sessionName,
   };
@@ -108,6 +126,23 @@ function readRoleArns(value: unknown): IdentityClaims['roleArns'] {
     const check = checkRoleArn(candidate.trim());
     if (!check.ok) rejected.push({ value: candidate, reason: check.reason });
     else if (!valid.includes(check.value.arn)) valid.push(check.value.arn);
+  }
+  return { valid, rejected };
+}
+
+/** Like the role claim: one target or an array; a bad value or a repeated name is dropped (and reported), the rest kept. */
+function readTargets<T extends { name: string }>(kind: CloudTargetKind<T>, value: unknown): ClaimedTargets<T> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const valid: T[] = [];
+  const rejected: RejectedClaimValue[] = [];
+  for (const candidate of Array.isArray(value) ? value : [value]) {
+    try {
+      const target = kind.parse(candidate);
+      if (valid.some((other) => other.name === target.name)) rejected.push({ value: candidate, reason: `${kind.label} target ${target.name} is given twice` });
+      else valid.push(target);
+    } catch (error) {
+      rejected.push({ value: candidate, reason: error instanceof Error ? error.message : String(error) });
+    }
   }
   return { valid, rejected };
 }

@@ -1,6 +1,9 @@
 import { RoleportError, assertSafeText, invalidInput, randomId, type Clock, type EventSink, type Logger } from '../core/index.ts';
-import type { RoleSource, UserRepository, UserWithRoles } from '../store/index.ts';
-import { readIdentityClaims, type ClaimNames, type IdentityClaims } from './claims.ts';
+import type { RoleSource, UserCloudTargetRecord, UserRepository, UserWithRoles } from '../store/index.ts';
+import type { AzureTarget } from '../azure/index.ts';
+import type { GcpTarget } from '../gcp/index.ts';
+import { readIdentityClaims, type ClaimedTargets, type ClaimNames, type IdentityClaims, type RejectedClaimValue } from './claims.ts';
+import { AZURE_TARGETS, GCP_TARGETS, contradictionWithOthers, grantedTargets, parseTargetList, type CloudTargetKind, type GrantedTarget } from './cloud-targets.ts';
 import { checkRoleArn } from '../iam/index.ts';
 
 export interface UsersOptions {
@@ -26,6 +29,10 @@ export interface UserView {
   groups: string[];
   roleSessionName: string | null;
   roles: UserRole[];
+  /** GCP targets (provider, optional service account) the user may pick for a session. */
+  gcpTargets: GrantedTarget<GcpTarget>[];
+  /** Azure targets (tenant, client ID) the user may pick for a session. */
+  azureTargets: GrantedTarget<AzureTarget>[];
   /** Null until the first sign-in binds the user to an IdP identity. */
   idpIssuer: string | null;
   subject: string | null;
@@ -55,6 +62,15 @@ export interface UserService {
    * signed in. Every ARN is validated first; one bad ARN changes nothing.
    */
   setRoleArns(username: string, arns: readonly string[], actor: string): Promise<UserView>;
+  /**
+   * Replaces the user's GCP targets (source `cli`), creating the user if need be. Each target
+   * is its written form (`name=…,provider=…[,service_account=…]`, or an object with those
+   * keys); one bad target, a name given twice, or a name another user holds for another
+   * service account of the same pool changes nothing (`ERR_INPUT_INVALID`).
+   */
+  setGcpTargets(username: string, targets: readonly unknown[], actor: string): Promise<UserView>;
+  /** The same for Azure targets (`name=…,tenant_id=…,client_id=…[,subject_scope=…]`); a name is one application, tenant and scope. */
+  setAzureTargets(username: string, targets: readonly unknown[], actor: string): Promise<UserView>;
   /**
    * Creates or updates the user an ID token describes and applies its role claim: present,
    * it replaces every role (the IdP is the source of truth); absent, the CLI's roles stay.
@@ -93,12 +109,70 @@ export function createUserService(options: UsersOptions): UserService {
     return toView(outcome.user);
   };
 
+  const setTargets = async <T extends { name: string }>(kind: CloudTargetKind<T>, username: string, values: readonly unknown[], actor: string): Promise<UserView> => {
+    checkUsername(username);
+    const targets = parseTargetList(kind, values);
+    const now = clock.now();
+    const outcome = await retryOnConflict(() =>
+      repository.transaction(async (users) => {
+        const grants = await users.findTargetGrants(kind.cloud, targets.map((target) => target.name));
+        for (const target of targets) {
+          const problem = contradictionWithOthers(kind, target, grants, username);
+          if (problem !== undefined) throw invalidInput(problem);
+        }
+        let user = await users.findByUsername(username);
+        const created = user === undefined;
+        if (user === undefined) await users.insert(newUserRow(username, actor, now));
+        else await lockUser(users, user.id, now);
+        user = (await users.findByUsername(username))!;
+        await users.replaceTargets(user.id, kind.cloud, targets.map((target) => ({ name: target.name, target: JSON.stringify(kind.toJson(target)) })), 'cli', now);
+        return { created, previous: user.targets, user: (await users.findById(user.id))! };
+      }),
+    );
+    if (outcome.created) events.record({ type: 'user.created', actor, occurredAt: now, userName: username, details: { reason: 'target assignment' } });
+    events.record({ type: 'user.targets_set', actor, occurredAt: now, userName: username, details: { cloud: kind.cloud, source: 'cli', targets: targets.map(kind.format), previous: describeTargets(kind, outcome.previous) } });
+    return toView(outcome.user);
+  };
+
+  /** Applies one cloud's targets claim inside the sign-in transaction, like the role claim; returns what changed and what was dropped. */
+  const applyTargetClaim = async <T extends { name: string }>(users: UserRepository, kind: CloudTargetKind<T>, user: UserWithRoles, claimed: ClaimedTargets<T> | undefined, now: number) => {
+    const previous = user.targets.filter((record) => record.cloud === kind.cloud);
+    if (claimed === undefined) {
+      // The IdP stopped sending the claim: the targets it granted go, the CLI's stay.
+      if (previous.some((record) => record.source === 'claim')) await users.removeTargetsFrom(user.id, kind.cloud, 'claim');
+      return { rejected: [] as RejectedClaimValue[] };
+    }
+    const grants = await users.findTargetGrants(kind.cloud, claimed.valid.map((target) => target.name));
+    const rejected = [...claimed.rejected];
+    const kept = claimed.valid.filter((target) => {
+      const problem = contradictionWithOthers(kind, target, grants, user.username);
+      if (problem !== undefined) rejected.push({ value: kind.format(target), reason: problem });
+      return problem === undefined;
+    });
+    const next = kept.map((target) => ({ name: target.name, target: JSON.stringify(kind.toJson(target)) }));
+    const same = previous.length === next.length && previous.every((record, i) => record.source === 'claim' && record.name === next[i]?.name && record.target === next[i]?.target);
+    if (!same) await users.replaceTargets(user.id, kind.cloud, next, 'claim', now);
+    return { rejected };
+  };
+
   const recordSignIn = async (input: SignInInput): Promise<UserView> => {
     const identity = readIdentityClaims(input.claims, claimNames);
     const now = clock.now();
     const outcome = await retryOnConflict(() => repository.transaction((users) => applyIdentity(users, input, identity, now)));
     const username = outcome.user.username;
     reportRejectedClaims(identity, username);
+    const reportTargets = <T extends { name: string }>(kind: CloudTargetKind<T>, claim: string, rejected: readonly RejectedClaimValue[]): void => {
+      for (const dropped of rejected) {
+        logger.warn({ user: username, claim, value: dropped.value, reason: dropped.reason }, `dropped ${kind.label} target ${JSON.stringify(dropped.value)} from the ${claim} claim of user ${username}: ${dropped.reason}`);
+      }
+      const before = describeTargets(kind, outcome.previousTargets);
+      const after = describeTargets(kind, outcome.user.targets);
+      if (JSON.stringify(before) !== JSON.stringify(after)) {
+        events.record({ type: 'user.targets_set', actor: username, occurredAt: now, userName: username, subject: identity.subject, details: { cloud: kind.cloud, source: 'claim', claim, via: input.kind, targets: after, previous: before, rejected: rejected.map((r) => r.value) } });
+      }
+    };
+    reportTargets(GCP_TARGETS, claimNames.gcpTargets, outcome.rejectedGcp);
+    reportTargets(AZURE_TARGETS, claimNames.azureTargets, outcome.rejectedAzure);
     if (outcome.created) {
       events.record({ type: 'user.created', actor: username, occurredAt: now, userName: username, subject: identity.subject, details: { reason: 'sign-in', issuer: input.issuer } });
     }
@@ -170,8 +244,11 @@ export function createUserService(options: UsersOptions): UserService {
       // The IdP stopped sending the claim: the roles it granted go, the CLI's stay.
       await users.removeRolesFrom(user.id, 'claim');
     }
+    const withTargets = (await users.findById(user.id))!;
+    const gcp = await applyTargetClaim(users, GCP_TARGETS, withTargets, identity.gcpTargets, now);
+    const azure = await applyTargetClaim(users, AZURE_TARGETS, withTargets, identity.azureTargets, now);
     const updated = (await users.findById(user.id))!;
-    return { user: updated, created, previous, rolesChanged: !sameRoleList(previous, updated.roles) };
+    return { user: updated, created, previous, previousTargets: withTargets.targets, rejectedGcp: gcp.rejected, rejectedAzure: azure.rejected, rolesChanged: !sameRoleList(previous, updated.roles) };
   };
 
   const reportRejectedClaims = (identity: IdentityClaims, username: string): void => {
@@ -205,6 +282,8 @@ export function createUserService(options: UsersOptions): UserService {
       return user.roles.map(toRole);
     },
     setRoleArns,
+    setGcpTargets: (username, targets, actor) => setTargets(GCP_TARGETS, username, targets, actor),
+    setAzureTargets: (username, targets, actor) => setTargets(AZURE_TARGETS, username, targets, actor),
     recordSignIn,
   };
 }
@@ -281,6 +360,8 @@ function toView(user: UserWithRoles): UserView {
     groups: JSON.parse(user.groups) as string[],
     roleSessionName: user.role_session_name,
     roles: user.roles.map(toRole),
+    gcpTargets: grantedTargets(GCP_TARGETS, user.targets),
+    azureTargets: grantedTargets(AZURE_TARGETS, user.targets),
     idpIssuer: user.idp_issuer,
     subject: user.subject,
     createdAt: user.created_at,
@@ -288,6 +369,11 @@ function toView(user: UserWithRoles): UserView {
     updatedAt: user.updated_at,
     lastSignInAt: user.last_sign_in_at,
   };
+}
+
+/** One cloud's targets of a grant list in their written form with their source, for the audit log. */
+function describeTargets<T extends { name: string }>(kind: CloudTargetKind<T>, records: readonly UserCloudTargetRecord[]): string[] {
+  return grantedTargets(kind, records).map((target) => `${kind.format(target)} (${target.source})`);
 }
 
 /** Two first sign-ins (or CLI calls) racing to create one user: the loser retries and finds it. */

@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from './html.ts';
 import { renderPage, type SignedInHeader } from './layout.ts';
 import { SESSION_STYLESHEET_PATH } from './session-styles.ts';
+import { cloudTargetLines, otherTargetFiles, type CloudTargetsView } from './cloud-environment.ts';
 import { renderTimelineChart, type TimelineToken } from './timeline-chart.ts';
 
 /** A session as the pages show it (epoch milliseconds for times). */
@@ -13,6 +14,9 @@ export interface SessionView {
   tokenTtlSeconds: number;
   region: string;
   roles: ReadonlyArray<{ arn: string; profile: string; sessionName: string }>;
+  /** The session's GCP and Azure targets (their env lines follow the AWS ones). */
+  gcpTargets: CloudTargetsView['gcpTargets'];
+  azureTargets: CloudTargetsView['azureTargets'];
   createdAt: number;
   endedAt: number | null;
   lastTokenAt: number | null;
@@ -241,9 +245,12 @@ function envBlock(session: SessionView): SafeHtml {
     `export AWS_DEFAULT_REGION=${session.region}`,
     'export AWS_STS_REGIONAL_ENDPOINTS=regional',
     `export AWS_CONFIG_FILE="${dir}/aws-config"`,
+    ...cloudTargetLines(session, dir),
   ];
   const profiles = session.roles.length > 1 ? html`<p class="hint">Other roles: ${session.roles.slice(1).map((r, i) => html`${i > 0 ? ', ' : ''}<code>AWS_PROFILE=${r.profile}</code>`)}.</p>` : '';
-  return html`<pre id="session-env"><code>${lines.join('\n')}</code></pre>${profiles}`;
+  const others = otherTargetFiles(session, dir);
+  const targets = others.length > 0 ? html`<p class="hint" id="other-targets">Other cloud targets: ${others.map((file, i) => html`${i > 0 ? ', ' : ''}<code>${file}</code>`)}.</p>` : '';
+  return html`<pre id="session-env"><code>${lines.join('\n')}</code></pre>${profiles}${targets}`;
 }
 
 function time(ms: number, now: number): SafeHtml {

@@ -86,4 +86,57 @@ describe('roleport gcp and roleport azure on a data directory', () => {
     const providers = JSON.parse((await cli(['gcp', 'provider', 'list', '--json'])).stdout) as { providers: { name: string }[] };
     assert.deepEqual(providers.providers.map((provider) => provider.name), [PROVIDER]);
   });
+
+  test('users set-gcp-targets / set-azure-targets grant targets a session can pick; bad or contradictory grants exit 2 and change nothing', async () => {
+    const deployer = `name=deployer,provider=${PROVIDER},service_account=deployer@my-project.iam.gserviceaccount.com`;
+    const set = await cli(['users', 'set-gcp-targets', 'carol', `name=analytics,provider=${PROVIDER}`, deployer, '--json']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual((JSON.parse(set.stdout) as { gcp_targets: unknown[] }).gcp_targets, [
+      { name: 'analytics', provider: PROVIDER, service_account: null, source: 'cli' },
+      { name: 'deployer', provider: PROVIDER, service_account: 'deployer@my-project.iam.gserviceaccount.com', source: 'cli' },
+    ]);
+    const azure = await cli(['users', 'set-azure-targets', 'carol', `name=ml,tenant_id=${TENANT.toUpperCase()},client_id=${CLIENT}`]);
+    assert.equal(azure.code, 0, azure.stderr);
+    // One spelling of a GUID, and the default subject scope written out.
+    assert.equal(azure.stdout.trim(), `name=ml,tenant_id=${TENANT},client_id=${CLIENT},subject_scope=user`);
+    const got = await cli(['users', 'get-gcp-targets', 'carol', '--with-source']);
+    assert.equal(got.stdout.trim().split('\n').length, 2, got.stdout);
+    assert.match(got.stdout, /^name=analytics,provider=projects\/123456789012\/\S+\tcli$/m);
+
+    // The same name with another service account for dave would hand him carol's: refused.
+    const bad: { args: string[]; message: RegExp }[] = [
+      { args: ['users', 'set-gcp-targets', 'dave', `name=deployer,provider=${PROVIDER},service_account=another@my-project.iam.gserviceaccount.com`], message: /already stands for deployer@my-project/ },
+      // Another provider of the same pool: Google's principalSet names the pool, so the same.
+      { args: ['users', 'set-gcp-targets', 'dave', `name=deployer,provider=${PROVIDER.replace('broker', 'second')},service_account=another@my-project.iam.gserviceaccount.com`], message: /already stands for deployer@my-project/ },
+      // Another application under the same name: Entra matches the subject, which names only the target.
+      { args: ['users', 'set-azure-targets', 'dave', `name=ml,tenant_id=${TENANT},client_id=66666666-7777-8888-9999-000000000000`], message: /already stands for client ID 11111111-2222-3333-4444-555555555555/ },
+      { args: ['users', 'set-gcp-targets', 'carol', `name=Analytics,provider=${PROVIDER}`], message: /target name "Analytics" must be/ },
+      { args: ['users', 'set-gcp-targets', 'carol', 'name=x,provider=projects/my-project/locations/global/workloadIdentityPools/p/providers/broker'], message: /number/ },
+      { args: ['users', 'set-gcp-targets', 'carol', `name=a,provider=${PROVIDER}`, `name=a,provider=${PROVIDER}`], message: /given twice/ },
+      { args: ['users', 'set-azure-targets', 'carol', `name=ml,tenant_id=${TENANT},client_id=not-a-guid`], message: /client ID "not-a-guid"/ },
+      { args: ['users', 'set-azure-targets', 'carol', `name=ml,tenant_id=${TENANT},client_id=${CLIENT},subject_scope=everyone`], message: /subject_scope "everyone"/ },
+    ];
+    for (const { args, message } of bad) {
+      const result = await cli(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message, args.join(' '));
+    }
+    const after = JSON.parse((await cli(['users', 'list', '--json'])).stdout) as { users: { username: string; gcp_targets: { name: string }[]; azure_targets: { name: string }[] }[] };
+    const carol = after.users.find((user) => user.username === 'carol')!;
+    assert.deepEqual(carol.gcp_targets.map((t) => t.name), ['analytics', 'deployer']);
+    assert.deepEqual(carol.azure_targets.map((t) => t.name), ['ml']);
+    assert.equal(after.users.some((user) => user.username === 'dave' && user.gcp_targets.length > 0), false);
+
+    // A session started by the admin CLI picks among them; one she was not granted is refused, and nothing starts.
+    const DS = 'arn:aws:iam::111111111111:role/DataScientist';
+    assert.equal((await cli(['users', 'set-aws-role-arns', 'carol', DS])).code, 0);
+    const started = await cli(['session', 'start', '--user', 'carol', '--role', DS, '--gcp', 'deployer', '--azure', 'ml', '--json']);
+    assert.equal(started.code, 0, started.stderr);
+    const session = (JSON.parse(started.stdout) as { session: { gcp_targets: { name: string; audience: string; service_account: string }[]; azure_targets: { name: string; authority_host: string }[] } }).session;
+    assert.deepEqual(session.gcp_targets.map((t) => [t.name, t.audience, t.service_account]), [['deployer', `//iam.googleapis.com/${PROVIDER}`, 'deployer@my-project.iam.gserviceaccount.com']]);
+    assert.deepEqual(session.azure_targets.map((t) => [t.name, t.authority_host]), [['ml', 'https://login.microsoftonline.com']]);
+    const refused = await cli(['session', 'start', '--user', 'carol', '--role', DS, '--gcp', 'payroll']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /carol does not hold the GCP target "payroll"/);
+  });
 });

@@ -73,6 +73,37 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     assert.match(list.text, new RegExp(`<tr class="session" id="session-${id}" data-state="active">`));
   });
 
+  test("a session with GCP and Azure targets shows their variables after the AWS ones, and the other targets' files", async () => {
+    const provider = 'projects/123456789012/locations/global/workloadIdentityPools/roleport/providers/broker';
+    const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    const users = env.broker.app.services.users;
+    await users.setGcpTargets('alice', [`name=analytics,provider=${provider}`, `name=deployer,provider=${provider},service_account=deployer@my-project.iam.gserviceaccount.com`], 'test');
+    await users.setAzureTargets('alice', [`name=ml,tenant_id=${tenant},client_id=11111111-2222-3333-4444-555555555555`], 'test');
+    const userToken = (await env.broker.app.services.sessions.userTokens.create({ userName: 'alice', actor: 'test' })).token;
+    const response = await fetch(`${env.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: [DS], gcp_targets: ['analytics', 'deployer'], azure_targets: ['ml'] }),
+    });
+    const started = (await response.json()) as { session: { id: string } };
+    assert.equal(response.status, 201, JSON.stringify(started));
+    const id = started.session.id;
+    const detail = await page(alice, `/sessions/${id}`);
+    const block = /<pre id="session-env"><code>([^<]*)<\/code><\/pre>/.exec(detail.text)?.[1] ?? '';
+    const dir = `$HOME/.roleport/sessions/${id}`;
+    assert.deepEqual(block.split('\n').slice(-5), [
+      `export GOOGLE_APPLICATION_CREDENTIALS=&quot;${dir}/gcp/analytics.json&quot;`,
+      `export AZURE_TENANT_ID=${tenant}`,
+      'export AZURE_CLIENT_ID=11111111-2222-3333-4444-555555555555',
+      `export AZURE_FEDERATED_TOKEN_FILE=&quot;${dir}/azure/ml.jwt&quot;`,
+      'export AZURE_AUTHORITY_HOST=https://login.microsoftonline.com',
+    ]);
+    assert.match(block, /^export AWS_ROLE_ARN=arn:aws:iam::111111111111:role\/DataScientist$/m);
+    assert.match(detail.text, new RegExp(`<p class="hint" id="other-targets">Other cloud targets: <code>\\$HOME/\\.roleport/sessions/${id}/gcp/deployer\\.json</code>\\.</p>`));
+    await users.setGcpTargets('alice', [], 'test');
+    await users.setAzureTargets('alice', [], 'test');
+  });
+
   test('forged, foreign and impossible forms start nothing', async () => {
     const before = await count();
     const csrf = csrfOf((await page(alice, '/sessions/new')).text);

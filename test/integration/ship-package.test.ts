@@ -78,7 +78,7 @@ describe('the npm package', () => {
 
     const dev = await startJsonProcess('roleport', ['dev', '--json', '--port', '0'], userEnv, { cwd: empty });
     try {
-      assert.deepEqual(Object.keys(dev.first).sort(), ['content', 'idp', 'issuer', 'sts', 'web'], 'the contract\'s keys, and the content origin');
+      assert.deepEqual(Object.keys(dev.first).sort(), ['azure', 'ca', 'content', 'gcp', 'idp', 'issuer', 'sts', 'web'], 'the contract\'s keys, the content origin, and the local Google STS, Entra endpoint and dev CA');
       const discovery = await fetch(`${String(dev.first['issuer'])}/.well-known/openid-configuration`);
       assert.equal(discovery.status, 200);
       assert.equal(((await discovery.json()) as { issuer: string }).issuer, dev.first['issuer']);

@@ -7,40 +7,12 @@ import { isRoleportError } from '../../src/core/index.ts';
 import { startDemoIdp } from '../../src/demo-idp/index.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { nextDevLine, startDev, stopDev, type DevProcess } from '../helpers/dev-process.ts';
-import { CookieJar, rolesOnPage } from './sso-fixtures.ts';
+import { rolesOnPage, signInThroughDemoIdp } from './sso-fixtures.ts';
 
 /**
  * `roleport dev` with its demo IdP: a newcomer signs in as alice with the printed password
  * and sees her two roles, with no IdP of their own.
  */
-/** Signs in at the broker through the demo IdP's login form, as a browser without JavaScript would. */
-async function signInThroughDemoIdp(web: string, username: string, password: string): Promise<CookieJar> {
-  const broker = new CookieJar();
-  const idp = new CookieJar();
-  let response = await broker.fetch(`${web}/login`);
-  assert.equal(response.status, 303);
-  let url = new URL(response.headers.get('location')!);
-  for (let hop = 0; hop < 10 && url.origin !== new URL(web).origin; hop++) {
-    response = await idp.fetch(url);
-    if (response.status === 200) {
-      const page = await response.text();
-      assert.match(page, /Roleport demo IdP/);
-      const action = /<form id="login-form" method="post" action="([^"]+)"/.exec(page)?.[1];
-      assert.ok(action, 'the demo IdP shows its login form');
-      response = await idp.fetch(new URL(action.replaceAll('&amp;', '&'), url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ username, password }).toString(),
-      });
-    }
-    assert.ok(response.status >= 300 && response.status < 400, `demo IdP answered ${response.status}`);
-    url = new URL(response.headers.get('location')!, url);
-  }
-  response = await broker.fetch(url);
-  assert.equal(response.status, 303, await response.clone().text());
-  return broker;
-}
-
 describe('roleport dev starts a demo IdP for sign-in', () => {
   let dir: string;
   let dev: DevProcess;

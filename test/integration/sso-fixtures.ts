@@ -2,6 +2,7 @@
  * Shared pieces of the SSO tests: a broker wired to a test IdP, a cookie jar for fetch, and a
  * headless sign-in through the real pages. Not a test file itself.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,34 @@ export class CookieJar {
     this.store(response);
     return response;
   }
+}
+
+/** Signs in at the broker through the demo IdP's login form, as a browser without JavaScript would. */
+export async function signInThroughDemoIdp(web: string, username: string, password: string): Promise<CookieJar> {
+  const broker = new CookieJar();
+  const idp = new CookieJar();
+  let response = await broker.fetch(`${web}/login`);
+  assert.equal(response.status, 303);
+  let url = new URL(response.headers.get('location')!);
+  for (let hop = 0; hop < 10 && url.origin !== new URL(web).origin; hop++) {
+    response = await idp.fetch(url);
+    if (response.status === 200) {
+      const page = await response.text();
+      assert.match(page, /Roleport demo IdP/);
+      const action = /<form id="login-form" method="post" action="([^"]+)"/.exec(page)?.[1];
+      assert.ok(action, 'the demo IdP shows its login form');
+      response = await idp.fetch(new URL(action.replaceAll('&amp;', '&'), url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username, password }).toString(),
+      });
+    }
+    assert.ok(response.status >= 300 && response.status < 400, `demo IdP answered ${response.status}`);
+    url = new URL(response.headers.get('location')!, url);
+  }
+  response = await broker.fetch(url);
+  assert.equal(response.status, 303, await response.clone().text());
+  return broker;
 }
 
 /** Starts a sign-in at the broker: resolves with the IdP authorization URL (the login cookie is in the jar). */

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgent, profileName, roleTokenFile, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
-import { createBrokerClient, findSessionCredential, resolveBrokerUrl, sessionIdOfCredential } from '../../client/index.ts';
+import { azureTokenFile, createBrokerClient, findSessionCredential, gcpConfigFile, gcpTokenFile, resolveBrokerUrl, sessionIdOfCredential } from '../../client/index.ts';
 import { CommandExitStatus } from '../exit-status.ts';
 import { createLineLogger } from '../line-logger.ts';
 import { print } from '../output.ts';
@@ -60,6 +60,9 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
     // One per role: a token names the role it was minted for.
     role_token_files: Object.fromEntries(session.session().roles.map((r) => [profileName(r.profile), roleTokenFile(session.layout, r.profile)])),
     aws_config_file: session.layout.awsConfigFile,
+    // One per cloud target: its token file, and for GCP its external_account configuration.
+    gcp_files: Object.fromEntries(session.session().gcpTargets.map((t) => [t.name, { token_file: gcpTokenFile(session.layout, t.name), config_file: gcpConfigFile(session.layout, t.name) }])),
+    azure_token_files: Object.fromEntries(session.session().azureTargets.map((t) => [t.name, azureTokenFile(session.layout, t.name)])),
     status_url: `${agent.url}/status`,
     container_credentials_url: env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] ?? null,
   };
@@ -69,6 +72,8 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
       `env file: ${summary.env_file}   (set -a; . ${summary.env_file}; set +a)`,
       `token file: ${summary.token_file}   (the first role's; each role's: ${session.layout.roleTokenDir}/<profile>)`,
       `aws config: ${summary.aws_config_file}`,
+      ...Object.entries(summary.gcp_files).map(([name, files]) => `gcp target ${name}: ${files.config_file}   (GOOGLE_APPLICATION_CREDENTIALS; token ${files.token_file})`),
+      ...Object.entries(summary.azure_token_files).map(([name, file]) => `azure target ${name}: ${file}   (AZURE_FEDERATED_TOKEN_FILE)`),
       `status: ${summary.status_url}`,
       ...(summary.container_credentials_url === null ? [] : [`container credentials: ${summary.container_credentials_url}`]),
     ].join('\n'),

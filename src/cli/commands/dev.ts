@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
 import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
 import { createAwsSetup } from '../../aws/index.ts';
 import { systemClock } from '../../core/index.ts';
 import { parseRoleArn } from '../../iam/index.ts';
 import { registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
-import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
+import { demoIdpUsers, startDemoIdp, type IdpUser } from '../../demo-idp/index.ts';
+import { ensureDevCa } from '../../dev-ca/index.ts';
+import { DEV_GCP_SERVICE_ACCOUNT, DEV_GCP_TARGETS, registerDevGcp } from '../../gcp-sts/index.ts';
+import { DEV_AZURE_TARGETS, registerDevEntra } from '../../entra/index.ts';
+import { formatGcpTarget } from '../../gcp/index.ts';
+import { formatAzureTarget } from '../../azure/index.ts';
 import { parsePort } from '../flags.ts';
 import { waitForShutdown } from '../shutdown.ts';
 
@@ -28,7 +33,8 @@ export interface DevEndpoints {
 
 /**
  * `roleport dev`: everything on loopback for a first look — broker, issuer, local STS,
- * content origin (on localhost) and demo IdP — until SIGINT/SIGTERM; prints the endpoints once ready.
+ * content origin (on localhost), demo IdP, local Google STS and local Entra endpoint (TLS, dev
+ * CA) with demo targets — until SIGINT/SIGTERM; prints the endpoints once ready.
  */
 export async function runDev(flags: DevOptions): Promise<void> {
   const port = await resolvePort(flags.port);
@@ -41,6 +47,13 @@ export async function runDev(flags: DevOptions): Promise<void> {
   // Published content gets a site of its own: the same loopback address under another host
   // name (localhost), so that it shares no cookie with the broker on 127.0.0.1.
   const contentPort = flags.port === '0' || port >= 65534 ? await resolvePort('0') : port + 2;
+  // The local Google STS and the local Entra endpoint (TLS) on the two ports after those.
+  const gcpPort = flags.port === '0' || port >= 65533 ? await resolvePort('0') : port + 3;
+  const azurePort = flags.port === '0' || port >= 65532 ? await resolvePort('0') : port + 4;
+  const dataDir = resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport');
+  // MSAL takes only https:// authorities: the Entra listener's certificate comes from a dev CA
+  // kept in the data directory, so that NODE_EXTRA_CA_CERTS keeps working across restarts.
+  const ca = ensureDevCa(join(dataDir, 'dev-ca'));
   const demoClientSecret = randomBytes(24).toString('base64url');
   const config = loadConfig({
     file: flags.config,
@@ -48,7 +61,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
       mode: 'development',
       listen,
       issuer: `http://${listen}`,
-      dataDir: resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport'),
+      dataDir,
       log: { level: process.env['ROLEPORT_LOG_LEVEL'] ?? 'warn' },
       // The local STS on the next port; registerDevSts (below) makes it trust the dev issuer for two demo roles.
       'sts.enabled': true,
@@ -59,6 +72,16 @@ export async function runDev(flags: DevOptions): Promise<void> {
       'content.listen': `127.0.0.1:${contentPort}`,
       // The demo's content runs on this machine: loopback upstreams are allowed here (and only here).
       'content.upstreamAllowList': ['127.0.0.0/8', '::1', 'localhost'],
+      // Sessions' GCP and Azure targets reach the local counterparts, not Google's and Microsoft's.
+      'gcp.enabled': true,
+      'gcp.listen': `127.0.0.1:${gcpPort}`,
+      'gcp.tokenUrl': `http://127.0.0.1:${gcpPort}/v1/token`,
+      'gcp.iamCredentialsUrl': `http://127.0.0.1:${gcpPort}`,
+      'azure.enabled': true,
+      'azure.listen': `127.0.0.1:${azurePort}`,
+      'azure.tls.certFile': ca.certFile,
+      'azure.tls.keyFile': ca.keyFile,
+      'azure.authorityHost': `https://127.0.0.1:${azurePort}`,
       // Single sign-on through the demo IdP.
       'sso.enabled': true,
       'sso.issuer': `http://127.0.0.1:${idpPort}`,
@@ -72,7 +95,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
   const idp = await startDemoIdp({
     mode: config.mode,
     port: idpPort,
-    users: demoIdpUsers(DEV_ROLE_ARNS),
+    users: withDemoTargets(demoIdpUsers(DEV_ROLE_ARNS), config.sso.claims),
     clients: [{ client_id: DEMO_CLIENT_ID, client_secret: demoClientSecret, redirect_uris: [`http://${listen}${DEMO_REDIRECT_PATH}`] }],
   });
   const stopIdp = async (error: unknown): Promise<never> => {
@@ -81,13 +104,25 @@ export async function runDev(flags: DevOptions): Promise<void> {
   };
   const app = await createApplication(config).catch(stopIdp);
   await registerDevSts(app.services.sts.registry, config.issuer, devTrustPolicy(config));
+  await registerDevGcp(app.services.gcp.registry, config.issuer);
+  await registerDevEntra(app.services.entra.registry, config.issuer, Object.keys(DEMO_TARGETS));
   // A listener that fails (a port taken) must not leave the others open: the process would
   // live on, serving half of dev.
   const url = await app.listen().catch(async (error: unknown) => {
     await app.close().catch(() => undefined);
     return stopIdp(error);
   });
-  const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
+  const clouds = app.cloudUrls();
+  const endpoints: DevEndpoints = {
+    issuer: config.issuer,
+    sts: app.stsUrl() ?? '',
+    idp: idp.issuer,
+    web: url,
+    content: config.content.origin ?? '',
+    gcp: clouds.gcp ?? '',
+    azure: clouds.azure ?? '',
+    ca: ca.caFile,
+  };
   // The CLI's commands on this data directory use the running issuer, not the config default.
   writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
   if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
@@ -98,6 +133,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
         `sts: ${endpoints['sts']}`,
         `demo idp: ${idp.issuer}`,
         `content: ${endpoints['content']}`,
+        `gcp sts: ${endpoints['gcp']}`,
         `web: ${endpoints.web}`,
         '',
         'Try next:',
@@ -111,6 +147,13 @@ export async function runDev(flags: DevOptions): Promise<void> {
         `  ROLEPORT_ISSUER=${endpoints.issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
         `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
         `  ROLEPORT_DATA_DIR=${config.dataDir} npx roleport keys list`,
+        '',
+        'Google Cloud and Azure, offline:',
+        `  local entra: ${endpoints['azure']}   (TLS by the dev CA ${ca.caFile}: clients need NODE_EXTRA_CA_CERTS=${ca.caFile})`,
+        `  demo targets: alice --gcp analytics, deployer (impersonates ${DEV_GCP_SERVICE_ACCOUNT}) --azure analytics; bob --gcp analytics --azure analytics`,
+        `    NODE_EXTRA_CA_CERTS=${ca.caFile} npx roleport run --role ${DEV_ROLE_ARNS[0]} --gcp analytics --azure analytics -- node app.mjs`,
+        '    (GOOGLE_APPLICATION_CREDENTIALS names an external_account file for the local Google STS; AZURE_* names the local Entra.',
+        '    Offline, give @azure/identity disableInstanceDiscovery: true: MSAL would otherwise ask login.microsoftonline.com about the authority.)',
         '',
       ].join('\n'),
     );
@@ -134,6 +177,23 @@ export function devTrustPolicy(config: Pick<ReturnType<typeof loadConfig>, 'issu
     const result = setup.trustPolicy({ roleName: role.name, account: role.account, partition: role.partition, sessionTags: true, sourceIdentity: true });
     return result.policy as unknown as Readonly<Record<string, unknown>>;
   };
+}
+
+/** The demo targets each demo user holds, by name (see gcp-sts/dev-registry.ts and entra/dev-registry.ts). */
+const DEMO_TARGETS: Readonly<Record<string, { gcp: readonly string[]; azure: readonly string[] }>> = {
+  alice: { gcp: ['analytics', 'deployer'], azure: ['analytics'] },
+  bob: { gcp: ['analytics'], azure: ['analytics'] },
+};
+
+/** The demo users with their targets in the claims the broker reads at sign-in, as a company IdP would send them. */
+function withDemoTargets(users: IdpUser[], claims: { gcpTargets: string; azureTargets: string }): IdpUser[] {
+  return users.map((user) => {
+    const held = DEMO_TARGETS[user.username];
+    if (held === undefined) return user;
+    const gcp = DEV_GCP_TARGETS.filter((target) => held.gcp.includes(target.name)).map(formatGcpTarget);
+    const azure = DEV_AZURE_TARGETS.filter((target) => held.azure.includes(target.name)).map(formatAzureTarget);
+    return { ...user, claims: { ...user.claims, [claims.gcpTargets]: gcp, [claims.azureTargets]: azure } };
+  });
 }
 
 /** The broker's client at the demo IdP. */

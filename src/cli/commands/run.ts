@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createAgent, SHADOWING_VARIABLES, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
+import { cloudShadowingVariables, createAgent, SHADOWING_VARIABLES, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
 import { createBrokerClient, defaultCredentialsPath, readCliCredentials, resolveBrokerUrl, type BrokerClient, type BrokerTokenSource } from '../../client/index.ts';
 import { RoleportError } from '../../core/index.ts';
 import { checkRoleArn } from '../../iam/index.ts';
@@ -13,6 +13,10 @@ import { createLineLogger } from '../line-logger.ts';
 export interface RunOptions {
   /** IAM role ARNs: the first is AWS_ROLE_ARN, each gets a profile. */
   roles: string[];
+  /** GCP targets by name: each gets its token and external_account file (the first in GOOGLE_APPLICATION_CREDENTIALS). */
+  gcpTargets?: string[] | undefined;
+  /** Azure targets by name: each gets its token file (the first in the AZURE_* variables). */
+  azureTargets?: string[] | undefined;
   /** The command and its arguments, after `--`. */
   commandLine: string[];
   /** Serve container credentials on 127.0.0.1 instead of the token-file variables. */
@@ -30,9 +34,10 @@ export interface RunOptions {
 }
 
 /**
- * `roleport run --role ARN -- COMMAND`: starts a session with the signed-in user's role(s),
- * runs COMMAND with its AWS environment (kept fresh by an in-process agent), and ends the
- * session after; exits with COMMAND's code.
+ * `roleport run --role ARN [--gcp NAME] [--azure NAME] -- COMMAND`: starts a session with the
+ * signed-in user's role(s) and cloud targets, runs COMMAND with its AWS, Google and Azure
+ * environment (kept fresh by an in-process agent), and ends the session after; exits with
+ * COMMAND's code.
  */
 export async function runRun(flags: RunOptions): Promise<void> {
   if (flags.commandLine.length === 0) throw new UsageError('run: give the command after --, e.g. roleport run --role ARN -- aws sts get-caller-identity');
@@ -47,6 +52,8 @@ export async function runRun(flags: RunOptions): Promise<void> {
 
   const started = await client.startSession(signedIn.token, {
     roles: flags.roles,
+    gcpTargets: flags.gcpTargets,
+    azureTargets: flags.azureTargets,
     tokenSource: flags.tokenSource,
     audience: flags.audience,
     region: flags.region,
@@ -79,7 +86,7 @@ export async function runRun(flags: RunOptions): Promise<void> {
     if (reason !== 'removed from the agent') process.stderr.write(`roleport: session ${session.id} stopped (${reason}); its credentials are no longer refreshed\n`);
   });
 
-  const code = await runChild(flags.commandLine, childEnvironment(process.env, session.environment()));
+  const code = await runChild(flags.commandLine, childEnvironment(process.env, session.environment(), cloudShadowingVariables(session.session())));
   await cleanUp();
   if (code !== 0) throw new CommandExitStatus(code);
 }
@@ -87,11 +94,11 @@ export async function runRun(flags: RunOptions): Promise<void> {
 /**
  * The child's environment: ours, minus every inherited AWS credential variable (a static
  * `AWS_ACCESS_KEY_ID` or an `AWS_PROFILE` would win over the session's refreshing
- * providers and silently stop refresh), plus the session's.
+ * providers and silently stop refresh) and, with Azure targets, Azure's, plus the session's.
  */
-export function childEnvironment(parent: NodeJS.ProcessEnv, session: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+export function childEnvironment(parent: NodeJS.ProcessEnv, session: Readonly<Record<string, string>>, alsoShadowing: readonly string[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...parent };
-  for (const name of SHADOWING_VARIABLES) delete env[name];
+  for (const name of [...SHADOWING_VARIABLES, ...alsoShadowing]) delete env[name];
   return { ...env, ...session };
 }
 

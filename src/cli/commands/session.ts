@@ -6,6 +6,8 @@ import type { TokenSourceFlag } from '../flags.ts';
 export interface SessionStartOptions extends ConfigFlags {
   user: string;
   roles: string[];
+  gcpTargets?: string[] | undefined;
+  azureTargets?: string[] | undefined;
   tokenSource?: TokenSourceFlag | undefined;
   audience?: string | undefined;
   region?: string | undefined;
@@ -41,6 +43,8 @@ export async function runSessionStart(options: SessionStartOptions): Promise<voi
     services.sessions.start({
       userName: options.user,
       roles: options.roles,
+      gcpTargets: options.gcpTargets,
+      azureTargets: options.azureTargets,
       tokenSource: options.tokenSource,
       audience: options.audience,
       region: options.region,
@@ -81,6 +85,8 @@ function renderSession(session: Session): string {
     `state: ${session.state}`,
     `token source: ${session.tokenSource} (audience ${session.audience}, ${session.tokenTtlSeconds} s tokens, region ${session.region})`,
     ...session.roles.map((role) => `role: ${role.arn} (profile ${role.profile}, session name ${role.sessionName})`),
+    ...session.gcpTargets.map((t) => `gcp target: ${t.name} (provider ${t.provider}${t.serviceAccount === undefined ? '' : `, service account ${t.serviceAccount}`})`),
+    ...session.azureTargets.map((t) => `azure target: ${t.name} (tenant ${t.tenantId}, client ID ${t.clientId})`),
   ].join('\n');
 }
 

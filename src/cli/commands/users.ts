@@ -1,3 +1,6 @@
+import { formatAzureTarget } from '../../azure/index.ts';
+import { RoleportError } from '../../core/index.ts';
+import { formatGcpTarget } from '../../gcp/index.ts';
 import { parseRoleArnList, type UserRole, type UserView } from '../../users/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { formatTime, print, table } from '../output.ts';
@@ -10,6 +13,19 @@ export interface UserRolesOptions extends UsersListOptions {
   username: string;
   /** Append a tab and the source (claim or cli) to each line. */
   withSource: boolean;
+}
+
+export interface UserTargetsOptions extends UsersListOptions {
+  cloud: 'gcp' | 'azure';
+  username: string;
+  withSource: boolean;
+}
+
+export interface SetUserTargetsOptions extends UsersListOptions {
+  cloud: 'gcp' | 'azure';
+  username: string;
+  /** Each target's written form; none removes every target of the cloud. */
+  targets: string[];
 }
 
 export interface SetUserRolesOptions extends UsersListOptions {
@@ -41,6 +57,30 @@ export async function runSetUserRoles(options: SetUserRolesOptions): Promise<voi
   print(options, rolesJson(user.username, user.roles), () => renderRoles(user.roles, false));
 }
 
+/** `roleport users get-gcp-targets|get-azure-targets <username>`. */
+export async function runGetUserTargets(options: UserTargetsOptions): Promise<void> {
+  const user = await withServices(options, async (services) => {
+    const found = await services.users.findByUsername(options.username);
+    if (found === undefined) throw new RoleportError('ERR_NOT_FOUND', `no user named ${options.username}`);
+    return found;
+  });
+  printTargets(options, user, options.withSource);
+}
+
+/** `roleport users set-gcp-targets|set-azure-targets <username> [target…]`: replaces the user's targets of that cloud (source cli). */
+export async function runSetUserTargets(options: SetUserTargetsOptions): Promise<void> {
+  const user = await withServices(options, (services) =>
+    options.cloud === 'gcp' ? services.users.setGcpTargets(options.username, options.targets, 'cli') : services.users.setAzureTargets(options.username, options.targets, 'cli'),
+  );
+  printTargets(options, user, false);
+}
+
+function printTargets(options: { cloud: 'gcp' | 'azure'; json: boolean }, user: UserView, withSource: boolean): void {
+  const targets = options.cloud === 'gcp' ? user.gcpTargets.map((t) => ({ line: formatGcpTarget(t), json: { name: t.name, provider: t.provider, service_account: t.serviceAccount ?? null, source: t.source } })) : user.azureTargets.map((t) => ({ line: formatAzureTarget(t), json: { name: t.name, tenant_id: t.tenantId, client_id: t.clientId, subject_scope: t.subjectScope ?? 'user', source: t.source } }));
+  // An empty list prints nothing, so that scripts can count lines.
+  print(options, { username: user.username, [`${options.cloud}_targets`]: targets.map((t) => t.json) }, () => targets.map((t) => (withSource ? `${t.line}\t${t.json.source}` : t.line)).join('\n'));
+}
+
 function rolesJson(username: string, roles: readonly UserRole[]) {
   return { username, aws_role_arns: roles.map((role) => role.arn), roles: roles.map((role) => ({ arn: role.arn, source: role.source })) };
 }
@@ -53,6 +93,8 @@ function userJson(user: UserView) {
     groups: user.groups,
     aws_role_arns: user.roles.map((role) => role.arn),
     roles: user.roles.map((role) => ({ arn: role.arn, source: role.source })),
+    gcp_targets: user.gcpTargets.map((t) => ({ name: t.name, provider: t.provider, service_account: t.serviceAccount ?? null, source: t.source })),
+    azure_targets: user.azureTargets.map((t) => ({ name: t.name, tenant_id: t.tenantId, client_id: t.clientId, subject_scope: t.subjectScope ?? 'user', source: t.source })),
     aws_role_session_name: user.roleSessionName,
     signed_in: user.subject !== null,
     created_at: formatTime(user.createdAt),

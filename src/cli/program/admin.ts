@@ -125,6 +125,31 @@ export function defineUsersCommands(program: Command): void {
       await runSetUserRoles({ ...configFlags(command), username, arns, json: json(command) });
     });
 
+  for (const cloud of ['gcp', 'azure'] as const) {
+    const label = cloud === 'gcp' ? 'GCP' : 'Azure';
+    const form = cloud === 'gcp' ? 'name=NAME,provider=projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER[,service_account=EMAIL]' : 'name=NAME,tenant_id=TENANT,client_id=GUID[,subject_scope=user|target]';
+    users
+      .command(`get-${cloud}-targets`)
+      .description(`print the user's ${label} targets, one per line (${cloud === 'gcp' ? 'name=…,provider=…[,service_account=…]' : 'name=…,tenant_id=…,client_id=…,subject_scope=…'})`)
+      .argument('<username>', 'the user', safeText('username', { maxLength: 255 }))
+      .option('--with-source', 'append a tab and the source (claim or cli) to each line')
+      .option('--json', `print JSON: {username, ${cloud}_targets: [{…, source}]}`)
+      .action(async (username: string, options: { withSource?: boolean }, command: Command) => {
+        const { runGetUserTargets } = await import('../commands/users.ts');
+        await runGetUserTargets({ ...configFlags(command), cloud, username, withSource: options.withSource === true, json: json(command) });
+      });
+    users
+      .command(`set-${cloud}-targets`)
+      .description(`replace the user's ${label} targets (source cli); creates the user if they never signed in. Targets from the IdP's ${cloud}_targets claim replace these at the user's next sign-in`)
+      .argument('<username>', 'the user', safeText('username', { maxLength: 255 }))
+      .argument('[targets...]', `each target as ${form}; none removes every ${label} target`, collectSafeText('targets', { maxLength: 2048 }))
+      .option('--json', `print JSON: {username, ${cloud}_targets: [{…, source}]}`)
+      .action(async (username: string, targets: string[] | undefined, _options: unknown, command: Command) => {
+        const { runSetUserTargets } = await import('../commands/users.ts');
+        await runSetUserTargets({ ...configFlags(command), cloud, username, targets: targets ?? [], json: json(command) });
+      });
+  }
+
   const token = users.command('token').description('user API tokens for the CLI (rpu_…)');
   token
     .command('create <username>')
@@ -141,6 +166,8 @@ export function defineUsersCommands(program: Command): void {
 interface SessionStartFlags {
   user: string;
   role: string[];
+  gcp?: string[];
+  azure?: string[];
   tokenSource?: string;
   audience?: string;
   region?: string;
@@ -154,6 +181,8 @@ export function defineSessionCommands(program: Command): void {
     .description('start a session for a user with roles they hold; prints its credential once')
     .requiredOption('--user <username>', 'the user the session is for', safeText('--user', { maxLength: 255 }))
     .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collectSafeText('--role', { maxLength: 2048 }))
+    .option('--gcp <target>', 'a GCP target the user holds, by name (repeat for several): its own token and external_account file', collectSafeText('--gcp', { maxLength: 63 }))
+    .option('--azure <target>', 'an Azure target the user holds, by name (repeat for several): its own token and AZURE_* variables', collectSafeText('--azure', { maxLength: 63 }))
     .option('--token-source <source>', 'broker (Roleport signs; each token names its role) or viewer (the IdP\'s ID token; not bound to the roles)', 'broker')
     .option('--audience <aud>', 'token audience (default tokens.defaultAudience)', safeText('--audience', { minLength: 1, maxLength: 255 }))
     .option('--region <region>', 'AWS region (default sessions.defaultRegion)', safeText('--region', { maxLength: 32 }))
@@ -163,7 +192,7 @@ export function defineSessionCommands(program: Command): void {
       const tokenSource = parseTokenSource(options.tokenSource);
       const ttlSeconds = parsePositiveSeconds('--ttl', options.ttl);
       const { runSessionStart } = await import('../commands/session.ts');
-      await runSessionStart({ ...configFlags(command), user: options.user, roles: options.role, tokenSource, audience: options.audience, region: options.region, ttlSeconds, json: json(command) });
+      await runSessionStart({ ...configFlags(command), user: options.user, roles: options.role, gcpTargets: options.gcp ?? [], azureTargets: options.azure ?? [], tokenSource, audience: options.audience, region: options.region, ttlSeconds, json: json(command) });
     });
   session
     .command('list')

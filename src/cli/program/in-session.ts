@@ -85,6 +85,8 @@ export function defineAgentCommand(program: Command): void {
 
 interface RunFlags {
   role: string[];
+  gcp?: string[];
+  azure?: string[];
   containerCredentials?: boolean;
   credentialProcess?: boolean;
   stsEndpoint?: string;
@@ -99,9 +101,11 @@ interface RunFlags {
 export function defineRunCommand(program: Command): void {
   program
     .command('run')
-    .description('start a session with the signed-in user\'s role(s), run COMMAND with its AWS environment, end the session after')
-    .usage('--role <arn> [--role <arn>…] [options] -- <command> [args…]')
+    .description('start a session with the signed-in user\'s role(s) and cloud targets, run COMMAND with its AWS (and Google, Azure) environment, end the session after')
+    .usage('--role <arn> [--role <arn>…] [--gcp <target>…] [--azure <target>…] [options] -- <command> [args…]')
     .requiredOption('--role <arn>', 'IAM role ARN (repeat for several: the first is AWS_ROLE_ARN, each gets a profile)', collectSafeText('--role', { maxLength: 2048 }))
+    .option('--gcp <target>', 'a GCP target you hold (repeat for several): its token and external_account file, the first in GOOGLE_APPLICATION_CREDENTIALS', collectSafeText('--gcp', { maxLength: 63 }))
+    .option('--azure <target>', 'an Azure target you hold (repeat for several): its token file, the first in AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_AUTHORITY_HOST', collectSafeText('--azure', { maxLength: 63 }))
     .option('--container-credentials', 'serve container credentials on 127.0.0.1 (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of the token-file variables')
     .option('--credential-process', 'write credential_process profiles in AWS_CONFIG_FILE')
     .option('--sts-endpoint <url>', 'STS endpoint (e.g. the local STS; default env AWS_ENDPOINT_URL_STS); sets AWS_ENDPOINT_URL_STS')
@@ -119,6 +123,8 @@ export function defineRunCommand(program: Command): void {
       const { runRun } = await import('../commands/run.ts');
       await runRun({
         roles: options.role,
+        gcpTargets: options.gcp ?? [],
+        azureTargets: options.azure ?? [],
         commandLine,
         containerCredentials: options.containerCredentials === true,
         credentialProcess: options.credentialProcess === true,
@@ -141,13 +147,15 @@ export function defineIdpCommands(program: Command): void {
     .description('print a fresh identity token of the current session')
     .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)', safeText('--audience', { minLength: 1, maxLength: 255 }))
     .option('--role-arn <arn>', 'the session role the token is for (default the first): its sub names that role, and other roles refuse it', safeText('--role-arn', { maxLength: 2048 }))
+    .option('--gcp <target>', 'a token for one of the session\'s GCP targets instead (aud: the provider\'s resource name)', safeText('--gcp', { maxLength: 63 }))
+    .option('--azure <target>', 'a token for one of the session\'s Azure targets instead (aud: api://AzureADTokenExchange)', safeText('--azure', { maxLength: 63 }))
     .option('--decode', 'print the header and claims instead (not verified)')
     .option('--json', 'print JSON: {token, expires_in} (or {header, claims} with --decode)')
     .option('--session-dir <dir>', SESSION_DIR_HELP)
     .option('--url <url>', URL_HELP)
-    .action(async (options: { audience?: string; roleArn?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
+    .action(async (options: { audience?: string; roleArn?: string; gcp?: string; azure?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
       const { runIdpToken } = await import('../commands/idp-token.ts');
-      await runIdpToken({ audience: options.audience, roleArn: options.roleArn, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
+      await runIdpToken({ audience: options.audience, roleArn: options.roleArn, gcp: options.gcp, azure: options.azure, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
     });
 
   const login = idp.command('login').description('exchange the session\'s token for cloud credentials');

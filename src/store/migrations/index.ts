@@ -9,7 +9,8 @@ import * as integrations from './0006-integrations.ts';
 import * as cloudFederation from './0007-cloud-federation.ts';
 import * as contentHandoff from './0008-content-handoff.ts';
 import * as integrationAccess from './0009-integration-access.ts';
-import * as accessChanges from './0010-access-changes.ts';
+import * as cloudTargets from './0011-cloud-targets.ts';
+import * as accessChanges from './0012-access-changes.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -29,7 +30,9 @@ const ordered: Record<string, DialectMigration> = {
   '0007-cloud-federation': cloudFederation,
   '0008-content-handoff': contentHandoff,
   '0009-integration-access': integrationAccess,
-  '0010-access-changes': accessChanges,
+  '0011-cloud-targets': cloudTargets,
+  // After main's 0011, so that a database already migrated to 0011 takes it in order.
+  '0012-access-changes': accessChanges,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {

@@ -1,11 +1,12 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { Database, UserRoleTable, UserTable } from '../schema.ts';
+import type { Database, UserCloudTargetTable, UserRoleTable, UserTable } from '../schema.ts';
 import type { AccessChange, AccessChanges } from '../access-changes.ts';
 
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
 export type UserRowPatch = Omit<Updateable<UserTable>, 'id' | 'created_at' | 'created_by'>;
 export type RoleSource = UserRoleTable['source'];
+export type CloudName = UserCloudTargetTable['cloud'];
 
 /** One assigned role, in the order it was given. */
 export interface UserRoleRecord {
@@ -14,9 +15,26 @@ export interface UserRoleRecord {
   assignedAt: number;
 }
 
-/** A user row with its roles. */
+/** One granted cloud target, in the order it was given; `target` is its JSON written form. */
+export interface UserCloudTargetRecord {
+  cloud: CloudName;
+  name: string;
+  target: string;
+  source: RoleSource;
+  assignedAt: number;
+}
+
+/** A user row with its roles and cloud targets. */
 export interface UserWithRoles extends UserRow {
   roles: UserRoleRecord[];
+  targets: UserCloudTargetRecord[];
+}
+
+/** Another user's grant of a target name, for the check that one name means one target. */
+export interface CloudTargetGrant {
+  username: string;
+  name: string;
+  target: string;
 }
 
 /**
@@ -36,6 +54,12 @@ export interface UserRepository {
   replaceRoles(userId: string, arns: readonly string[], source: RoleSource, now: number): Promise<void>;
   /** Removes the roles that came from one source, keeping the others. */
   removeRolesFrom(userId: string, source: RoleSource): Promise<void>;
+  /** Replaces every target of one cloud of the user, all from `source`, in the given order. */
+  replaceTargets(userId: string, cloud: CloudName, targets: readonly { name: string; target: string }[], source: RoleSource, now: number): Promise<void>;
+  /** Removes one cloud's targets that came from one source, keeping the others. */
+  removeTargetsFrom(userId: string, cloud: CloudName, source: RoleSource): Promise<void>;
+  /** Every user's grants of these target names (of one cloud). */
+  findTargetGrants(cloud: CloudName, names: readonly string[]): Promise<CloudTargetGrant[]>;
   /** Runs `work` in one transaction; inside it, use only the repository handed over. */
   transaction<T>(work: (repository: UserRepository) => Promise<T>): Promise<T>;
 }
@@ -63,9 +87,21 @@ export function createUserRepository(db: Kysely<Database>, changes: Pick<AccessC
     return byUser;
   };
 
+  const targetsOf = async (userIds: readonly string[]): Promise<Map<string, UserCloudTargetRecord[]>> => {
+    const byUser = new Map<string, UserCloudTargetRecord[]>();
+    if (userIds.length === 0) return byUser;
+    const rows = await db.selectFrom('user_cloud_targets').selectAll().where('user_id', 'in', [...userIds]).orderBy('user_id').orderBy('cloud').orderBy('position').execute();
+    for (const row of rows) {
+      const list = byUser.get(row.user_id) ?? [];
+      list.push({ cloud: row.cloud, name: row.name, target: row.target, source: row.source, assignedAt: row.assigned_at });
+      byUser.set(row.user_id, list);
+    }
+    return byUser;
+  };
+
   const withRoles = async (row: UserRow | undefined): Promise<UserWithRoles | undefined> => {
     if (row === undefined) return undefined;
-    return { ...row, roles: (await rolesOf([row.id])).get(row.id) ?? [] };
+    return { ...row, roles: (await rolesOf([row.id])).get(row.id) ?? [], targets: (await targetsOf([row.id])).get(row.id) ?? [] };
   };
 
   /**
@@ -102,7 +138,8 @@ export function createUserRepository(db: Kysely<Database>, changes: Pick<AccessC
     async list(): Promise<UserWithRoles[]> {
       const rows = await db.selectFrom('users').selectAll().orderBy('username').execute();
       const roles = await rolesOf(rows.map((row) => row.id));
-      return rows.map((row) => ({ ...row, roles: roles.get(row.id) ?? [] }));
+      const targets = await targetsOf(rows.map((row) => row.id));
+      return rows.map((row) => ({ ...row, roles: roles.get(row.id) ?? [], targets: targets.get(row.id) ?? [] }));
     },
     async count(): Promise<number> {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
@@ -126,6 +163,30 @@ export function createUserRepository(db: Kysely<Database>, changes: Pick<AccessC
     },
     async removeRolesFrom(userId: string, source: RoleSource): Promise<void> {
       await changeUser(userId, (trx) => trx.deleteFrom('user_roles').where('user_id', '=', userId).where('source', '=', source).execute());
+    },
+    async replaceTargets(userId, cloud, targets, source, now): Promise<void> {
+      await changeUser(userId, async (trx) => {
+        await trx.deleteFrom('user_cloud_targets').where('user_id', '=', userId).where('cloud', '=', cloud).execute();
+        if (targets.length === 0) return;
+        await trx
+          .insertInto('user_cloud_targets')
+          .values(targets.map((target, position) => ({ user_id: userId, cloud, name: target.name, target: target.target, source, position, assigned_at: now })))
+          .execute();
+      });
+    },
+    async removeTargetsFrom(userId, cloud, source): Promise<void> {
+      await changeUser(userId, (trx) => trx.deleteFrom('user_cloud_targets').where('user_id', '=', userId).where('cloud', '=', cloud).where('source', '=', source).execute());
+    },
+    async findTargetGrants(cloud, names): Promise<CloudTargetGrant[]> {
+      if (names.length === 0) return [];
+      return db
+        .selectFrom('user_cloud_targets')
+        .innerJoin('users', 'users.id', 'user_cloud_targets.user_id')
+        .select(['users.username as username', 'user_cloud_targets.name as name', 'user_cloud_targets.target as target'])
+        .where('user_cloud_targets.cloud', '=', cloud)
+        .where('user_cloud_targets.name', 'in', [...names])
+        .orderBy('users.username')
+        .execute();
     },
     async transaction(work) {
       const committed: AccessChange[] = [];

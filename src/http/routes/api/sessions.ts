@@ -12,6 +12,8 @@ export interface SessionApiOptions {
 
 interface StartBody {
   roles: string[];
+  gcp_targets?: string[];
+  azure_targets?: string[];
   token_source?: TokenSource;
   audience?: string;
   region?: string;
@@ -19,6 +21,8 @@ interface StartBody {
 }
 
 const roleList = { type: 'array', minItems: 1, maxItems: 20, items: safeText(2048, 20) } as const;
+/** Target names as the clouds' rules modules allow them; whether the user holds them is the sessions module's call. */
+const targetList = { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } } as const;
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^ses_[a-z0-9]{1,60}$' } }, required: ['id'], additionalProperties: false } as const;
 const sessionResponse = { 200: sessionJsonSchema, '4xx': errorSchema } as const;
 
@@ -63,6 +67,8 @@ export function registerSessionApiRoutes(app: FastifyInstance, options: SessionA
               type: 'object',
               properties: {
                 roles: roleList,
+                gcp_targets: targetList,
+                azure_targets: targetList,
                 token_source: { type: 'string', enum: ['broker', 'viewer'] },
                 audience: safeText(255, 1),
                 region: safeText(32, 1),
@@ -82,6 +88,8 @@ export function registerSessionApiRoutes(app: FastifyInstance, options: SessionA
           const { session, credential } = await sessions.start({
             userName: caller.user.username,
             roles: request.body.roles,
+            gcpTargets: request.body.gcp_targets,
+            azureTargets: request.body.azure_targets,
             tokenSource: request.body.token_source,
             audience: request.body.audience,
             region: request.body.region,

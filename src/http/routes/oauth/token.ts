@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LevelWithSilent } from 'pino';
 import { invalidInput } from '../../../core/index.ts';
-import { TOKEN_ENDPOINT_PATH, type Sessions } from '../../../sessions/index.ts';
+import { TOKEN_ENDPOINT_PATH, parseTargetResource, type Sessions, type TargetRef } from '../../../sessions/index.ts';
 import { registerOAuthErrorHandler } from './oauth-errors.ts';
 import { readTokenExchange, sendTokenResponse, tokenExchangeFormSchema, type TokenExchangeForm } from './token-exchange-form.ts';
 
@@ -16,6 +16,7 @@ interface TokenExchangeRequest {
   credential: string;
   audience: string | undefined;
   roleArn: string | undefined;
+  target: TargetRef | undefined;
 }
 
 /**
@@ -54,7 +55,10 @@ function parseTokenExchangeRequest(contentType: string | undefined, body: TokenE
   const { subjectToken, audience } = readTokenExchange(contentType, body, 'token');
   if (body.subject_token_type !== SESSION_CREDENTIAL_TYPE) throw invalidInput(`subject_token_type must be ${SESSION_CREDENTIAL_TYPE}`);
   if (body.requested_token_type !== undefined && body.requested_token_type !== ID_TOKEN_TYPE) throw invalidInput(`requested_token_type must be ${ID_TOKEN_TYPE}`);
-  return { credential: subjectToken, audience, roleArn: body.resource === undefined || body.resource === '' ? undefined : body.resource };
+  const resource = body.resource === undefined || body.resource === '' ? undefined : body.resource;
+  // `gcp:NAME` / `azure:NAME` names a cloud target of the session; anything else a role.
+  const target = resource === undefined ? undefined : parseTargetResource(resource);
+  return { credential: subjectToken, audience, roleArn: target === undefined ? resource : undefined, target };
 }
 
 const LEVELS: readonly LevelWithSilent[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

@@ -184,6 +184,8 @@ function toView(session: Session): SessionView {
     tokenTtlSeconds: session.tokenTtlSeconds,
     region: session.region,
     roles: session.roles,
+    gcpTargets: session.gcpTargets,
+    azureTargets: session.azureTargets,
     createdAt: session.createdAt,
     endedAt: session.endedAt,
     lastTokenAt: session.lastTokenAt,
