@@ -116,7 +116,7 @@ export function createMinter(options: MinterOptions): MintToken {
 }
 
 /** RS256 off the event loop when the process may use more than one core (a `taskset` to one CPU counts as one); see jws-signer.ts. */
-export function defaultSigningPlace(): SigningPlace {
+function defaultSigningPlace(): SigningPlace {
   return availableParallelism() > 1 ? 'thread-pool' : 'event-loop';
 }
 

@@ -32,8 +32,6 @@ export interface CredentialCache {
   session(credentialHash: string, arrivedAt: number, load: () => Promise<Session | undefined>): Promise<Session | undefined>;
   /** The user named `userName`, for a request that arrived at `arrivedAt`: from memory, or from `load`. */
   user(userName: string, arrivedAt: number, load: () => Promise<SessionUser | undefined>): Promise<SessionUser | undefined>;
-  /** Entries held (sessions, users). */
-  size(): { sessions: number; users: number };
 }
 
 /**
@@ -111,6 +109,5 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
         (session) => hashOfSession.delete(session.id),
       ),
     user: (userName, arrivedAt, load) => lookup(users, userName, arrivedAt, load, () => true),
-    size: () => ({ sessions: sessions.size, users: users.size }),
   };
 }
