@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type MigrationProvider, type Migration } from 'kysely';
 import pg from 'pg';
 import { RoleportError } from '../core/index.ts';
 import type { DialectName } from './dialect-name.ts';
 import { buildMigrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { adaptNodeSqlite, openSqliteFile } from './sqlite-adapter.ts';
+import { ImmediateTransactionSqliteDialect } from './sqlite-dialect.ts';
 
 export interface StoreDatabase {
   db: Kysely<Database>;
@@ -38,7 +39,7 @@ function openSqlite(path: string): StoreDatabase {
   } catch (cause) {
     throw new RoleportError('ERR_STORE_UNAVAILABLE', `cannot open SQLite database ${path}: ${(cause as Error).message}`, { cause });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(file) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateTransactionSqliteDialect({ database: adaptNodeSqlite(file) }) });
   return { db, dialect: 'sqlite', displayUrl: `sqlite:${path}`, close: () => db.destroy() };
 }
 
