@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import autocannon from 'autocannon';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServices } from '../src/services.ts';
@@ -6,6 +7,7 @@ import { brokerTokenClaims } from '../src/sessions/token-sources.ts';
 import type { AgentWorkerInput, AgentWorkerReport } from './agent-worker.ts';
 import { benchConfig, createBenchData, runFor, type BenchData } from './setup.ts';
 import { startListeningWorker } from './listening-worker.ts';
+import { CREDENTIAL_TYPE, EXCHANGE } from './sessions.ts';
 
 export interface AgentBenchOptions {
   /** Sessions served by the one agent process (default 10,000). */
@@ -18,6 +20,11 @@ export interface AgentBenchOptions {
   concurrency?: number;
   /** The agent's session poll (default 0 = off, so the broker's load is token refreshes only). */
   pollIntervalMs?: number;
+  /**
+   * autocannon connections sending `POST /oauth/token` for other sessions the whole time the
+   * agent runs, as many as the token-endpoint bench (default 32; 0 = the agent's refreshes only).
+   */
+  tokenLoadConnections?: number;
   /** Milliseconds of in-process minting for the ceiling (default 3,000). */
   mintMs?: number;
   data?: BenchData;
@@ -48,6 +55,8 @@ export interface AgentBenchResult {
   mintCeiling: number;
   /** brokerTokensPerSecond / mintCeiling: how much of the broker's signing capacity the agent used. */
   ceilingShare: number;
+  /** The other load on the broker while the agent ran: connections, tokens/s, failed requests. */
+  tokenLoad: { connections: number; tokensPerSecond: number; failures: number } | null;
   /** What the counterpart was: the real broker on loopback. */
   reference: string;
   /** The agent's event-loop delay while measuring, ms. */
@@ -81,11 +90,17 @@ export async function runAgentBench(options: AgentBenchOptions = {}): Promise<Ag
   const data = options.data ?? createBenchData();
   const agentDir = join(data.dataDir, 'agent');
   try {
-    const { credentials, mintCeiling } = await prepareSessions(data, count, ttl, options.mintMs ?? 3000);
+    const loadConnections = options.tokenLoadConnections ?? 32;
+    const loadSessions = loadConnections > 0 ? 1000 : 0;
+    const prepared = await prepareSessions(data, count + loadSessions, ttl, options.mintMs ?? 3000);
+    const credentials = prepared.credentials.slice(0, count);
+    const loadCredentials = prepared.credentials.slice(count);
+    const mintCeiling = prepared.mintCeiling;
     const credentialsFile = join(data.dataDir, 'session-credentials.txt');
     writeFileSync(credentialsFile, `${credentials.join('\n')}\n`, { mode: 0o600 });
     mkdirSync(agentDir, { recursive: true });
     const broker = await startBroker(data);
+    const load = loadConnections > 0 ? startTokenLoad(broker.url, loadConnections, loadCredentials) : undefined;
     try {
       const report = await runAgentProcess({
         brokerUrl: broker.url,
@@ -98,6 +113,7 @@ export async function runAgentBench(options: AgentBenchOptions = {}): Promise<Ag
       const sorted = [...report.lateness].sort((a, b) => a - b);
       const quantile = (q: number): number => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
       const brokerTokensPerSecond = report.lateness.length / report.measureSeconds;
+      const tokenLoad = load === undefined ? null : { connections: loadConnections, ...(await load.stop()) };
       return {
         sessions: report.sessions,
         tokenTtlSeconds: ttl,
@@ -116,12 +132,14 @@ export async function runAgentBench(options: AgentBenchOptions = {}): Promise<Ag
         brokerTokensPerSecond,
         mintCeiling,
         ceilingShare: brokerTokensPerSecond / mintCeiling,
+        tokenLoad,
         reference: 'the real broker (POST /oauth/token, SQLite) on a worker thread, loopback',
         loopDelayP99Ms: report.loopDelayP99Ms,
         loopDelayMaxMs: report.loopDelayMaxMs,
         heapUsedMiB: report.heapUsedEnd / MiB,
       };
     } finally {
+      await load?.stop();
       await broker.stop();
     }
   } finally {
@@ -143,8 +161,9 @@ async function prepareSessions(data: BenchData, count: number, ttl: number, mint
     const user = (await services.sessions.findUser('alice'))!;
     const first = (await services.sessions.authenticate(credentials[0]!))!;
     const { subject, claims } = brokerTokenClaims(services.sessions.settings, first, user, ROLE);
-    const mintOnce = (): void =>
-      void services.mintToken({ subject, audience: 'sts.amazonaws.com', ttlSeconds: ttl, claims, actor: `session:${first.id}`, userName: 'alice', sessionId: first.id, roleArn: ROLE });
+    // Returned, so that runFor counts finished mints (signing may run on the thread pool).
+    const mintOnce = (): Promise<unknown> =>
+      services.mintToken({ subject, audience: 'sts.amazonaws.com', ttlSeconds: ttl, claims, actor: `session:${first.id}`, userName: 'alice', sessionId: first.id, roleArn: ROLE });
     await runFor(300, mintOnce);
     const ceiling = await runFor(mintMs, mintOnce);
     await services.audit.flush();
@@ -169,6 +188,43 @@ function runAgentProcess(input: AgentWorkerInput): Promise<AgentWorkerReport> {
   });
 }
 
+interface TokenLoad {
+  /** Stops the load (idempotent) and says what it sent: tokens per second and failed requests. */
+  stop(): Promise<{ tokensPerSecond: number; failures: number }>;
+}
+
+/**
+ * `POST /oauth/token` for other sessions than the agent's, from this process, as long as the
+ * agent runs: the broker busy with the token load of the token-endpoint bench while the agent
+ * keeps its sessions fresh.
+ */
+function startTokenLoad(brokerUrl: string, connections: number, credentials: readonly string[]): TokenLoad {
+  let index = 0;
+  const body = (credential: string): string => new URLSearchParams({ grant_type: EXCHANGE, subject_token: credential, subject_token_type: CREDENTIAL_TYPE }).toString();
+  let finish: (result: autocannon.Result) => void = () => {};
+  const finished = new Promise<autocannon.Result>((resolve) => (finish = resolve));
+  const instance = autocannon(
+    {
+      url: `${brokerUrl}/oauth/token`,
+      connections,
+      duration: 24 * 3600,
+      requests: [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, setupRequest: (request) => ({ ...request, body: body(credentials[index++ % credentials.length]!) }) }],
+    },
+    (_error, result) => finish(result),
+  );
+  let stopped: Promise<{ tokensPerSecond: number; failures: number }> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        instance.stop();
+        const result = await finished;
+        return { tokensPerSecond: result.requests.total / result.duration, failures: result.errors + result.non2xx };
+      })();
+      return stopped;
+    },
+  };
+}
+
 interface RunningBroker {
   url: string;
   stop(): Promise<void>;
@@ -186,6 +242,9 @@ export function formatAgentBench(r: AgentBenchResult): string {
   return [
     `session agent: ${fmt(r.sessions)} sessions in one agent process, ${r.tokenTtlSeconds} s tokens refreshed at 80 %, ${r.measureSeconds} s measured after a ${r.rampSeconds.toFixed(0)} s ramp`,
     `  counterpart               ${r.reference}`,
+    r.tokenLoad === null
+      ? `  other token load          none (the agent's refreshes only)`
+      : `  other token load          ${r.tokenLoad.connections} autocannon connections of POST /oauth/token for other sessions the whole time: ${fmt(r.tokenLoad.tokensPerSecond)} tokens/s, ${fmt(r.tokenLoad.failures)} failed`,
     `  refresh lateness          p50 ${fmt(r.latenessP50Ms)} ms, p99 ${fmt(r.latenessP99Ms)} ms, max ${fmt(r.latenessMaxMs)} ms over ${fmt(r.refreshesMeasured)} refreshes (${verdict(r.latenessP99Ms < 1000)} the p99 < 1 s target)`,
     `  agent RSS                 ${r.rssPerThousandMiB.toFixed(1)} MiB per 1,000 sessions after GC (${verdict(r.rssPerThousandMiB * 1.048576 < 20)} the < 20 MB target); ${r.rssPeakPerThousandMiB.toFixed(1)} MiB at the sampled peak`,
     `                            baseline ${r.rssBaselineMiB.toFixed(0)} MiB, peak ${r.rssPeakMiB.toFixed(0)} MiB, heap used after GC ${r.heapUsedMiB.toFixed(0)} MiB`,
@@ -197,6 +256,6 @@ export function formatAgentBench(r: AgentBenchResult): string {
 
 if (import.meta.main) {
   const quick = process.argv.includes('--quick');
-  const result = await runAgentBench(quick ? { sessions: 1000, measureSeconds: 60, mintMs: 1000 } : {});
+  const result = await runAgentBench({ ...(quick ? { sessions: 1000, measureSeconds: 60, mintMs: 1000 } : {}), ...(process.argv.includes('--no-load') ? { tokenLoadConnections: 0 } : {}) });
   process.stdout.write(`${formatAgentBench(result)}\n`);
 }

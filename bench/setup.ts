@@ -40,12 +40,15 @@ export function benchConfig(data: BenchData, listen?: string): ResolvedConfig {
 }
 
 /** Runs `step` in batches until `durationMs` has passed, yielding to the event loop between batches. */
-export async function runFor(durationMs: number, step: () => void, batch = 16): Promise<{ operations: number; seconds: number }> {
+export async function runFor(durationMs: number, step: () => unknown, batch = 16): Promise<{ operations: number; seconds: number }> {
   const started = performance.now();
   const deadline = started + durationMs;
   let operations = 0;
   while (performance.now() < deadline) {
-    for (let i = 0; i < batch; i++) step();
+    const results: unknown[] = [];
+    for (let i = 0; i < batch; i++) results.push(step());
+    // A step that returns a promise is counted once it has settled: `batch` of them in flight.
+    if (results[0] instanceof Promise) await Promise.all(results);
     operations += batch;
     // Let timers run (the audit writer flushes on one), as they would in a serving broker.
     await new Promise<void>((resolve) => setImmediate(resolve));
