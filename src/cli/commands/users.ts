@@ -1,3 +1,4 @@
+import type { Principal } from '../../sessions/index.ts';
 import { parseRoleArnList, type UserRole, type UserView } from '../../users/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { formatTime, print, table } from '../output.ts';
@@ -39,6 +40,37 @@ export async function runGetUserRoles(options: UserRolesOptions): Promise<void> 
 export async function runSetUserRoles(options: SetUserRolesOptions): Promise<void> {
   const user = await withServices(options, (services) => services.users.setRoleArns(options.username, parseRoleArnList(options.arns), 'cli'));
   print(options, rolesJson(user.username, user.roles), () => renderRoles(user.roles, false));
+}
+
+/** The admin CLI on the data directory acts as an admin. */
+const CLI: Principal = { name: 'cli', admin: true };
+
+export interface UserActionOptions extends UsersListOptions {
+  username: string;
+}
+
+/** `roleport users unbind <username>`: the next sign-in binds the user to whatever identity the IdP names. */
+export async function runUnbindUser(options: UserActionOptions): Promise<void> {
+  const before = await withServices(options, async (services) => {
+    const user = await services.users.findByUsername(options.username);
+    await services.users.unbind(options.username, 'cli');
+    return user!;
+  });
+  const unbound = { issuer: before.idpIssuer, subject: before.subject };
+  print(options, { username: options.username, unbound }, () =>
+    unbound.subject === null
+      ? `${options.username} was not bound to an IdP identity; nothing changed`
+      : `${options.username} is no longer bound to ${unbound.subject} at ${unbound.issuer ?? '?'}; their next sign-in binds them again`,
+  );
+}
+
+/** `roleport users delete <username>`: the user, their roles and sign-ins go; their active sessions are revoked. */
+export async function runDeleteUser(options: UserActionOptions): Promise<void> {
+  const revoked = await withServices(options, async (services) => {
+    await services.users.remove(options.username, 'cli');
+    return services.sessions.revokeAllOf(options.username, CLI);
+  });
+  print(options, { username: options.username, deleted: true, revoked_sessions: revoked }, () => `deleted ${options.username}${revoked === 0 ? '' : `; revoked ${revoked} active session${revoked === 1 ? '' : 's'}`}`);
 }
 
 function rolesJson(username: string, roles: readonly UserRole[]) {

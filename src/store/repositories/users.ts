@@ -31,6 +31,8 @@ export interface UserRepository {
   count(): Promise<number>;
   insert(row: NewUserRow): Promise<void>;
   update(id: string, patch: UserRowPatch): Promise<void>;
+  /** Deletes the user; their roles, SSO tokens and browser sessions go with them (foreign keys cascade). */
+  delete(id: string): Promise<void>;
   /** Replaces every role of the user with `arns`, all from `source`, in the given order. */
   replaceRoles(userId: string, arns: readonly string[], source: RoleSource, now: number): Promise<void>;
   /** Removes the roles that came from one source, keeping the others. */
@@ -89,6 +91,9 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
     },
     async update(id: string, patch: UserRowPatch): Promise<void> {
       await db.updateTable('users').set(patch).where('id', '=', id).execute();
+    },
+    async delete(id: string): Promise<void> {
+      await db.deleteFrom('users').where('id', '=', id).execute();
     },
     async replaceRoles(userId: string, arns: readonly string[], source: RoleSource, now: number): Promise<void> {
       await db.deleteFrom('user_roles').where('user_id', '=', userId).execute();
