@@ -41,7 +41,7 @@ export interface ApplicationOptions extends ServicesOptions {
 
 /** The composition root: services plus the HTTP adapter, wired. No logic lives here. */
 export async function createApplication(config: ResolvedConfig, options: ApplicationOptions = {}): Promise<Application> {
-  const logger = createLogger(config.log.level, options.logDestination);
+  const logger = createLogger(config.log.level, options.logDestination, config.log.format);
   const services = await createServices(config, { background: true, logger, ...options });
   const tls = config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined;
   const http = await buildHttpServer({
@@ -153,7 +153,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
  */
 export async function createStsApplication(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Application> {
   if (config.sts.listen === undefined) throw new TypeError('createStsApplication needs config.sts.listen');
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, config.log.format);
   const services = await createServices(config, { background: false, logger, ...options });
   const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts, securityHeaders: securityHeaders(undefined) });
   let url: string | undefined;
@@ -217,7 +217,7 @@ async function buildCloudListeners(config: ResolvedConfig, services: Services, l
 export async function createCloudApplication(config: ResolvedConfig, cloud: 'gcp' | 'azure', options: ServicesOptions = {}): Promise<Application> {
   const listen = cloud === 'gcp' ? config.gcp.listen : config.azure.listen;
   if (listen === undefined) throw new TypeError(`createCloudApplication needs config.${cloud}.listen`);
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, config.log.format);
   const only = { ...config, gcp: { ...config.gcp, enabled: cloud === 'gcp' }, azure: { ...config.azure, enabled: cloud === 'azure' } };
   const services = await createServices(config, { background: false, logger, ...options });
   let http: FastifyInstance;
