@@ -17,7 +17,7 @@ import { buildAzureListener } from './http/routes/azure/listener.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 import { RoleportError } from './core/index.ts';
 import { CREDENTIALS_PATH } from './integrations/index.ts';
-import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH } from './sessions/index.ts';
+import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH, isAdmin } from './sessions/index.ts';
 import { createLogger } from './logger.ts';
 
 export interface Application {
@@ -73,18 +73,22 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         registerWebRoutes(app, {
           sso: services.sso,
           users: services.users,
+          isAdmin: (user) => isAdmin(config.admins, user),
           sessions: services.sessions,
           integrations: services.integrations,
+          keys: services.keys,
           // Flushed first, so the page shows what just happened.
           readAudit: async (query) => {
             await services.audit.flush();
-            return services.repositories.auditEvents.query(query);
+            return services.repositories.auditEvents.page(query);
           },
           clock: services.clock,
           publicUrl: config.issuer,
           roleClaim: config.sso.claims.roleArn,
           defaultRegion: config.sessions.defaultRegion,
           contentOrigin: config.content.origin,
+          cliCommand: config.web.cliCommand,
+          stsEndpoint: config.web.stsEndpoint,
         }),
       (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
       (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),

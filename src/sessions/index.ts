@@ -25,7 +25,7 @@ export type { TimelinePoint, AuditReader } from './timeline.ts';
 export type { IssuedToken } from './token-sources.ts';
 export { principalOf } from './session-service.ts';
 export { toSessionJson, type SessionJson } from './session-json.ts';
-export { userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
+export { isAdmin, userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
 export { validateCliLoginRequest, cliLoginRedirect, cliLoginDeniedRedirect, isLoopbackRedirect } from './cli-login.ts';
 export { sanitizeSessionName, renderSessionName, shortSessionId, profileNames, isRoleArn, parseRoleArn } from './session-name.ts';
 export { buildSessionTags, renderSourceIdentity, MAX_SESSION_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, type SessionTagsClaim } from './session-tags.ts';

@@ -152,7 +152,7 @@ export function createUserService(options: UsersOptions): UserService {
       const named = await users.findByUsername(identity.username);
       if (named !== undefined && named.subject !== null) {
         // The name is bound to another IdP identity: signing in would take over that account.
-        throw new RoleportError('ERR_SSO_ACCOUNT', `the username ${identity.username} belongs to another identity at the IdP; ask an admin`, {
+        throw new RoleportError('ERR_SSO_ACCOUNT', `the username ${identity.username} belongs to another identity at the IdP. If the IdP changed its issuer, an admin unbinds the user (the Users page, or roleport users unbind ${identity.username}); otherwise ask an admin`, {
           detail: `bound to ${named.idp_issuer ?? ''} ${named.subject}, sign-in from ${input.issuer} ${identity.subject}`,
         });
       }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
 import type { AuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
@@ -13,6 +13,29 @@ export interface AuditQuery {
   jti?: string | undefined;
   since?: number | undefined;
   limit?: number | undefined;
+}
+
+/** A page of the audit log, by id (the order events were written), with the audit page's filters. */
+export interface AuditPageQuery {
+  userName?: string | undefined;
+  sessionId?: string | undefined;
+  roleArn?: string | undefined;
+  /** Exactly this type, or with `typePrefix` every type starting with it (`session.`). */
+  type?: string | undefined;
+  typePrefix?: string | undefined;
+  /** occurred_at range, epoch milliseconds, both inclusive. */
+  from?: number | undefined;
+  to?: number | undefined;
+  /** Keyset paging: only events with a smaller id (newest first) or a larger one (oldest first). */
+  beforeId?: number | undefined;
+  afterId?: number | undefined;
+  limit: number;
+  order: 'newest' | 'oldest';
+}
+
+/** A stored event with its id (the cursor of the audit page and of the export). */
+export interface StoredAuditEvent extends AuditEvent {
+  id: number;
 }
 
 // SQLite limits bound parameters per statement; 12 columns × 60 rows stays far below it.
@@ -38,6 +61,21 @@ export function createAuditEventRepository(db: Kysely<Database>) {
       if (query.since !== undefined) select = select.where('occurred_at', '>=', query.since);
       const rows = await select.orderBy('id', 'desc').limit(query.limit ?? 500).execute();
       return rows.map(fromRow);
+    },
+    async page(query: AuditPageQuery): Promise<StoredAuditEvent[]> {
+      let select = db.selectFrom('audit_events').selectAll();
+      if (query.userName !== undefined) select = select.where('user_name', '=', query.userName);
+      if (query.sessionId !== undefined) select = select.where('session_id', '=', query.sessionId);
+      if (query.roleArn !== undefined) select = select.where('role_arn', '=', query.roleArn);
+      if (query.type !== undefined) select = select.where('type', '=', query.type);
+      // substr, not LIKE: `_` in type names is a LIKE wildcard, and both databases spell substr alike.
+      if (query.typePrefix !== undefined) select = select.where(sql<string>`substr(type, 1, ${query.typePrefix.length})`, '=', query.typePrefix);
+      if (query.from !== undefined) select = select.where('occurred_at', '>=', query.from);
+      if (query.to !== undefined) select = select.where('occurred_at', '<=', query.to);
+      if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
+      if (query.afterId !== undefined) select = select.where('id', '>', query.afterId);
+      const rows = await select.orderBy('id', query.order === 'newest' ? 'desc' : 'asc').limit(query.limit).execute();
+      return rows.map((row) => ({ ...fromRow(row), id: Number(row.id) }));
     },
   };
 }
