@@ -40,7 +40,7 @@ export async function benchMintInProcess(data: BenchData, rounds: number, roundM
   const services = await createServices(benchConfig(data), { background: false });
   try {
     const key = services.keys.signingKey();
-    const sample = services.mintToken(MINT_OPTIONS);
+    const sample = await services.mintToken(MINT_OPTIONS);
     const signingInput = Buffer.from(sample.token.slice(0, sample.token.lastIndexOf('.')));
     const raw = async () => rate(await runFor(roundMs, () => void sign('sha256', signingInput, key.privateKey)));
     const mint = async () => {

@@ -7,6 +7,7 @@ import { runPolicyBench } from './policy.ts';
 import { runStsBench } from './sts.ts';
 import { runSessionsBench } from './sessions.ts';
 import { formatAgentBench, runAgentBench } from './agent.ts';
+import { formatDurabilityBench, runAuditDurabilityBench } from './audit-durability.ts';
 import { formatStartupBench, runStartupBench } from './startup.ts';
 
 /**
@@ -16,7 +17,9 @@ import { formatStartupBench, runStartupBench } from './startup.ts';
  * Targets (the foundation issue): minting ≥ 85% of raw RS256 signing in-process;
  * discovery/JWKS ≥ 70% of a bare node:http server. Then the local STS against raw jose
  * verification, trust-policy evaluations, broker tokens for session agents against the mint
- * ceiling, and 10,000 agent sessions' refresh lateness and memory. Results: BENCHMARKS.md.
+ * ceiling, what durable audit costs on the token and STS paths (each against itself with the
+ * audit rows queued in memory; PostgreSQL too with ROLEPORT_BENCH_POSTGRES_URL), and 10,000
+ * agent sessions' refresh lateness and memory. Results: BENCHMARKS.md.
  */
 const MINT_TARGET = 0.85;
 const HTTP_TARGET = 0.7;
@@ -83,6 +86,10 @@ try {
   out(`  mint ceiling (in-process)  ${fmt(sessions.mintCeiling)} tokens/s`);
   out(`  POST /oauth/token          ${fmt(sessions.tokensPerSecond)} tokens/s (p50 ${sessions.p50Ms} ms, p99 ${sessions.p99Ms} ms)`);
   out(`  ratio to the ceiling       ${pct(sessions.ratio)}`);
+  out('');
+
+  const durability = await runAuditDurabilityBench({ durationSeconds: quick ? 2 : 5, rounds: quick ? 2 : 3, postgresUrl: process.env['ROLEPORT_BENCH_POSTGRES_URL'] });
+  out(formatDurabilityBench(durability));
   out('');
 
   out(formatAgentBench(await runAgentBench(quick ? { sessions: 1000, measureSeconds: 60, mintMs: 1000 } : {})));

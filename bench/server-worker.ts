@@ -10,7 +10,7 @@ import { benchConfig, type BenchData } from './setup.ts';
  * bytes and headers the broker sends.
  */
 export type ServerWorkerData =
-  | { kind: 'broker'; data: BenchData }
+  | { kind: 'broker'; data: BenchData; /** false: the reference without durable audit (see audit-durability.ts). */ durableAudit?: boolean }
   | { kind: 'bare'; responses: Record<string, { body: string; headers: Record<string, string> }> };
 
 const input = workerData as ServerWorkerData;
@@ -18,7 +18,7 @@ const port = parentPort!;
 
 if (input.kind === 'broker') {
   const listen = `127.0.0.1:${await freePort()}`;
-  const app = await createApplication(benchConfig(input.data, listen));
+  const app = await createApplication(benchConfig(input.data, listen), input.durableAudit === false ? { durableAudit: false } : {});
   const url = await app.listen();
   port.postMessage({ type: 'listening', url });
   port.once('message', () => void app.close().then(() => port.postMessage({ type: 'closed' })));

@@ -36,9 +36,9 @@ export interface SessionsBenchResult {
   minted: number;
 }
 
-const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const CREDENTIAL_TYPE = 'urn:roleport:params:oauth:token-type:session-credential';
-const ROLE = 'arn:aws:iam::111111111111:role/DataScientist';
+export const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const CREDENTIAL_TYPE = 'urn:roleport:params:oauth:token-type:session-credential';
+export const ROLE = 'arn:aws:iam::111111111111:role/DataScientist';
 
 /**
  * Broker tokens per second for session agents: `POST /oauth/token` under autocannon (each

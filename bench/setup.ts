@@ -8,6 +8,8 @@ import { loadConfig, type ResolvedConfig } from '../src/config/index.ts';
 export interface BenchData {
   dataDir: string;
   masterKey: string;
+  /** `postgres://…` to use instead of SQLite in the data directory. */
+  databaseUrl?: string | undefined;
 }
 
 export function createBenchData(): BenchData {
@@ -26,6 +28,7 @@ export function benchConfig(data: BenchData, listen?: string): ResolvedConfig {
       dataDir: data.dataDir,
       masterKey: data.masterKey,
       keys: { rotationIntervalSeconds: 0 },
+      ...(data.databaseUrl === undefined ? {} : { databaseUrl: data.databaseUrl }),
       // The load comes from one address at thousands of requests a second, far past any
       // per-address limit a deployment would set; the limiter stays on, so its cost is measured.
       rateLimits: { token: { max: 10_000_000 }, credentials: { max: 10_000_000 } },

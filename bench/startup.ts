@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createApplication } from '../src/app.ts';
 import { renderEnvFile, sessionLayout } from '../src/client/index.ts';
 import { loadConfig } from '../src/config/index.ts';
+import { devTrustPolicy } from '../src/cli/commands/dev.ts';
 import { DEV_ROLE_ARNS, registerDevSts } from '../src/sts/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
 
@@ -49,7 +50,7 @@ export async function runStartupBench(options: { rounds?: number } = {}): Promis
   try {
     const brokerUrl = await broker.listen();
     const stsUrl = broker.stsUrl()!;
-    await registerDevSts(broker.services.sts.registry, broker.services.config.issuer);
+    await registerDevSts(broker.services.sts.registry, broker.services.config.issuer, devTrustPolicy(broker.services.config));
     const role = DEV_ROLE_ARNS[0]!;
     await broker.services.users.setRoleArns('alice', [role], 'bench');
     const { credential } = await broker.services.sessions.start({ userName: 'alice', roles: [role], by: { name: 'bench', admin: true } });

@@ -12,6 +12,8 @@ import type { BenchData } from './setup.ts';
 export interface StsWorkerData {
   data: BenchData;
   roleArn: string;
+  /** false: the reference without durable audit (see audit-durability.ts). */
+  durableAudit?: boolean;
 }
 
 const input = workerData as StsWorkerData;
@@ -22,6 +24,7 @@ const config = loadConfig({
   overrides: {
     dataDir: input.data.dataDir,
     masterKey: input.data.masterKey,
+    ...(input.data.databaseUrl === undefined ? {} : { databaseUrl: input.data.databaseUrl }),
     listen,
     issuer: `http://${listen}`,
     keys: { rotationIntervalSeconds: 0 },
@@ -29,7 +32,7 @@ const config = loadConfig({
     sts: { enabled: true, listen: `127.0.0.1:${await freePort()}` },
   },
 });
-const app = await createApplication(config);
+const app = await createApplication(config, input.durableAudit === false ? { durableAudit: false } : {});
 await app.listen();
 const sts = app.services.sts;
 const prefix = listen;
@@ -49,7 +52,7 @@ await sts.registry.addRole({
     ],
   },
 });
-const { token } = app.services.mintToken({ subject: 'user:bench', audience: 'sts.amazonaws.com', ttlSeconds: 3600, actor: 'bench' });
+const { token } = await app.services.mintToken({ subject: 'user:bench', audience: 'sts.amazonaws.com', ttlSeconds: 3600, actor: 'bench' });
 port.postMessage({ type: 'listening', issuer: config.issuer, stsUrl: app.stsUrl(), token });
 port.once('message', () => void app.close().then(() => port.postMessage({ type: 'closed' })));
 

@@ -117,14 +117,14 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-interface RunningStsWorker {
+export interface RunningStsWorker {
   issuer: string;
   stsUrl: string;
   token: string;
   stop(): Promise<void>;
 }
 
-async function startStsWorker(input: StsWorkerData): Promise<RunningStsWorker> {
+export async function startStsWorker(input: StsWorkerData): Promise<RunningStsWorker> {
   const worker = await startListeningWorker<{ type: 'listening'; issuer: string; stsUrl: string; token: string }>(new URL('./sts-worker.ts', import.meta.url), input);
   return { issuer: worker.ready.issuer, stsUrl: worker.ready.stsUrl, token: worker.ready.token, stop: worker.stop };
 }

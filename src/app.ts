@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config/index.ts';
 import { buildHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './http/routes/web/index.ts';
 import { registerSessionApiRoutes } from './http/routes/api/sessions.ts';
+import { registerServerSettingsRoute } from './http/routes/api/server-settings.ts';
 import { registerOAuthTokenRoutes } from './http/routes/oauth/token.ts';
 import { registerStsRoutes } from './http/routes/sts/query-endpoint.ts';
 import { createRequestOrigin } from './http/request-origin.ts';
@@ -66,6 +67,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
     ops: {
       checkDatabase: services.checkDatabase,
       keysReady: () => services.keys.ready(),
+      auditWritable: () => services.audit.checkWritable(),
       metrics: services.metrics.registry,
     },
     extraRoutes: [
@@ -94,6 +96,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
       (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
       (app) => registerIntegrationApiRoutes(app, { integrations: services.integrations }),
       (app) => registerCredentialsRoute(app, { integrations: services.integrations }),
+      (app) => registerServerSettingsRoute(app),
       ...(config.sts.enabled && config.sts.listen === undefined
         ? [async (app: FastifyInstance) => void (await app.register((scope) => registerStsRoutes(scope, { sts: services.sts, origin: createRequestOrigin(config.trustedProxies) }), { prefix: '/sts' }))]
         : []),

@@ -1,18 +1,18 @@
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { sql } from 'kysely';
-import type { ResolvedConfig } from './config/index.ts';
-import { RoleportError, systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
+import { checkProductionMasterKey, type ResolvedConfig } from './config/index.ts';
+import { systemClock, type Clock, type Logger, silentLogger } from './core/index.ts';
 import { createKeyManager, createMinter, type KeyManager, type MintToken } from './issuer/index.ts';
-import { createSealer, loadMasterKey, type Sealer } from './secrets/index.ts';
+import { createSealer, explainMasterKeyFailure, loadMasterKey, verifyMasterKey, type Sealer } from './secrets/index.ts';
 import {
-  createBatchedAuditWriter,
+  createAuditWriter,
   createRepositories,
   migrateToLatest,
   openDatabase,
   withLock,
   withHeldLock,
+  type AuditWriter,
   type Repositories,
   type StoreDatabase,
 } from './store/index.ts';
@@ -20,7 +20,7 @@ import { createSigningKeyRepository } from './store/repositories/signing-keys.ts
 import { createUserSsoTokenRepository } from './store/index.ts';
 import { createUsers, type UserService } from './users/index.ts';
 import { createSso, type Sso } from './sso/index.ts';
-import { createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
+import { checkSessionClaimSettings, createSessions, userDirectoryFrom, viewerTokensFrom, TOKEN_ENDPOINT_PATH, TOKEN_EXCHANGE_GRANT, type Sessions } from './sessions/index.ts';
 import { createSts, type Sts } from './sts/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from './policy/index.ts';
 import { createIntegrations, type Integrations } from './integrations/index.ts';
@@ -34,6 +34,12 @@ export interface ServicesOptions {
   logger?: Logger;
   /** Start background timers (key lifecycle). The CLI's one-shot commands leave them off. */
   background?: boolean;
+  /**
+   * For the benchmark's reference only: `false` queues the events that guard a secret
+   * leaving instead of committing them first (the behaviour before durable audit), so one
+   * run can show what durability costs. Deliberately not a configuration option.
+   */
+  durableAudit?: boolean;
 }
 
 /**
@@ -64,7 +70,8 @@ export interface Services {
   /** The local Entra token endpoint: federated identity credentials, client assertions. */
   entra: Entra;
   metrics: BrokerMetrics;
-  audit: ReturnType<typeof createBatchedAuditWriter>;
+  /** The audit log's writer: group commit for events that guard a secret leaving, batches for the rest. */
+  audit: AuditWriter;
   masterKeySource: 'provided' | 'generated' | 'file';
   /** Resolves when the database answers; throws otherwise. */
   checkDatabase(): Promise<void>;
@@ -76,30 +83,40 @@ export interface BrokerMetrics {
   tokensMinted: Counter;
   jwksRequests: Counter;
   signingKeys: Gauge;
+  auditDeadLetters: Counter;
 }
-
-const MASTER_KEY_CHECK = 'master_key_check';
 
 export async function createServices(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  if (config.mode === 'production' && masterKey.source !== 'provided' && !config.masterKeyBackupAcknowledged) {
-    throw new RoleportError(
-      'ERR_CONFIG_INVALID',
-      `masterKeyBackupAcknowledged: production mode refuses a generated master key (${masterKey.path}) until you back it up and set masterKeyBackupAcknowledged: true, or provide ROLEPORT_MASTER_KEY`,
-    );
-  }
+  checkProductionMasterKey(config, masterKey);
   if (masterKey.source === 'generated') {
     logger.warn({ path: masterKey.path }, 'generated a new master key: back it up, every stored secret depends on it');
   }
+  checkSessionClaimSettings(
+    { subjectTemplate: config.tokens.subjectTemplate, audiences: config.sessions.audiences, contentAudience: config.integrations.contentTokenAudience, source: config.source },
+    logger,
+  );
   const sealer = createSealer(masterKey.key);
   const store = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(store);
     const repositories = createRepositories(store);
-    await verifyMasterKey(repositories, sealer, clock);
-    const audit = createBatchedAuditWriter({ repository: repositories.auditEvents, logger });
+    await verifyMasterKey(repositories.settings, sealer, clock.now());
+    const auditDeadLetters = new Counter({
+      name: 'roleport_audit_dead_letters_total',
+      help: 'Audit events set aside (logged at error level) instead of written: refused by the database, queue full while writes failed, or unwritten at shutdown',
+      labelNames: ['reason'],
+      // Registered in this broker's own registry below, not prom-client's global one.
+      registers: [],
+    });
+    const audit = createAuditWriter({
+      repository: repositories.auditEvents,
+      logger,
+      onDeadLetter: (reason) => auditDeadLetters.inc({ reason }),
+      ...(options.durableAudit === false ? { durable: false } : {}),
+    });
     const holder = `${hostname()}:${process.pid}`;
     const keys = createKeyManager({
       issuer: config.issuer,
@@ -124,7 +141,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     });
     await keys.refresh();
     if (options.background === true) keys.start();
-    const metrics = createMetrics(keys);
+    const metrics = createMetrics(keys, audit, auditDeadLetters);
     const mintToken = createMinter({
       issuer: config.issuer,
       clock,
@@ -169,6 +186,9 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         ...config.sessions,
         maxTokenTtlSeconds: config.tokens.maxTtlSeconds,
         defaultAudience: config.tokens.defaultAudience,
+        // Content session tokens are good only for the credentials exchange: a session that
+        // could ask for their audience could pass as published content.
+        audiences: config.sessions.audiences.filter((audience) => audience !== config.integrations.contentTokenAudience),
         subjectTemplate: config.tokens.subjectTemplate,
       },
     });
@@ -253,29 +273,31 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     };
   } catch (error) {
     await store.close();
-    if (masterKey.source === 'generated' && error instanceof RoleportError && error.code === 'ERR_MASTER_KEY_MISMATCH') {
-      // The database already holds secrets sealed with another key, so nothing was sealed with
-      // the key generated just now: remove it, leaving the data directory as it was.
-      rmSync(masterKey.path!, { force: true });
-      throw new RoleportError(
-        'ERR_MASTER_KEY_MISMATCH',
-        `the database holds secrets sealed with a master key that was not given: set ROLEPORT_MASTER_KEY or restore ${masterKey.path}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw explainMasterKeyFailure(masterKey, error);
   }
 }
 
-/** A sealed marker proves at start-up that the master key is the one the data was sealed with. */
-async function verifyMasterKey(repositories: Repositories, sealer: Sealer, clock: Clock): Promise<void> {
-  const stored = await repositories.settings.setIfAbsent(MASTER_KEY_CHECK, sealer.seal('roleport', `settings:${MASTER_KEY_CHECK}`), clock.now());
-  sealer.openText(stored, `settings:${MASTER_KEY_CHECK}`);
-}
-
-function createMetrics(keys: KeyManager): BrokerMetrics {
+function createMetrics(keys: KeyManager, audit: AuditWriter, auditDeadLetters: Counter): BrokerMetrics {
   const registry = new Registry();
+  registry.registerMetric(auditDeadLetters);
+  new Gauge({
+    name: 'roleport_audit_writable',
+    help: '1 while the audit log takes rows, 0 while the database refuses them (then tokens are not issued)',
+    registers: [registry],
+    collect() {
+      this.set(audit.status().writable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'roleport_audit_pending_events',
+    help: 'Audit events waiting to be written',
+    registers: [registry],
+    collect() {
+      this.set(audit.status().pending);
+    },
+  });
   return {
+    auditDeadLetters,
     registry,
     tokensMinted: new Counter({ name: 'roleport_tokens_minted_total', help: 'Tokens minted by this broker', registers: [registry] }),
     jwksRequests: new Counter({ name: 'roleport_jwks_requests_total', help: 'Discovery and JWKS requests served', labelNames: ['document'], registers: [registry] }),

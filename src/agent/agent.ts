@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomId, RoleportError, silentLogger, systemClock, writeFileAtomically } from '../core/index.ts';
-import { sessionLayout, tokenExpiry } from '../client/index.ts';
+import { sessionLayout, tokenExpiry, type SessionLayout } from '../client/index.ts';
 import { syncRoleCredentials } from './container-credentials.ts';
 import { isFinalSessionError } from './final-errors.ts';
 import { startAgentListener, type AgentListener } from './listener.ts';
@@ -8,6 +9,7 @@ import type { ManagedSession } from './managed-session.ts';
 import { defaultRoleportCommand } from './roleport-command.ts';
 import { createSessionPoller } from './session-poller.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { roleTokenFile } from './session-files.ts';
 import { createSessionWriter } from './session-writer.ts';
 import { sessionStatus, statusJson } from './status.ts';
 import { systemTimers } from './timers.ts';
@@ -16,6 +18,26 @@ import { createTokenRefresher } from './token-refresher.ts';
 import type { AddSessionOptions, Agent, AgentOptions, AgentSession, AgentStatus } from './types.ts';
 
 const DEFAULT_POLL_INTERVAL_MS = 30_000;
+
+/** Writes each role's token (and the first role's as `token`), then removes the files of roles the session no longer has. */
+function writeRoleTokens(layout: SessionLayout, tokens: readonly { profile: string; token: string }[]): void {
+  writeTokenFile(layout.tokenFile, tokens[0]!.token);
+  const current = new Set<string>();
+  for (const { profile, token } of tokens) {
+    const file = roleTokenFile(layout, profile);
+    writeTokenFile(file, token);
+    current.add(file);
+  }
+  for (const name of readdirSync(layout.roleTokenDir)) {
+    const file = join(layout.roleTokenDir, name);
+    if (!current.has(file)) removeTokenFile(file);
+  }
+}
+
+function removeRoleTokens(layout: SessionLayout): void {
+  removeTokenFile(layout.tokenFile);
+  for (const name of readdirSync(layout.roleTokenDir)) removeTokenFile(join(layout.roleTokenDir, name));
+}
 
 /**
  * The session agent: per session, a rotated token file, an env file and an AWS config file
@@ -60,6 +82,8 @@ export function createAgent(options: AgentOptions): Agent {
     isServed: (sessionId) => sessions.has(sessionId),
     stop: stopSession,
     rolesChanged: (managed, current) => {
+      // Each token names its role: a new role needs its own token now, not at the next refresh.
+      managed.refresher.refreshNow();
       writer.write(managed);
       startRoleCredentials(managed);
       logger.info({ sessionId: current.id, roles: current.roles.map((r) => r.arn) }, 'session roles changed');
@@ -98,7 +122,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (sessions.has(session.id)) throw new RoleportError('ERR_STORE_CONFLICT', `session ${session.id} is already served by this agent`);
     if (options.containerCredentials !== undefined || options.listen !== undefined) await listen();
     const layout = sessionLayout(add.dir);
-    mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(layout.roleTokenDir, { recursive: true, mode: 0o700 });
     if (options.writeSessionCredential !== false) writeFileAtomically(layout.credentialFile, add.credential, 0o600);
     const authorization = options.containerCredentials === undefined ? undefined : randomId(32);
     if (authorization !== undefined) writeFileAtomically(layout.authorizationTokenFile, authorization, 0o600);
@@ -124,13 +148,20 @@ export function createAgent(options: AgentOptions): Agent {
         refreshJitter: options.refreshJitter,
         backoff: options.backoff,
         isFinal: isFinalSessionError,
+        // One token per role, each minted for its role: a token's sub names the role, so the
+        // other roles' trust policies refuse it. The first role's also goes to `token`.
         fetchToken: async () => {
           const requestedAt = clock.now();
-          const exchanged = await options.client.exchangeToken({ sessionCredential: add.credential });
-          return { token: exchanged.token, expiresAt: tokenExpiry(exchanged.token, requestedAt + exchanged.expiresInSeconds * 1000) };
+          const tokens = await Promise.all(
+            managed.session.roles.map(async (role) => {
+              const exchanged = await options.client.exchangeToken({ sessionCredential: add.credential, resource: role.arn });
+              return { profile: role.profile, token: exchanged.token, expiresAt: tokenExpiry(exchanged.token, requestedAt + exchanged.expiresInSeconds * 1000) };
+            }),
+          );
+          return { token: tokens, expiresAt: Math.min(...tokens.map((t) => t.expiresAt)) };
         },
-        writeToken: (token) => writeTokenFile(layout.tokenFile, token),
-        removeToken: () => removeTokenFile(layout.tokenFile),
+        writeToken: (tokens) => writeRoleTokens(layout, tokens),
+        removeToken: () => removeRoleTokens(layout),
         onEvent: (event, refreshStatus) => {
           if (event.type === 'stopped') stopSession(managed, refreshStatus.stoppedReason ?? 'stopped');
           if (event.type === 'removed') managed.finish({ reason: managed.stoppedReason ?? refreshStatus.stoppedReason ?? 'stopped' });

@@ -29,6 +29,7 @@ export { createRoleCredentials, type ContainerCredentialsBody, type RoleCredenti
 export { startAgentListener, type AgentListener, type ListenerRoutes } from './listener.ts';
 export {
   profileName,
+  roleTokenFile,
   quoteArgument,
   renderAwsConfig,
   sessionEnvironment,

@@ -1,7 +1,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock, isRoleportError } from '../core/index.ts';
-import type { AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import type { AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
 import { ManualTimers } from './timers.ts';
 import { createRoleCredentials, type RoleCredentials } from './role-credentials.ts';
 

@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../core/index.ts';
 import { fullJitterDelay, RoleportError, silentLogger } from '../core/index.ts';
-import type { AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import type { AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
 import type { Timers, TimerHandle } from './timers.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './token-refresher.ts';
 

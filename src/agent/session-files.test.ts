@@ -74,15 +74,16 @@ test('the env file is KEY=value lines a POSIX shell reads back unchanged', () =>
   }
 });
 
-test('aws-config: one profile per role with the token file, or credential_process; never static keys', () => {
+test('aws-config: one profile per role with its own token file, or credential_process; never static keys', () => {
   const webIdentity = parseIni(renderAwsConfig({ session, layout, profileStyle: 'web-identity', roleportCommand: ['roleport'], brokerUrl: 'http://b' }));
   assert.deepEqual([...webIdentity.keys()], ['default', 'profile DataScientist', 'profile prod-ReadOnly']);
   assert.deepEqual(Object.fromEntries(webIdentity.get('profile prod-ReadOnly')!), {
     role_arn: 'arn:aws:iam::222222222222:role/ReadOnly',
-    web_identity_token_file: '/run/roleport/ses 1/token',
+    web_identity_token_file: '/run/roleport/ses 1/tokens/prod-ReadOnly',
     role_session_name: 'alice.ses-0123',
     region: 'eu-west-1',
   });
+  assert.equal(webIdentity.get('profile DataScientist')!.get('web_identity_token_file'), '/run/roleport/ses 1/tokens/DataScientist');
   assert.deepEqual(Object.fromEntries(webIdentity.get('default')!), { region: 'eu-west-1' });
 
   const text = renderAwsConfig({ session, layout, profileStyle: 'credential-process', roleportCommand: ['/usr/bin/node', '/opt/role port/bin/roleport.js'], brokerUrl: 'http://b', stsEndpoint: 'http://127.0.0.1:9000' });

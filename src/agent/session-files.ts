@@ -1,4 +1,10 @@
+import { join } from 'node:path';
 import type { BrokerSession, SessionLayout } from '../client/index.ts';
+
+/** The token file of the role with this profile name. */
+export function roleTokenFile(layout: Pick<SessionLayout, 'roleTokenDir'>, profile: string): string {
+  return join(layout.roleTokenDir, profileName(profile));
+}
 
 /** How each role's profile gets its credentials. */
 export type ProfileStyle = 'web-identity' | 'credential-process';
@@ -90,8 +96,9 @@ export function profileName(name: string): string {
 
 /**
  * The agent's own AWS config file: `[default]` (the region; with `credential_process`
- * profiles also the first role's), then one `[profile NAME]` per role with `web_identity_token_file` +
- * `role_arn` + `role_session_name`, or `credential_process`. Never static keys.
+ * profiles also the first role's), then one `[profile NAME]` per role with its own
+ * `web_identity_token_file` + `role_arn` + `role_session_name`, or `credential_process`.
+ * Never static keys.
  * @see https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-role.html#cli-configure-role-oidc
  * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
  */
@@ -122,7 +129,7 @@ export function renderAwsConfig(options: AwsConfigOptions): string {
     if (options.profileStyle === 'credential-process') {
       lines.push(`credential_process = ${credentialProcess(role.arn)}`);
     } else {
-      lines.push(`role_arn = ${role.arn}`, `web_identity_token_file = ${layout.tokenFile}`, `role_session_name = ${role.sessionName}`);
+      lines.push(`role_arn = ${role.arn}`, `web_identity_token_file = ${roleTokenFile(layout, role.profile)}`, `role_session_name = ${role.sessionName}`);
     }
     lines.push(`region = ${session.region}`);
   }

@@ -50,17 +50,18 @@ export type RefreshEvent =
   | { type: 'stopped'; error: unknown }
   | { type: 'removed' };
 
-export interface FetchedToken {
-  token: string;
+/** What one refresh fetched: a token (or the tokens of a session's roles) and when the first of them expires. */
+export interface FetchedToken<T = string> {
+  token: T;
   /** ms since the epoch. */
   expiresAt: number;
 }
 
-export interface TokenRefresherOptions {
-  fetchToken: () => Promise<FetchedToken>;
+export interface TokenRefresherOptions<T = string> {
+  fetchToken: () => Promise<FetchedToken<T>>;
   /** True for a refusal no retry can change (the session was revoked or ended). */
   isFinal: (error: unknown) => boolean;
-  writeToken: (token: string) => void;
+  writeToken: (token: T) => void;
   removeToken: () => void;
   clock: Clock;
   timers: Timers;
@@ -80,6 +81,11 @@ export interface TokenRefresherOptions {
 export interface TokenRefresher {
   /** Starts with an immediate attempt. */
   start(): void;
+  /**
+   * Refreshes at once, whatever the schedule (what the tokens are for has changed: a role
+   * was added); if a refresh is under way, another follows it.
+   */
+  refreshNow(): void;
   /** Resolves once the first token is on disk; rejects if refresh stops before that. */
   readonly ready: Promise<void>;
   status(): RefreshStatus;
@@ -96,7 +102,7 @@ export interface TokenRefresher {
  * final refusal stop and delete the file when the token expires.
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  */
-export function createTokenRefresher(options: TokenRefresherOptions): TokenRefresher {
+export function createTokenRefresher<T = string>(options: TokenRefresherOptions<T>): TokenRefresher {
   const { clock, timers } = options;
   const random = options.random ?? Math.random;
   const fraction = options.refreshFraction ?? DEFAULT_REFRESH_FRACTION;
@@ -121,6 +127,8 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   let refreshTimer: TimerHandle | undefined;
   let expiryTimer: TimerHandle | undefined;
   let inFlight = false;
+  // A refreshNow() that came while a refresh was under way: that one may be for the old roles.
+  let again = false;
   let plannedAt = clock.now();
 
   let resolveReady!: () => void;
@@ -201,6 +209,10 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       onFailure(error);
     } finally {
       inFlight = false;
+      if (again) {
+        again = false;
+        void attempt();
+      }
     }
   }
 
@@ -243,6 +255,17 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   return {
     ready,
     start() {
+      plannedAt = clock.now();
+      void attempt();
+    },
+    refreshNow() {
+      if (finished()) return;
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      if (refreshTimer !== undefined) timers.clear(refreshTimer);
+      refreshTimer = undefined;
       plannedAt = clock.now();
       void attempt();
     },

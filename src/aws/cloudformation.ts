@@ -23,15 +23,16 @@ export function logicalId(text: string, fallback: string): string {
 }
 
 /**
- * Replaces {@link ACCOUNT_PLACEHOLDER} inside ARNs by the stack's own account and partition,
- * so a template generated without `--account` deploys into whichever account runs it.
+ * Replaces {@link ACCOUNT_PLACEHOLDER} by the stack's own account (and an ARN's partition by
+ * the stack's), in ARNs and in the `:sub` patterns that name the role's account, so a template
+ * generated without `--account` deploys into whichever account runs it.
  */
 function withStackAccount(value: Json): Json {
   if (typeof value === 'string') {
-    const match = /^arn:[a-z-]+:iam::ACCOUNT_ID:(.*)$/.exec(value);
-    if (match === null || !value.includes(ACCOUNT_PLACEHOLDER)) return value;
-    // Fn::Sub reads ${...}; a literal "${" in the rest of the ARN is written "${!".
-    return { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${match[1]!.replace(/\$\{/g, '${!')}` };
+    if (!value.includes(ACCOUNT_PLACEHOLDER)) return value;
+    // Fn::Sub reads ${...}; a literal "${" (IAM's ${*} escapes included) is written "${!".
+    const escaped = value.replace(/\$\{/g, '${!').split(ACCOUNT_PLACEHOLDER).join('${AWS::AccountId}');
+    return { 'Fn::Sub': escaped.replace(/^arn:[a-z-]+:iam::/, 'arn:${AWS::Partition}:iam::') };
   }
   if (Array.isArray(value)) return value.map((item: Json) => withStackAccount(item));
   if (typeof value === 'object' && value !== null) {

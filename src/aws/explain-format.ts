@@ -37,7 +37,12 @@ export function formatExplanation(result: ExplainResult, options: FormatExplanat
   }
 
   const provider = result.provider;
-  const accountNote = { 'provider-arn': 'from --provider', 'policy-principal': "account from the policy's Principal", placeholder: 'placeholder account: give --provider ARN' }[provider.accountSource];
+  const accountNote = {
+    'provider-arn': 'from --provider',
+    'policy-principal': "account from the policy's Principal",
+    placeholder: 'placeholder account: give --provider ARN',
+    'built-in': 'a provider built into IAM, named without an account',
+  }[provider.accountSource];
   lines.push('', paint(BOLD, 'Request:'));
   lines.push(`  provider  ${provider.arn} (${accountNote})`);
   lines.push(`  audience  ${result.audience.value === undefined ? '(none)' : JSON.stringify(result.audience.value)} (${result.audience.reason})`);

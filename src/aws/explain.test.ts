@@ -42,7 +42,14 @@ test('a token for an intended subject is allowed, with the account taken from th
   assert.deepEqual(result.sts, { outcome: 'success' });
   assert.equal(result.provider.arn, `arn:aws:iam::${ACCOUNT}:oidc-provider/${PREFIX}`);
   assert.equal(result.provider.accountSource, 'policy-principal');
-  assert.deepEqual(result.context, { [`${PREFIX}:aud`]: 'sts.amazonaws.com', [`${PREFIX}:sub`]: 'user:alice' });
+  // The STS's own request context (src/iam): claims, session name, provider, and an HTTPS call now.
+  assert.equal(result.context[`${PREFIX}:aud`], 'sts.amazonaws.com');
+  assert.equal(result.context[`${PREFIX}:sub`], 'user:alice');
+  assert.equal(result.context['aws:FederatedProvider'], result.provider.arn);
+  assert.equal(result.context['sts:RoleSessionName'], 'roleport-explain');
+  assert.equal(result.context['aws:SecureTransport'], 'true');
+  assert.equal(result.context['aws:CurrentTime'], '2030-01-01T12:00:00Z');
+  assert.equal(result.context['aws:SourceIp'], undefined);
   assert.equal(result.statements[0]!.conditions.every((c) => c.matched), true);
 });
 
@@ -95,21 +102,21 @@ test('a local dev issuer keeps its port in the condition keys', () => {
 
 // Each offline STS check, and the error STS answers when it fails.
 const stsCases: { name: string; options: Partial<ExplainOptions>; check: StsCheckName; code: string; message: RegExp }[] = [
-  { name: 'alg none', options: { token: token({ alg: 'none' }, claims(), '') }, check: 'algorithm', code: 'InvalidIdentityToken', message: /algorithm.*"none"/ },
+  { name: 'alg none', options: { token: token({ alg: 'none' }, claims(), '') }, check: 'algorithm', code: 'InvalidIdentityToken', message: /algorithm "none"/ },
   { name: 'HS256', options: { token: token({ alg: 'HS256' }, claims()) }, check: 'algorithm', code: 'InvalidIdentityToken', message: /"HS256"/ },
   { name: 'PS256', options: { token: token({ alg: 'PS256' }, claims()) }, check: 'algorithm', code: 'InvalidIdentityToken', message: /"PS256"/ },
-  { name: 'expired beyond the 5-minute skew', options: { claims: claims({ exp: NOW_S - 301 }) }, check: 'expiry', code: 'ExpiredTokenException', message: /^Token expired: current date\/time 2030-01-01T12:00:00Z must be before the expiration date\/time 2030-01-01T11:54:59Z/ },
-  { name: 'not yet valid', options: { claims: claims({ nbf: NOW_S + 3600 }) }, check: 'not-before', code: 'InvalidIdentityToken', message: /not valid before/ },
-  { name: 'issued in the future', options: { claims: claims({ iat: NOW_S + 3600 }) }, check: 'issued-at', code: 'InvalidIdentityToken', message: /in the future/ },
+  { name: 'expired beyond the 5-minute skew', options: { claims: claims({ exp: NOW_S - 301 }) }, check: 'expiry', code: 'ExpiredTokenException', message: new RegExp(`^Token expired: current date/time ${NOW_S} must be before the expiration date/time ${NOW_S - 301} \\(expired 301 s ago`) },
+  { name: 'not yet valid', options: { claims: claims({ nbf: NOW_S + 3600 }) }, check: 'not-before', code: 'InvalidIdentityToken', message: /not yet valid/ },
+  { name: 'issued in the future', options: { claims: claims({ iat: NOW_S + 3600 }) }, check: 'issued-at', code: 'InvalidIdentityToken', message: /issued in the future/ },
   { name: 'a fractional exp', options: { claims: claims({ exp: NOW_S + 0.5 }) }, check: 'expiry', code: 'InvalidIdentityToken', message: /whole number/ },
   { name: 'missing iat', options: { claims: claims({ iat: undefined }) }, check: 'required-claims', code: 'InvalidIdentityToken', message: /^Missing a required claim: iat$/ },
-  { name: 'missing sub and aud', options: { claims: claims({ sub: undefined, aud: undefined }) }, check: 'required-claims', code: 'InvalidIdentityToken', message: /sub, aud/ },
+  { name: 'missing sub and aud: the first, as STS names it', options: { claims: claims({ sub: undefined, aud: undefined }) }, check: 'required-claims', code: 'InvalidIdentityToken', message: /^Missing a required claim: sub$/ },
   { name: 'aud not registered', options: { claims: claims({ aud: 'other' }), clientIds: ['sts.amazonaws.com'] }, check: 'audience', code: 'InvalidIdentityToken', message: /^Incorrect token audience/ },
-  { name: 'several aud without azp', options: { claims: claims({ aud: ['a', 'sts.amazonaws.com'] }) }, check: 'audience', code: 'InvalidIdentityToken', message: /no azp/ },
-  { name: 'azp not registered', options: { claims: claims({ aud: ['a', 'b'], azp: 'a' }), clientIds: ['b'] }, check: 'audience', code: 'InvalidIdentityToken', message: /azp "a"/ },
-  { name: 'bad session name', options: { claims: claims(), sessionName: 'a b' }, check: 'session-name', code: 'ValidationError', message: /Value 'a b' at 'roleSessionName' failed to satisfy constraint/ },
-  { name: 'one-character session name', options: { claims: claims(), sessionName: 'a' }, check: 'session-name', code: 'ValidationError', message: /between 2 and 64/ },
-  { name: '20001-character token', options: { token: token({ alg: 'RS256' }, claims({ pad: 'x'.repeat(20001) })) }, check: 'token-length', code: 'ValidationError', message: /less than or equal to 20000/ },
+  { name: 'several aud without azp', options: { claims: claims({ aud: ['a', 'sts.amazonaws.com'] }) }, check: 'audience', code: 'InvalidIdentityToken', message: /^Incorrect token audience .*azp must be present/ },
+  { name: 'azp not registered', options: { claims: claims({ aud: ['a', 'b'], azp: 'a' }), clientIds: ['b'] }, check: 'audience', code: 'InvalidIdentityToken', message: /^Incorrect token audience .*registered client ID/ },
+  { name: 'bad session name', options: { claims: claims(), sessionName: 'a b' }, check: 'parameters', code: 'ValidationError', message: /Value 'a b' at 'roleSessionName' failed to satisfy constraint/ },
+  { name: 'one-character session name', options: { claims: claims(), sessionName: 'a' }, check: 'parameters', code: 'ValidationError', message: /greater than or equal to 2/ },
+  { name: '20001-character token', options: { token: token({ alg: 'RS256' }, claims({ pad: 'x'.repeat(20001) })) }, check: 'parameters', code: 'ValidationError', message: /less than or equal to 20000/ },
 ];
 
 for (const c of stsCases) {
@@ -146,7 +153,7 @@ test('an array aud: azp picks the value, per OIDC Core §3.1.3.7, and the choice
   assert.equal(result.decision, 'allow');
 });
 
-test('session tags need sts:TagSession; tags over the limits are PackedPolicyTooLarge', () => {
+test('session tags need sts:TagSession; over 50 tags is PackedPolicyTooLarge, an over-long key or value an invalid token, as the STS answers', () => {
   const tagged = claims({ 'https://aws.amazon.com/tags': { principal_tags: { team: ['data'], cc: ['42'] }, transitive_tag_keys: ['team'] } });
   // The trust policy allows AssumeRoleWithWebIdentity for alice but not sts:TagSession.
   const refused = explain({ claims: tagged });
@@ -166,20 +173,20 @@ test('session tags need sts:TagSession; tags over the limits are PackedPolicyToo
   const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, ['v']]));
   const tooMany = explain({ claims: claims({ 'https://aws.amazon.com/tags': { principal_tags: many } }), policy: withTags });
   assert.equal(check(tooMany, 'session-tags')?.stsError, 'PackedPolicyTooLarge');
-  assert.match(check(tooMany, 'session-tags')!.message, /51 tags \(at most 50\)/);
+  assert.match(check(tooMany, 'session-tags')!.message, /51 session tags, at most 50/);
   const longKey = explain({ claims: claims({ 'https://aws.amazon.com/tags': { principal_tags: { ['k'.repeat(129)]: ['v'] } } }), policy: withTags });
-  assert.equal(check(longKey, 'session-tags')?.stsError, 'PackedPolicyTooLarge');
+  assert.equal(check(longKey, 'session-tags')?.stsError, 'InvalidIdentityToken');
   const longValue = explain({ claims: claims({ 'https://aws.amazon.com/tags': { principal_tags: { k: ['v'.repeat(257)] } } }), policy: withTags });
-  assert.equal(check(longValue, 'session-tags')?.stsError, 'PackedPolicyTooLarge');
+  assert.equal(check(longValue, 'session-tags')?.stsError, 'InvalidIdentityToken');
   const atLimits = explain({ claims: claims({ 'https://aws.amazon.com/tags': { principal_tags: { ['k'.repeat(128)]: ['v'.repeat(256)] } } }), policy: withTags });
   assert.equal(check(atLimits, 'session-tags')?.status, 'pass');
 });
 
 test('a source identity needs sts:SetSourceIdentity', () => {
   const source = claims({ 'https://aws.amazon.com/source_identity': 'alice' });
-  assert.equal(check(explain({ claims: source }), 'source-identity')?.stsError, 'AccessDenied');
+  assert.equal(check(explain({ claims: source }), 'set-source-identity')?.stsError, 'AccessDenied');
   const allowed = explain({ claims: source, policy: withTags });
-  assert.equal(check(allowed, 'source-identity')?.status, 'pass');
+  assert.equal(check(allowed, 'set-source-identity')?.status, 'pass');
   assert.equal(allowed.context['sts:SourceIdentity'], 'alice');
 });
 
@@ -228,11 +235,74 @@ test('bad input throws, naming the problem: malformed policy, malformed token, n
   assert.throws(() => explain({ claims: claims({ iss: undefined }) }), (e: unknown) => e instanceof RoleportError && /give --provider/.test(e.message));
   // With --provider, a token without iss is explained: STS would refuse it for the missing claim.
   const noIss = explain({ claims: claims({ iss: undefined }), provider: ISSUER });
-  assert.equal(check(noIss, 'required-claims')?.message, 'Missing a required claim: iss');
+  assert.equal(check(noIss, 'issuer')?.message, 'Missing a required claim: iss');
 });
 
 test('jku, x5u and embedded jwk headers are reported as ignored, never followed', () => {
   const result = explain({ token: token({ alg: 'RS256', jku: 'https://evil.example/jwks', jwk: { kty: 'RSA' } }, claims()) });
   assert.ok(result.notes.some((n) => /jku\/x5u\/jwk\/x5c/.test(n)));
   assert.equal(result.decision, 'allow');
+});
+
+test('Cognito: --provider cognito-identity.amazonaws.com names the built-in provider bare, as the trust policy and AWS do', () => {
+  const cognito = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'cognito-identity.amazonaws.com:aud': 'us-east-1:12345678-corner-cafe-123456790ab' },
+          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+        },
+      },
+    ],
+  });
+  const identity = { iss: 'https://cognito-identity.amazonaws.com', sub: 'us-east-1:7e1b9c1e', aud: 'us-east-1:12345678-corner-cafe-123456790ab', amr: ['authenticated', 'accounts.google.com'], iat: NOW_S - 60, exp: NOW_S + 600 };
+  for (const provider of ['cognito-identity.amazonaws.com', 'https://cognito-identity.amazonaws.com', undefined]) {
+    const result = explainWebIdentity({ policy: cognito, claims: identity, provider, now: NOW });
+    assert.equal(result.decision, 'allow', String(provider));
+    assert.deepEqual(result.sts, { outcome: 'success' });
+    assert.equal(result.provider.arn, 'cognito-identity.amazonaws.com');
+    assert.equal(result.provider.accountSource, 'built-in');
+    assert.equal(result.context['aws:FederatedProvider'], 'cognito-identity.amazonaws.com');
+    assert.ok(!result.notes.some((note) => note.includes('placeholder')), 'no account is needed');
+  }
+  const unauthenticated = explainWebIdentity({ policy: cognito, claims: { ...identity, amr: ['unauthenticated'] }, provider: 'cognito-identity.amazonaws.com', now: NOW });
+  assert.equal(unauthenticated.decision, 'deny');
+  assert.equal(unauthenticated.failingConditions[0]?.key, 'cognito-identity.amazonaws.com:amr');
+  const otherIssuer = explainWebIdentity({ policy: cognito, claims: { ...identity, iss: 'https://id.example.com' }, provider: 'cognito-identity.amazonaws.com', now: NOW });
+  assert.equal(otherIssuer.sts.outcome === 'error' && otherIssuer.sts.code, 'InvalidIdentityToken');
+});
+
+test('transport, address and time are the STS\'s (an HTTPS call now) unless given, and the trace says when the decision hangs on one', () => {
+  const tlsOnly = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${PREFIX}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { Bool: { 'aws:SecureTransport': 'true' }, IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+    ],
+  });
+  const assumed = explain({ policy: tlsOnly, claims: claims() });
+  assert.equal(assumed.decision, 'deny', 'no source address: IpAddress fails');
+  assert.ok(assumed.notes.some((note) => /hangs on aws:SecureTransport \("true", assumed.*--secure-transport/.test(note)), assumed.notes.join('\n'));
+  assert.ok(assumed.notes.some((note) => /hangs on aws:SourceIp \(absent, assumed.*--source-ip/.test(note)));
+  const given = explain({ policy: tlsOnly, claims: claims(), sourceIp: '10.1.2.3' });
+  assert.equal(given.decision, 'allow');
+  assert.ok(given.notes.some((note) => /aws:SourceIp \("10\.1\.2\.3", as given\)/.test(note)));
+  assert.ok(given.notes.some((note) => /over plain HTTP \(aws:SecureTransport "false"\) the trust policy would deny/.test(note)));
+  assert.equal(explain({ policy: tlsOnly, claims: claims(), sourceIp: '10.1.2.3', secureTransport: false }).decision, 'deny');
+  // --at moves the clock: the token expires for the STS at the same moment.
+  const later = explain({ claims: claims(), at: NOW + 3600 * 1000 + 300 * 1000 });
+  assert.equal(later.sts.outcome === 'error' && later.sts.code, 'ExpiredTokenException');
+  assert.equal(later.context['aws:CurrentTime'], '2030-01-01T13:05:00Z');
+});
+
+test('DurationSeconds against the role\'s MaxSessionDuration is a ValidationError, as the STS answers', () => {
+  const over = explain({ claims: claims(), durationSeconds: 7200 });
+  assert.equal(over.sts.outcome === 'error' && over.sts.code, 'ValidationError');
+  assert.match(check(over, 'session-duration')!.message, /exceeds the MaxSessionDuration/);
+  assert.deepEqual(explain({ claims: claims(), durationSeconds: 7200, maxSessionDurationSeconds: 7200 }).sts, { outcome: 'success' });
+  assert.equal(check(explain({ claims: claims(), durationSeconds: 600 }), 'parameters')?.stsError, 'ValidationError');
+  assert.equal(explain({ claims: claims(), roleTags: { env: 'prod' } }).context['iam:ResourceTag/env'], 'prod');
 });

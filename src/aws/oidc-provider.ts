@@ -1,6 +1,6 @@
 import { invalidInput, isRoleportError } from '../core/index.ts';
-import { validateAccountId, type AwsPartition } from './iam-names.ts';
-import { oidcProviderArn, parseIssuerUrl } from './provider-arn.ts';
+import { validateAccountId, type AwsPartition } from './admin-input.ts';
+import { clientIdsProblem, normalizeProviderUrl, oidcProviderArn, parseProviderUrl, providerPrefix } from '../iam/index.ts';
 import { fetchJson, inspectTlsChain, type CertificateSummary, type TlsChainInspection } from './tls-chain.ts';
 
 export interface OidcProviderOptions {
@@ -40,16 +40,13 @@ export interface OidcProviderSetup {
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc-verify-thumbprint.html
  */
 export async function describeOidcProvider(options: OidcProviderOptions): Promise<OidcProviderSetup> {
-  const url = parseIssuerUrl(options.issuer);
-  const issuer = options.issuer.replace(/\/+$/, '');
+  const url = parseProviderUrl(options.issuer);
+  const issuer = normalizeProviderUrl(options.issuer);
   const clientIds = [...new Set(options.audiences)];
-  if (clientIds.length === 0) throw invalidInput('--audience: give at least one client ID');
-  if (clientIds.length > 100) throw invalidInput('--audience: IAM accepts at most 100 client IDs');
-  for (const id of clientIds) {
-    if (id.length === 0 || id.length > 255) throw invalidInput(`--audience ${JSON.stringify(id)}: a client ID is 1-255 characters`);
-  }
+  const clientIdProblem = clientIdsProblem(clientIds);
+  if (clientIdProblem !== undefined) throw invalidInput(`--audience: ${clientIdProblem}`);
   if (options.account !== undefined) validateAccountId(options.account, '--account');
-  const providerArn = options.account === undefined ? undefined : oidcProviderArn({ partition: options.partition, account: options.account, issuer });
+  const providerArn = options.account === undefined ? undefined : oidcProviderArn(options.partition ?? 'aws', options.account, providerPrefix(issuer));
   const notes: string[] = [];
   if (url.port !== '') notes.push(`AWS registers provider URLs without a port; ${issuer} works with Roleport's local STS only`);
 

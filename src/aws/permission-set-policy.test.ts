@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoleportError } from '../core/index.ts';
-import { splitList } from './iam-names.ts';
+import { splitList } from './admin-input.ts';
 import { buildPermissionSetPolicy } from './permission-set-policy.ts';
 
 test('every account × role pair becomes an explicit Resource ARN for sts:AssumeRole', () => {

@@ -1,5 +1,6 @@
 import { invalidInput } from '../core/index.ts';
-import { validateAccountId, validateRoleName, type AwsPartition } from './iam-names.ts';
+import { isPermissionSetName, roleArn } from '../iam/index.ts';
+import { validateAccountId, validateRoleName, type AwsPartition } from './admin-input.ts';
 import type { IamPolicyDocument } from './policy-json.ts';
 
 export interface PermissionSetPolicyOptions {
@@ -18,7 +19,6 @@ export interface PermissionSetPolicyResult {
   policy: IamPolicyDocument;
 }
 
-const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
 
 /**
  * The inline policy of an IAM Identity Center permission set that lets its users
@@ -35,11 +35,11 @@ export function buildPermissionSetPolicy(options: PermissionSetPolicyOptions): P
   for (const account of options.accounts) validateAccountId(account, '--accounts: account id');
   for (const role of options.roles) validateRoleName(role, '--roles: role name');
   const permissionSetName = options.permissionSetName ?? 'RoleportAssumeRoles';
-  if (!PERMISSION_SET_NAME.test(permissionSetName)) {
+  if (!isPermissionSetName(permissionSetName)) {
     throw invalidInput(`--name ${JSON.stringify(permissionSetName)}: a permission set name is 1-32 characters of letters, digits and +=,.@_-`);
   }
   const partition = options.partition ?? 'aws';
-  const roleArns = options.accounts.flatMap((account) => options.roles.map((role) => `arn:${partition}:iam::${account}:role/${role}`));
+  const roleArns = options.accounts.flatMap((account) => options.roles.map((role) => roleArn(partition, account, role)));
   return {
     accounts: [...options.accounts],
     roles: [...options.roles],

@@ -1,5 +1,6 @@
 import { invalidInput } from '../core/index.ts';
-import { validateAccountId, validateRoleName, type AwsPartition } from './iam-names.ts';
+import { accountRootArn, isPermissionSetName, maxSessionDurationProblem, permissionSetRolePattern } from '../iam/index.ts';
+import { validateAccountId, validateRoleName, type AwsPartition } from './admin-input.ts';
 import type { IamPolicyDocument } from './policy-json.ts';
 import { oneOrList } from './policy-json.ts';
 import { ACCOUNT_PLACEHOLDER } from './trust-policy.ts';
@@ -32,8 +33,6 @@ export interface PermissionSetTrustPolicyResult {
   policy: IamPolicyDocument;
 }
 
-/** IAM Identity Center's permission set names: 1–32 of `[\w+=,.@-]`. */
-const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
 
 /**
  * The trust policy of an execution or read-only role that the users of an IAM Identity
@@ -50,20 +49,17 @@ const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
  */
 export function buildPermissionSetTrustPolicy(options: PermissionSetTrustPolicyOptions): PermissionSetTrustPolicyResult {
   validateRoleName(options.roleName, '--role-name');
-  if (!PERMISSION_SET_NAME.test(options.permissionSetName)) {
+  if (!isPermissionSetName(options.permissionSetName)) {
     throw invalidInput(`--for-permission-set ${JSON.stringify(options.permissionSetName)}: a permission set name is 1-32 characters of letters, digits and +=,.@_-`);
   }
   const given = [...new Set(options.accounts ?? [])];
   for (const account of given) validateAccountId(account, '--account');
   const duration = options.maxSessionDurationSeconds;
-  if (duration !== undefined && (!Number.isInteger(duration) || duration < 3600 || duration > 43200)) {
-    throw invalidInput(`--max-session-duration ${duration}: must be a whole number of seconds from 3600 to 43200`);
-  }
+  if (duration !== undefined && maxSessionDurationProblem(duration) !== undefined) throw invalidInput(`--max-session-duration ${duration}: must be ${maxSessionDurationProblem(duration)}`);
   const partition = options.partition ?? 'aws';
   const accounts = given.length === 0 ? [ACCOUNT_PLACEHOLDER] : given;
-  const roots = accounts.map((account) => `arn:${partition}:iam::${account}:root`);
-  // `*` before the name spans the optional region segment Identity Center adds to the path.
-  const principalArnPatterns = accounts.map((account) => `arn:${partition}:iam::${account}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_${options.permissionSetName}_*`);
+  const roots = accounts.map((account) => accountRootArn(partition, account));
+  const principalArnPatterns = accounts.map((account) => permissionSetRolePattern(partition, account, options.permissionSetName));
   return {
     roleName: options.roleName,
     permissionSetName: options.permissionSetName,

@@ -104,3 +104,15 @@ test('JSON output is the bare document AWS takes', () => {
   assert.deepEqual(JSON.parse(renderOidcProvider(oidc, 'json')), { Url: 'https://id.example.com', ClientIDList: ['sts.amazonaws.com'], ThumbprintList: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'] });
   assert.deepEqual(JSON.parse(renderOidcProvider({ ...oidc, thumbprints: [] }, 'json')), { Url: 'https://id.example.com', ClientIDList: ['sts.amazonaws.com'] });
 });
+
+test('the role-bound :sub pattern of a policy without --account names the deploying account in CloudFormation and Terraform', () => {
+  const bound = buildTrustPolicy({ roleName: 'DataScientist', issuer: 'https://id.example.com', audience: 'sts.amazonaws.com', subjectTemplate: 'user:{username}:role:{account_id}:{role_name}' });
+  assert.deepEqual(bound.subLike, ['user:*:role:ACCOUNT_ID:DataScientist']);
+  const template = parseYaml(renderTrustPolicy(bound, 'cloudformation')) as Record<string, any>;
+  const statement = template['Resources']['DataScientist'].Properties.AssumeRolePolicyDocument.Statement[0];
+  assert.deepEqual(statement.Condition.StringLike['id.example.com:sub'], { 'Fn::Sub': 'user:*:role:${AWS::AccountId}:DataScientist' });
+  assert.deepEqual(statement.Principal.Federated, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/id.example.com' });
+  const terraform = renderTrustPolicy(bound, 'terraform');
+  assert.match(terraform, /"id\.example\.com:sub" = "user:\*:role:\$\{data\.aws_caller_identity\.current\.account_id\}:DataScientist"/);
+  assert.match(terraform, /resource "aws_iam_role" "data_scientist" \{\n  name +=  ?"DataScientist"/);
+});

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isRoleportError } from '../core/index.ts';
-import { assumeRoleWithWebIdentity, classifyStsError, fullJitterDelay, regionalStsEndpoint, StsExchangeError } from './sts-exchange.ts';
+import { fullJitterDelay } from '../core/index.ts';
+import { regionalStsEndpoint } from '../iam/index.ts';
+import { assumeRoleWithWebIdentity, classifyStsError, StsExchangeError } from './sts-exchange.ts';
 
 /**
  * A real HTTP server speaking STS's Query protocol, answering from a script. The local STS

@@ -1,5 +1,6 @@
 import { AssumeRoleWithWebIdentityCommand, STSClient, type AssumeRoleWithWebIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { fullJitterDelay, RoleportError } from '../core/index.ts';
+import { parseAssumedRoleArn, regionalStsEndpoint } from '../iam/index.ts';
 
 /**
  * The one place Roleport trades a web identity token for AWS credentials. The agent's
@@ -191,14 +192,6 @@ export function classifyStsError(error: unknown): StsErrorClassification {
   return { stsCode, retryable: false, httpStatus, message };
 }
 
-/** `https://sts.<region>.amazonaws.com`, the regional endpoint (the global one is legacy). */
-export function regionalStsEndpoint(region: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://sts.${region}.${suffix}`;
-}
-
-/** Kept here for the callers that import it with the exchange; its home is core/. */
-export { fullJitterDelay };
 
 function endpointFor(endpoint: AssumeRoleWithWebIdentityOptions['endpoint'], region: string): string {
   if (endpoint === undefined) return regionalStsEndpoint(region);
@@ -297,7 +290,7 @@ function toResult(response: AssumeRoleWithWebIdentityCommandOutput, region: stri
     },
     assumedRoleArn,
     assumedRoleId: response.AssumedRoleUser?.AssumedRoleId ?? '',
-    accountId: /^arn:[^:]+:sts::(\d{12}):/.exec(assumedRoleArn)?.[1],
+    accountId: parseAssumedRoleArn(assumedRoleArn)?.account,
     subjectFromWebIdentityToken: response.SubjectFromWebIdentityToken,
     audience: response.Audience,
     provider: response.Provider,

@@ -1,4 +1,4 @@
-import { raw, renderFile, renderValue, resourceName, type HclBlock, type HclRenderOptions, type HclValue } from '../core/hcl.ts';
+import { quote, raw, renderFile, renderValue, resourceName, type HclBlock, type HclRenderOptions, type HclValue } from '../core/hcl.ts';
 import type { OidcProviderSetup } from './oidc-provider.ts';
 import type { PermissionSetPolicyResult } from './permission-set-policy.ts';
 import type { PermissionSetTrustPolicyResult } from './permission-set-trust-policy.ts';
@@ -13,7 +13,21 @@ import { ACCOUNT_PLACEHOLDER, type TrustPolicyResult } from './trust-policy.ts';
  * @see https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ssoadmin_permission_set_inline_policy
  */
 
-const CALLER_ACCOUNT = { [`:iam::${ACCOUNT_PLACEHOLDER}:`]: ':iam::${data.aws_caller_identity.current.account_id}:' };
+const CALLER_ACCOUNT = { [ACCOUNT_PLACEHOLDER]: '${data.aws_caller_identity.current.account_id}' };
+
+/**
+ * The policy with {@link ACCOUNT_PLACEHOLDER} — in ARNs and in the `:sub` patterns that name
+ * the role's account — replaced by the account Terraform applies to. Only the policy's strings:
+ * a role name is the admin's text.
+ */
+function withCallerAccount(value: HclValue): HclValue {
+  if (typeof value === 'string') return value.includes(ACCOUNT_PLACEHOLDER) ? raw(quote(value, CALLER_ACCOUNT)) : value;
+  if (Array.isArray(value)) return (value as readonly HclValue[]).map(withCallerAccount);
+  if (typeof value === 'object' && value !== null && !('raw' in value)) {
+    return Object.fromEntries(Object.entries(value as { readonly [key: string]: HclValue }).map(([key, item]) => [key, withCallerAccount(item)]));
+  }
+  return value;
+}
 
 function jsonencode(value: HclValue, options: HclRenderOptions): HclValue {
   return raw(`jsonencode(${renderValue(value, 1, options)})`);
@@ -21,7 +35,6 @@ function jsonencode(value: HclValue, options: HclRenderOptions): HclValue {
 
 /** An `aws_iam_role` with its trust policy; without `--account` it trusts the account Terraform applies to. */
 function roleFile(role: { roleName: string; description: string; comment: string; accountPlaceholder: boolean; maxSessionDurationSeconds: number | undefined; policy: unknown }): string {
-  const options: HclRenderOptions = role.accountPlaceholder ? { replacements: CALLER_ACCOUNT } : {};
   const blocks: HclBlock[] = [];
   if (role.accountPlaceholder) blocks.push({ type: 'data', labels: ['aws_caller_identity', 'current'], body: [] });
   blocks.push({
@@ -31,10 +44,10 @@ function roleFile(role: { roleName: string; description: string; comment: string
       { attribute: 'name', value: role.roleName },
       { attribute: 'description', value: role.description },
       ...(role.maxSessionDurationSeconds === undefined ? [] : [{ attribute: 'max_session_duration', value: role.maxSessionDurationSeconds }]),
-      { attribute: 'assume_role_policy', value: jsonencode(role.policy as HclValue, options) },
+      { attribute: 'assume_role_policy', value: jsonencode(role.accountPlaceholder ? withCallerAccount(role.policy as HclValue) : (role.policy as HclValue), {}) },
     ],
   });
-  return renderFile(blocks, { ...options, comment: role.comment });
+  return renderFile(blocks, { comment: role.comment });
 }
 
 export function trustPolicyTerraform(result: TrustPolicyResult): string {

@@ -1,4 +1,4 @@
-import { loadConfig, type ResolvedConfig } from '../config/index.ts';
+import { loadConfig, readDevRuntime, type ResolvedConfig } from '../config/index.ts';
 import { createServices, type Services } from '../services.ts';
 import { createLogger } from '../logger.ts';
 
@@ -8,8 +8,16 @@ export interface ConfigFlags {
   databaseUrl?: string | undefined;
 }
 
+/**
+ * The configuration of a one-shot command. With no issuer configured, a `roleport dev`
+ * running on the same data directory names it: tokens minted here must verify there.
+ */
 export function configFromFlags(flags: ConfigFlags, overrides: Record<string, unknown> = {}): ResolvedConfig {
-  return loadConfig({ file: flags.config, overrides: { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl, ...overrides } });
+  return loadConfig({
+    file: flags.config,
+    overrides: { dataDir: flags.dataDir, databaseUrl: flags.databaseUrl, ...overrides },
+    defaultIssuer: (dataDir) => readDevRuntime(dataDir)?.issuer,
+  });
 }
 
 /**

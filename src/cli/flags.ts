@@ -1,3 +1,4 @@
+import { textProblem, type TextRule } from '../core/index.ts';
 import { UsageError } from './output.ts';
 
 /**
@@ -67,3 +68,32 @@ export function nonEmptyEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 
 /** Where an integration's client secret may come from besides a file: never argv, which other users can read. */
 export const CLIENT_SECRET_ENV = 'ROLEPORT_INTEGRATION_CLIENT_SECRET';
+
+/** A comma-separated list of guids: `a,b, c` → `['a', 'b', 'c']`; undefined or "" → `[]`. */
+export function parseGuidList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+/**
+ * Commander argument parsers for text flags and arguments: the value must be safe text
+ * (core/text.ts, the rule every HTTP route applies) within the field's length, or the
+ * command stops before doing anything with `roleport: <what is wrong>` and exit code 2.
+ * The message describes the bad character; it never echoes the value, which may hold
+ * terminal escapes.
+ *
+ * @example
+ * .requiredOption('--name <name>', 'what the key is for', safeText('--name', { maxLength: 64 }))
+ */
+export function safeText(name: string, rule: TextRule): (value: string) => string {
+  return (value) => {
+    const problem = textProblem(name, value, rule);
+    if (problem !== undefined) throw new UsageError(problem);
+    return value;
+  };
+}
+
+/** The same for a repeatable flag: each value is checked, all are kept in order. */
+export function collectSafeText(name: string, rule: TextRule): (value: string, previous?: string[]) => string[] {
+  const check = safeText(name, rule);
+  return (value, previous = []) => [...previous, check(value)];
+}

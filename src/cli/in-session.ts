@@ -1,4 +1,4 @@
-import type { AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import type { AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
 import { createBrokerClient, findSessionCredential, resolveSessionBrokerUrl, type BrokerClient, type BrokerSession } from '../client/index.ts';
 import { nonEmptyEnv } from './flags.ts';
 
@@ -32,13 +32,16 @@ export interface RoleExchangeOptions {
 }
 
 /**
- * Session credential → fresh token (per attempt) → STS `AssumeRoleWithWebIdentity`. The
- * session supplies the region and the session name for its own roles; a role outside the
- * session still works if its trust policy accepts the token (as `gp idp login aws` does).
+ * Session credential → fresh token for the role (per attempt) → STS
+ * `AssumeRoleWithWebIdentity`. The session supplies the region and the session name for its
+ * own roles. A role outside the session gets the first role's token, which that role's trust
+ * policy refuses when it pins the role in `:sub` (as `roleport aws trust-policy` writes it);
+ * only an unbound trust policy would accept it.
  */
 export async function exchangeForRole(options: RoleExchangeOptions): Promise<{ result: AssumeRoleWithWebIdentityResult; session: BrokerSession }> {
   const { client, credential } = options.context;
   // The AWS SDK is loaded only when an exchange happens: the commands that may skip it start faster.
+  // The exchange's own module, not aws/index.ts: an in-session command loads only what it uses (cold start).
   const [{ assumeRoleWithWebIdentity }, session] = await Promise.all([import('../aws/sts-exchange.ts'), client.getCurrentSession(credential)]);
   const role = session.roles.find((r) => r.arn === options.roleArn);
   const roleSessionName = options.roleSessionName ?? role?.sessionName ?? session.roles[0]?.sessionName ?? session.userName;

@@ -1,4 +1,4 @@
-import { RoleportError, isRoleportError } from '../core/index.ts';
+import { RoleportError, isRoleportError, textProblem } from '../core/index.ts';
 
 /** Bad usage: exits 2 with one line naming what is wrong. */
 export class UsageError extends Error {
@@ -33,6 +33,8 @@ export function parseClaimArguments(values: readonly string[]): Record<string, u
     const index = value.indexOf('=');
     if (index <= 0) throw new UsageError(`--claim ${value}: expected key=value`);
     const key = value.slice(0, index);
+    const keyProblem = textProblem('a --claim name', key, { maxLength: 256 });
+    if (keyProblem !== undefined) throw new UsageError(keyProblem);
     const raw = value.slice(index + 1);
     // JSON values (arrays, objects, numbers, booleans) are taken as such; anything else is a string.
     let parsed: unknown = raw;

@@ -20,7 +20,8 @@ export interface ApiKeyClient {
 /**
  * The client of the publishing server's API shape, as `roleport integrations` and
  * `roleport content` use it with `--url` and an API key. Errors keep the API's stable
- * `ERR_*` code and message, read from `{code, message}` (or `error` for the message).
+ * `ERR_*` code and message, read from its `{code: <int>, error, payload, roleport_code}`
+ * (or `{code, message}`).
  * @see ../../docs/integrations.md
  */
 export function createApiKeyClient(options: ApiKeyClientOptions): ApiKeyClient {
@@ -30,9 +31,9 @@ export function createApiKeyClient(options: ApiKeyClientOptions): ApiKeyClient {
     async call(method, path, body) {
       const response = await transport.send({ method, path, headers: { authorization: `Key ${options.apiKey}` }, json: body });
       if (response.status >= 200 && response.status < 300) return response.body;
-      const fields = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as { code?: unknown; message?: unknown; error?: unknown };
+      const fields = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as { code?: unknown; roleport_code?: unknown; message?: unknown; error?: unknown };
       const message = typeof fields.message === 'string' ? fields.message : typeof fields.error === 'string' ? fields.error : `the broker answered HTTP ${response.status}`;
-      throw apiErrorToClientError(response.status, fields.code, message);
+      throw apiErrorToClientError(response.status, fields.roleport_code ?? fields.code, message);
     },
     close: () => transport.close(),
   };

@@ -8,8 +8,13 @@ import { join } from 'node:path';
  */
 export interface SessionLayout {
   dir: string;
-  /** The bare JWT, rotated. */
+  /** The bare JWT of the session's first role, rotated (`AWS_WEB_IDENTITY_TOKEN_FILE`). */
   tokenFile: string;
+  /**
+   * One token file per role, `<dir>/tokens/<profile>`: each role's profile reads its own, since
+   * a token's `sub` names the role it was minted for and other roles' trust policies refuse it.
+   */
+  roleTokenDir: string;
   /** `KEY=value` lines for the workload's environment. */
   envFile: string;
   /** AWS config with one profile per role (`AWS_CONFIG_FILE`). */
@@ -26,6 +31,7 @@ export function sessionLayout(dir: string): SessionLayout {
   return {
     dir,
     tokenFile: join(dir, 'token'),
+    roleTokenDir: join(dir, 'tokens'),
     envFile: join(dir, 'env'),
     awsConfigFile: join(dir, 'aws-config'),
     credentialFile: join(dir, 'session-credential'),

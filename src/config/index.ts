@@ -4,3 +4,5 @@
  */
 export { configSchema, environmentOverrides, type RoleportConfig, type RoleportConfigInput } from './schema.ts';
 export { loadConfig, type LoadConfigOptions, type ResolvedConfig } from './load.ts';
+export { DEV_RUNTIME_FILE, readDevRuntime, removeDevRuntime, writeDevRuntime, type DevRuntime } from './dev-runtime.ts';
+export { checkProductionMasterKey } from './production.ts';

@@ -25,9 +25,21 @@ test('defaults: loopback listen, http issuer from it, SQLite in the data directo
   assert.equal(config.keys.algorithm, 'RS256');
   assert.equal(config.keys.rsaModulusLength, 2048);
   assert.equal(config.keys.prePublicationSeconds, config.keys.jwksCacheSeconds);
-  assert.equal(config.tokens.subjectTemplate, 'user:{username}');
+  // The role part binds each session token to its role in AWS (issue 10).
+  assert.equal(config.tokens.subjectTemplate, 'user:{username}:role:{account_id}:{role_name}');
+  assert.deepEqual(config.sessions.audiences, ['sts.amazonaws.com']);
   assert.equal(config.mode, 'development');
   assert.equal(config.source, 'environment/defaults');
+});
+
+test('the default audience must be one sessions may ask for', () => {
+  const file = configFile('tokens:\n  defaultAudience: https://vault.example.com\n');
+  assert.throws(
+    () => loadConfig({ file, env: {} }),
+    (error: unknown) => error instanceof RoleportError && error.code === 'ERR_CONFIG_INVALID' && /^tokens\.defaultAudience: https:\/\/vault\.example\.com must be one of sessions\.audiences \(sts\.amazonaws\.com\)/.test(error.message),
+  );
+  const listed = loadConfig({ file: configFile('tokens:\n  defaultAudience: https://vault.example.com\nsessions:\n  audiences: [sts.amazonaws.com, https://vault.example.com]\n'), env: {} });
+  assert.deepEqual(listed.sessions.audiences, ['sts.amazonaws.com', 'https://vault.example.com']);
 });
 
 test('precedence: flag > environment > file > default', () => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { RoleportError } from '../core/index.ts';
+import { checkProductionConfig } from './production.ts';
 import { configSchema, environmentOverrides, type RoleportConfig } from './schema.ts';
 
 export interface LoadConfigOptions {
@@ -11,6 +12,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Values from command-line flags; they win over everything. */
   overrides?: Record<string, unknown>;
+  /**
+   * The issuer to use when none is configured, given the data directory, before the default
+   * `http://<listen>`: the CLI passes the running `roleport dev`'s (dev-runtime.ts).
+   */
+  defaultIssuer?: (dataDir: string) => string | undefined;
 }
 
 /** The validated configuration plus the values derived from it. */
@@ -40,12 +46,12 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const source = file === undefined ? 'environment/defaults' : file;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new RoleportError('ERR_CONFIG_INVALID', describeIssue(parsed.error, source, file !== undefined));
-  return resolveDerived(parsed.data, source);
+  return resolveDerived(parsed.data, source, options.defaultIssuer);
 }
 
-function resolveDerived(config: RoleportConfig, source: string): ResolvedConfig {
+function resolveDerived(config: RoleportConfig, source: string, defaultIssuer: LoadConfigOptions['defaultIssuer']): ResolvedConfig {
   const dataDir = resolve(config.dataDir);
-  const issuer = (config.issuer ?? `http://${config.listen}`).replace(/\/$/, '');
+  const issuer = (config.issuer ?? defaultIssuer?.(dataDir) ?? `http://${config.listen}`).replace(/\/$/, '');
   const databaseUrl = config.databaseUrl ?? `sqlite:${resolve(dataDir, 'roleport.sqlite')}`;
   const prePublication = config.keys.prePublicationSeconds ?? config.keys.jwksCacheSeconds;
   if (prePublication < config.keys.jwksCacheSeconds) {
@@ -54,18 +60,14 @@ function resolveDerived(config: RoleportConfig, source: string): ResolvedConfig 
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     throw new RoleportError('ERR_CONFIG_INVALID', `tls: set both certFile and keyFile, or neither (in ${source})`);
   }
-  if (config.mode === 'production' && issuer.startsWith('http://')) {
-    throw new RoleportError('ERR_CONFIG_INVALID', `issuer: production mode needs an https:// issuer, AWS refuses ${issuer} (in ${source})`);
+  if (!config.sessions.audiences.includes(config.tokens.defaultAudience)) {
+    throw new RoleportError('ERR_CONFIG_INVALID', `tokens.defaultAudience: ${config.tokens.defaultAudience} must be one of sessions.audiences (${config.sessions.audiences.join(', ')}), or sessions could not start without naming an audience (in ${source})`);
   }
+  checkProductionConfig(config, issuer, source);
   const contentOrigin = config.content.origin === undefined ? undefined : new URL(config.content.origin);
-  if (contentOrigin !== undefined) {
-    // Cookies are scoped by host, not port: content on the broker's host could set the broker's cookies.
-    if (contentOrigin.hostname === new URL(issuer).hostname) {
-      throw new RoleportError('ERR_CONFIG_INVALID', `content.origin: must be another host name than the issuer's (${contentOrigin.hostname}); another port is not enough, browsers share cookies across ports (in ${source})`);
-    }
-    if (config.mode === 'production' && contentOrigin.protocol !== 'https:') {
-      throw new RoleportError('ERR_CONFIG_INVALID', `content.origin: production mode needs an https:// content origin (in ${source})`);
-    }
+  // Cookies are scoped by host, not port: content on the broker's host could set the broker's cookies.
+  if (contentOrigin !== undefined && contentOrigin.hostname === new URL(issuer).hostname) {
+    throw new RoleportError('ERR_CONFIG_INVALID', `content.origin: must be another host name than the issuer's (${contentOrigin.hostname}); another port is not enough, browsers share cookies across ports (in ${source})`);
   }
   const content = contentOrigin === undefined ? config.content : { ...config.content, origin: contentOrigin.origin };
   return { ...config, keys: { ...config.keys, prePublicationSeconds: prePublication }, content, dataDir, issuer, databaseUrl, source };

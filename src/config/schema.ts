@@ -153,7 +153,7 @@ const stsSchema = z
  */
 const integrationsSchema = z
   .object({
-    contentTokenAudience: z.string().min(1).max(255).default('roleport-content').describe('`aud` of content session tokens and user session tokens (sub content:{guid} / user:{username}); only the broker\'s credentials exchange accepts them.'),
+    contentTokenAudience: z.string().min(1).max(255).default('roleport-content').describe('`aud` of content session tokens and user session tokens (sub content:{guid} / user:{username}); only the broker\'s credentials exchange accepts them. Never available to sessions, even if listed in sessions.audiences.'),
     contentTokenTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of a content session token; `roleport content run` refreshes the file at 80% of it.'),
     userTokenTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of the user session token sent to content with a viewer\'s proxied requests.'),
     serviceAccountTokenTtlSeconds: z.number().int().min(60).max(3600).default(300).describe('Lifetime of the broker-signed web identity token of a Service Account integration (used for one STS call).'),
@@ -289,8 +289,15 @@ export const configSchema = z
       .object({
         defaultTtlSeconds: z.number().int().min(60).max(43200).default(3600).describe('Lifetime of minted tokens when the caller gives none.'),
         maxTtlSeconds: z.number().int().min(60).max(86400).default(43200).describe('Longest lifetime a token may be minted with.'),
-        subjectTemplate: z.string().min(1).default('user:{username}').describe('Template for `sub`; {username}, {email}, {session_id}, {content_guid} are replaced.'),
-        defaultAudience: z.string().min(1).default('sts.amazonaws.com').describe('Audience when none is requested.'),
+        subjectTemplate: z
+          .string()
+          .min(1)
+          .max(1024)
+          .default('user:{username}:role:{account_id}:{role_name}')
+          .describe(
+            'Template for `sub` of session tokens; {username}, {email}, {session_id}, and the role the token is for: {account_id}, {role_name}. The role part binds each token to its role in AWS (the trust policies `roleport aws trust-policy` writes match it); it must sit at the start or the end, fenced by : or /. A template without it leaves tokens valid for every role that trusts the user (a warning at start). The rendered sub must be 6-255 characters.',
+          ),
+        defaultAudience: z.string().min(1).default('sts.amazonaws.com').describe('Audience when none is requested; must be one of sessions.audiences.'),
       })
       .strict()
       .prefault({}),
@@ -303,6 +310,14 @@ export const configSchema = z
           .describe('AWS role session name when the IdP sends no aws_role_session_name; {username}, {email}, {session_id}, {session_id_short}, {role_name}, {account_id}. Sanitized to STS rules (2-64 of [\\w+=,.@-]).'),
         defaultTokenTtlSeconds: z.number().int().min(10).max(43200).default(3600).describe('Lifetime of a session\'s tokens when the session gives none.'),
         defaultRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1').default('us-east-1').describe('AWS region of a session when the request gives none.'),
+        audiences: z
+          .array(z.string().min(1).max(255))
+          .min(1)
+          .max(100)
+          .default(['sts.amazonaws.com'])
+          .describe(
+            'Audiences (aud) a session may ask tokens for, at its start and at /oauth/token; any other gets invalid_target. integrations.contentTokenAudience is never available to sessions, even if listed.',
+          ),
         sourceIdentityTemplate: z
           .string()
           .min(1)

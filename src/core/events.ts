@@ -16,6 +16,15 @@ export interface AuditEvent {
   details?: Record<string, unknown> | undefined;
 }
 
+/**
+ * Where domain modules send audit events. Two kinds, by what the event guards:
+ * - `commit`: the event accompanies a secret leaving the broker (a token, credentials, a
+ *   session credential, an API key or token, a sign-in cookie). It resolves once the row is
+ *   committed and rejects when it cannot be; the caller hands the secret out only after.
+ * - `record`: everything else (state changes the database already holds, refusals). Queued
+ *   and written within a fraction of a second, never awaited.
+ */
 export interface EventSink {
   record(event: AuditEvent): void;
+  commit(event: AuditEvent): Promise<void>;
 }

@@ -5,4 +5,5 @@ export * from './logger.ts';
 export * from './events.ts';
 export * from './atomic-file.ts';
 export * from './random.ts';
+export * from './text.ts';
 export * from './backoff.ts';

@@ -4,7 +4,7 @@
  * credential add`), read through a short cache.
  */
 import { performance } from 'node:perf_hooks';
-import { RoleportError, invalidInput, type Clock } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock } from '../core/index.ts';
 import { clientIdProblem, federatedCredentialProblem, federatedCredentialSetProblem, tenantIdProblem } from '../azure/index.ts';
 
 export interface EntraFederatedCredential {
@@ -58,6 +58,11 @@ export function createEntraRegistry(options: { storage: EntraRegistryStorage; cl
     },
     list: current,
     async add(input) {
+      // Safe text first (core/text.ts): the rules below name what is wrong in Entra's terms.
+      for (const [name, value] of [['tenant', input.tenantId], ['client ID', input.clientId], ['credential name', input.name], ['issuer', input.issuer], ['subject', input.subject], ...input.audiences.map((audience) => ['audience', audience] as const)] as const) {
+        assertSafeText(name, value, { maxLength: 2048 });
+      }
+      if (input.description !== undefined) assertSafeText('description', input.description, { maxLength: 4096, kind: 'multiline' });
       const problem =
         tenantIdProblem(input.tenantId) ?? clientIdProblem(input.clientId) ?? federatedCredentialProblem({ ...input, audiences: [...input.audiences] }, { allowHttpIssuer: options.allowHttpIssuers });
       if (problem !== undefined) throw invalidInput(problem);

@@ -89,7 +89,8 @@ export async function issueToken(deps: TokenEndpointDeps, tenant: string, params
   const resource = request.scope.replace(/\/\.default$/, '');
   const accessToken = deps.sealer.seal(JSON.stringify({ tid: credential.tenantId, appid: credential.clientId, aud: resource, exp: expiresAt }), 'entra access token');
   const jti = evaluation.claims?.['jti'];
-  deps.events.record({
+  // The token leaves only once this row is committed.
+  await deps.events.commit({
     type: 'azure.token_issued',
     actor: String(evaluation.claims?.['sub'] ?? ''),
     occurredAt: deps.clock.now(),

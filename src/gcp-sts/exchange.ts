@@ -116,7 +116,8 @@ export async function exchangeToken(deps: ExchangeDeps, params: Readonly<Record<
     expiresAt,
   });
   const jti = evaluation.claims?.['jti'];
-  deps.events.record({
+  // The token leaves only once this row is committed.
+  await deps.events.commit({
     type: 'gcp.token_exchanged',
     actor: identity.subject,
     occurredAt: deps.clock.now(),

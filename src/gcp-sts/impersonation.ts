@@ -83,7 +83,8 @@ export async function generateAccessToken(deps: ImpersonationDeps, request: Gene
     throw new GoogleApiError('PERMISSION_DENIED', GOOGLE_MESSAGES.permissionDenied, { detail: `${token.subject} on ${request.email}: ${account === undefined ? 'not registered' : `no member matches ${principals.join(', ')}`}` });
   }
   const expiresAt = Math.floor(nowMs / 1000) + lifetimeSeconds;
-  deps.events.record({
+  // The token leaves only once this row is committed.
+  await deps.events.commit({
     type: 'gcp.service_account_impersonated',
     actor: token.subject,
     occurredAt: nowMs,

@@ -6,7 +6,7 @@
  * process within `reloadMs`.
  */
 import { performance } from 'node:perf_hooks';
-import { RoleportError, invalidInput, type Clock } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock } from '../core/index.ts';
 import {
   allowedAudiencesProblem,
   attributeConditionProblem,
@@ -101,6 +101,15 @@ export function createGcpRegistry(options: GcpRegistryOptions): GcpRegistry {
   const { storage } = options;
 
   const checkProvider = (input: AddGcpProviderInput): GcpProvider => {
+    // Safe text first (core/text.ts): the rules below name what is wrong in Google's terms.
+    assertSafeText('provider name', input.name, { maxLength: 512 });
+    assertSafeText('issuer URI', input.issuerUri, { maxLength: 2048 });
+    for (const audience of input.allowedAudiences ?? []) assertSafeText('allowed audience', audience, { maxLength: 2048 });
+    for (const [key, expression] of Object.entries(input.attributeMapping)) {
+      assertSafeText('attribute mapping key', key, { maxLength: 256 });
+      assertSafeText(`attribute mapping ${key}`, expression, { maxLength: 8192, kind: 'multiline' });
+    }
+    if (input.attributeCondition !== undefined) assertSafeText('attribute condition', input.attributeCondition, { maxLength: 8192, kind: 'multiline' });
     const allowedAudiences = [...new Set(input.allowedAudiences ?? [])];
     const problem =
       providerNameProblem(input.name) ??
@@ -123,6 +132,8 @@ export function createGcpRegistry(options: GcpRegistryOptions): GcpRegistry {
   };
 
   const checkServiceAccount = (input: GcpServiceAccount): GcpServiceAccount => {
+    assertSafeText('service account email', input.email, { maxLength: 256 });
+    for (const member of input.members) assertSafeText('member', member, { maxLength: 2048 });
     const problem = serviceAccountEmailProblem(input.email);
     if (problem !== undefined) throw invalidInput(problem);
     const members = [...new Set(input.members)];

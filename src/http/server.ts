@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { FastifyBaseLogger } from 'fastify';
 import { registerApiErrorHandler } from './plugins/errors.ts';
+import { formatSchemaErrors } from './schemas/text.ts';
 import { createIssuerFastPath, registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
 import { createNodeServerFactory, type TlsFiles } from './node-server.ts';
 import { registerOpsRoutes, type OpsRouteOptions } from './routes/ops/health.ts';
@@ -29,6 +30,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: 256 * 1024,
+    // Path parameters are checked by each route's schema (a username may have 255 characters), not cut at Fastify's default 100.
+    maxParamLength: 2048,
+    schemaErrorFormatter: formatSchemaErrors,
     serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger, headers: options.securityHeaders }),
   });
   await app.register(formbody);

@@ -35,7 +35,7 @@ export function createApiKeys(deps: ApiKeyDeps) {
       const key = `rpk_${id}.${randomId(32)}`;
       const now = clock.now();
       await repository.insert({ id, name: options.name, role: options.role as ApiKeyRole, key_hash: sha256Hex(key), created_at: now, created_by: options.actor.name, last_used_at: null, revoked_at: null });
-      events.record({ type: 'api_key.created', actor: options.actor.name, occurredAt: now, details: { api_key_id: id, name: options.name, role: options.role } });
+      await events.commit({ type: 'api_key.created', actor: options.actor.name, occurredAt: now, details: { api_key_id: id, name: options.name, role: options.role } });
       return { ...toApiKey((await repository.findById(id))!), key };
     },
 

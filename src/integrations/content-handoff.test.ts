@@ -37,7 +37,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         repository: createRepositories(store).contentHandoffCodes,
         sealer: createSealer(randomBytes(32)),
         clock,
-        events: { record: (event) => void events.push(event) },
+        events: { record: (event) => void events.push(event), commit: async (event) => void events.push(event) },
         settings: { handoffCodeTtlSeconds: 60, viewerSessionTtlSeconds: 3600 },
       });
     });

@@ -96,7 +96,8 @@ export function createContentHandoff(deps: ContentHandoffDeps) {
       const row = await deps.repository.take(sha256Hex(options.code));
       const now = clock.now();
       if (row === undefined || row.expires_at <= now || row.content_guid !== options.contentGuid || row.audience !== options.audience) throw refused();
-      deps.events.record({ type: 'content.viewer_signed_in', actor: row.user_name, occurredAt: now, userName: row.user_name, details: { content_guid: row.content_guid } });
+      // The content origin's viewer cookie is set only once this row is committed.
+      await deps.events.commit({ type: 'content.viewer_signed_in', actor: row.user_name, occurredAt: now, userName: row.user_name, details: { content_guid: row.content_guid } });
       return { userName: row.user_name, browserSessionId: row.browser_session_id, contentGuid: row.content_guid, expiresAt: now + settings.viewerSessionTtlSeconds * 1000 };
     },
 

@@ -1,5 +1,5 @@
 import { formatWireTime } from './integration-json.ts';
-import type { Content, ContentAssociation } from './types.ts';
+import type { Content, ContentAssociation, IntegrationAccess } from './types.ts';
 
 /** Content as the API and the CLI print it (the publishing server's field names). */
 export interface ContentJson {
@@ -33,4 +33,15 @@ export function toAssociationJson(association: ContentAssociation) {
     oauth_integration_auth_type: association.integration.config.authType,
     created_time: formatWireTime(association.createdAt),
   };
+}
+
+/** One entry of an integration's access list, as `GET …/oauth/integrations/{guid}/access` returns it. */
+export interface IntegrationAccessJson {
+  content_guid: string;
+  granted_time: string;
+  granted_by: string;
+}
+
+export function toAccessJson(access: IntegrationAccess): IntegrationAccessJson {
+  return { content_guid: access.contentGuid, granted_time: formatWireTime(access.grantedAt), granted_by: access.grantedBy };
 }

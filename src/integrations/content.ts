@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RoleportError, invalidInput, type Clock, type EventSink } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock, type EventSink } from '../core/index.ts';
 import type { ContentRepository, ContentRow, OAuthIntegrationRepository } from '../store/index.ts';
 import { isIntegrationGuid, toIntegration } from './integration-service.ts';
 import type { Actor, Content, ContentAssociation, Integration } from './types.ts';
@@ -44,7 +44,7 @@ export function createContentRegistry(deps: ContentDeps) {
   return {
     async create(options: CreateContentOptions): Promise<Content> {
       if (!NAME.test(options.name)) throw invalidInput(`name ${JSON.stringify(options.name)} must be 1-64 characters of letters, digits and ._- starting with a letter or digit`);
-      if (options.title !== undefined && (options.title.length === 0 || options.title.length > 255)) throw invalidInput('title must be 1-255 characters');
+      if (options.title !== undefined) assertSafeText('title', options.title, { minLength: 1, maxLength: 255 });
       const upstreamUrl = options.upstreamUrl === undefined ? null : parseUpstream(options.upstreamUrl);
       if (upstreamUrl !== null) await deps.checkUpstream(upstreamUrl);
       if ((await repository.findByName(options.name)) !== undefined) throw new RoleportError('ERR_STORE_CONFLICT', `content named ${options.name} exists already`);
@@ -75,12 +75,16 @@ export function createContentRegistry(deps: ContentDeps) {
       const result: ContentAssociation[] = [];
       for (const row of rows) {
         const integration = await deps.integrations.findByGuid(row.integration_guid);
-        if (integration !== undefined) result.push({ contentGuid: guid, integration: toIntegration(integration), createdAt: row.created_at });
+        if (integration !== undefined) result.push({ contentGuid: guid, integration: toIntegration(integration), createdAt: row.created_at, granted: row.granted });
       }
       return result;
     },
 
-    /** Replaces the integrations the content uses; every guid must name an integration. */
+    /**
+     * Replaces the integrations the content uses; every guid must name an integration whose
+     * access list has this content (an admin grants it). Whoever asks — a publisher key
+     * cannot attach an integration it was not given to its own content.
+     */
     async setAssociations(guid: string, integrationGuids: readonly string[], actor: Actor): Promise<ContentAssociation[]> {
       await load(guid);
       if (integrationGuids.length > MAX_ASSOCIATIONS) throw invalidInput(`a content item uses at most ${MAX_ASSOCIATIONS} integrations`);
@@ -89,6 +93,11 @@ export function createContentRegistry(deps: ContentDeps) {
         if (!isIntegrationGuid(integrationGuid) || (await deps.integrations.findByGuid(integrationGuid)) === undefined) {
           throw new RoleportError('ERR_NOT_FOUND', `no integration ${integrationGuid}`);
         }
+      }
+      const granted = await repository.grantedIntegrations(guid);
+      const refused = unique.filter((integrationGuid) => !granted.has(integrationGuid));
+      if (refused.length > 0) {
+        throw new RoleportError('ERR_FORBIDDEN', `integration ${refused.join(', ')} is not granted to content ${guid}; an admin grants it (roleport integrations access <integration> --add ${guid})`);
       }
       await repository.setAssociations(guid, unique, clock.now());
       events.record({ type: 'content.integrations_set', actor: actor.name, occurredAt: clock.now(), details: { content_guid: guid, integration_guids: unique } });
@@ -111,12 +120,14 @@ export function createContentRegistry(deps: ContentDeps) {
 
 export type ContentRegistry = ReturnType<typeof createContentRegistry>;
 
-/** Integrations of the given type among a content item's associations. */
+/** The integrations of the given type a content item may use: associated, and granted to it. */
 export function integrationsOfType(associations: readonly ContentAssociation[], authType: Integration['config']['authType']): Integration[] {
-  return associations.map((a) => a.integration).filter((integration) => integration.config.authType === authType);
+  return associations.filter((a) => a.granted).map((a) => a.integration).filter((integration) => integration.config.authType === authType);
 }
 
 function parseUpstream(value: string): string {
+  // Checked before parsing: the URL parser would quietly drop tabs and line breaks.
+  assertSafeText('upstream URL', value, { maxLength: 2048 });
   let url: URL;
   try {
     url = new URL(value);

@@ -1,11 +1,11 @@
 import { RoleportError, type Clock, type EventSink } from '../core/index.ts';
+import { sanitizeRoleSessionName } from '../iam/index.ts';
 import type { MintToken } from '../issuer/index.ts';
-import type { AssumeRoleWithWebIdentityOptions, AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import type { AssumeRoleWithWebIdentityOptions, AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
 import type { ContentRegistry } from './content.ts';
-import { integrationsOfType } from './content.ts';
 import type { CredentialsCache } from './credentials-cache.ts';
 import type { SessionTokens } from './session-tokens.ts';
-import type { AwsCredentials, Integration, SubjectTokenKind, VerifiedSubjectToken } from './types.ts';
+import type { AwsCredentials, Content, ContentAssociation, Integration, SubjectTokenKind, VerifiedSubjectToken } from './types.ts';
 import type { ViewerGrants } from './viewer-grants.ts';
 
 /** RFC 8693 token types of the publishing server's credentials exchange. */
@@ -69,21 +69,22 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
     return deps.sessionTokens.verify(options.subjectToken, kind);
   };
 
-  /** The content's integration of the subject's auth type: the one named by `audience`, or its only one. */
+  /**
+   * The content's integration of the subject's auth type: the one named by `audience`, or its
+   * only one — and it must be granted to the content (on the integration's access list), which
+   * is checked here, at every exchange and before the cache, so a withdrawn grant stops at once.
+   */
   const pickIntegration = async (subject: VerifiedSubjectToken, audience: string | undefined): Promise<Integration> => {
     const content = await deps.content.get(subject.contentGuid).catch((error: unknown) => {
       throw new RoleportError('ERR_GRANT_INVALID', `the subject_token's content ${subject.contentGuid} no longer exists`, { cause: error });
     });
     const authType = subject.kind === 'user_session' ? 'Viewer' : 'Service Account';
-    const candidates = integrationsOfType(await deps.content.associations(content.guid), authType);
-    if (audience !== undefined) {
-      const chosen = candidates.find((integration) => integration.guid === audience);
-      if (chosen === undefined) throw new RoleportError('ERR_TARGET_INVALID', `audience ${audience} is not a ${authType} integration of content ${content.name} (${content.guid})`);
-      return chosen;
+    const candidates = (await deps.content.associations(content.guid)).filter((association) => association.integration.config.authType === authType);
+    const chosen = chooseAssociation(candidates, audience, content, authType);
+    if (!chosen.granted) {
+      throw new RoleportError('ERR_FORBIDDEN', `integration ${chosen.integration.name} (${chosen.integration.guid}) is not granted to content ${content.name} (${content.guid}); an admin grants it`);
     }
-    if (candidates.length === 1) return candidates[0]!;
-    if (candidates.length === 0) throw new RoleportError('ERR_TARGET_INVALID', `content ${content.name} (${content.guid}) has no ${authType} integration`);
-    throw new RoleportError('ERR_TARGET_INVALID', `content ${content.name} has ${candidates.length} ${authType} integrations; pass audience=<integration guid> (one of ${candidates.map((i) => i.guid).join(', ')})`);
+    return chosen.integration;
   };
 
   const webIdentityToken = (subject: VerifiedSubjectToken, integration: Integration): (() => Promise<string>) => {
@@ -91,14 +92,16 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
       return async () => (await deps.viewerGrants.currentIdToken(subject.userName!, integration, VIEWER_TOKEN_MIN_VALIDITY_SECONDS)).token;
     }
     return async () =>
-      deps.mintToken({
+      (
+        await deps.mintToken({
         subject: `content:${subject.contentGuid}`,
         audience: integration.config.audience ?? settings.defaultAudience,
         ttlSeconds: settings.serviceAccountTokenTtlSeconds,
         claims: { content_guid: subject.contentGuid, integration_guid: integration.guid },
-        actor: `content:${subject.contentGuid}`,
-        roleArn: integration.config.roleArn,
-      }).token;
+          actor: `content:${subject.contentGuid}`,
+          roleArn: integration.config.roleArn,
+        })
+      ).token;
   };
 
   return {
@@ -120,8 +123,8 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
         getToken: webIdentityToken(subject, integration),
       });
       const credentials = result.credentials;
-      deps.cache.set(cacheKey, credentials, clock.now());
-      deps.events.record({
+      // Committed before the credentials are cached or returned: none leave without their row.
+      await deps.events.commit({
         type: 'integration.credentials_issued',
         actor: principal,
         occurredAt: clock.now(),
@@ -138,6 +141,7 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
           attempts: result.attempts,
         },
       });
+      deps.cache.set(cacheKey, credentials, clock.now());
       return { credentials, integration, cached: false };
     },
   };
@@ -145,9 +149,23 @@ export function createCredentialsExchange(deps: CredentialsExchangeDeps) {
 
 export type CredentialsExchange = ReturnType<typeof createCredentialsExchange>;
 
+/** The association named by `audience` (an integration guid), or the only one there is. */
+function chooseAssociation(candidates: readonly ContentAssociation[], audience: string | undefined, content: Content, authType: string): ContentAssociation {
+  if (audience !== undefined) {
+    const chosen = candidates.find((association) => association.integration.guid === audience);
+    if (chosen === undefined) throw new RoleportError('ERR_TARGET_INVALID', `audience ${audience} is not a ${authType} integration of content ${content.name} (${content.guid})`);
+    return chosen;
+  }
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 0) throw new RoleportError('ERR_TARGET_INVALID', `content ${content.name} (${content.guid}) has no ${authType} integration`);
+  throw new RoleportError(
+    'ERR_TARGET_INVALID',
+    `content ${content.name} has ${candidates.length} ${authType} integrations; pass audience=<integration guid> (one of ${candidates.map((a) => a.integration.guid).join(', ')})`,
+  );
+}
+
 /** STS's `RoleSessionName` (2–64 of `[\w+=,.@-]`): the viewer's name, or the content's guid. */
 export function roleSessionName(subject: Pick<VerifiedSubjectToken, 'kind' | 'contentGuid' | 'userName'>): string {
   const raw = subject.kind === 'user_session' ? (subject.userName ?? 'viewer') : `content-${subject.contentGuid}`;
-  const cleaned = raw.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-  return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
+  return sanitizeRoleSessionName(raw);
 }

@@ -13,7 +13,8 @@ import { RoleportError, type Clock, type EventSink } from '../core/index.ts';
 import type { MintToken } from '../issuer/index.ts';
 import type { Sealer } from '../secrets/index.ts';
 import type { ApiKeyRepository, ContentHandoffCodeRepository, ContentRepository, OAuthIntegrationRepository, ViewerGrantRepository } from '../store/index.ts';
-import { assumeRoleWithWebIdentity, type AssumeRoleWithWebIdentityOptions, type AssumeRoleWithWebIdentityResult } from '../aws/sts-exchange.ts';
+import { assumeRoleWithWebIdentity, type AssumeRoleWithWebIdentityOptions, type AssumeRoleWithWebIdentityResult } from '../aws/index.ts';
+import { createIntegrationAccess, type IntegrationAccessList } from './access.ts';
 import { createApiKeys, type ApiKeys } from './api-keys.ts';
 import { createContentRegistry, integrationsOfType, type ContentRegistry } from './content.ts';
 import { createContentHandoff, type ContentHandoff } from './content-handoff.ts';
@@ -28,6 +29,7 @@ import { createViewerOAuth } from './viewer-oauth.ts';
 
 export type * from './types.ts';
 export type { ApiKeys, CreatedApiKey } from './api-keys.ts';
+export type { IntegrationAccessList } from './access.ts';
 export type { ContentRegistry, CreateContentOptions } from './content.ts';
 export type { IntegrationService } from './integration-service.ts';
 export type { ExchangeCredentialsOptions, ExchangeCredentialsResult } from './credentials-exchange.ts';
@@ -38,8 +40,8 @@ export type { ContentTokenFile, ContentTokenFileOptions, RefreshTimers } from '.
 export { API_KEY_ROLES } from './api-keys.ts';
 export { isContentGuid } from './content.ts';
 export { isIntegrationGuid } from './integration-service.ts';
-export { toContentJson, toAssociationJson, type ContentJson } from './content-json.ts';
-export { toIntegrationJson, toConfigJson, formatWireTime, MIN_SESSION_DURATION, MAX_SESSION_DURATION, type IntegrationJson, type IntegrationConfigJson } from './integration-json.ts';
+export { toContentJson, toAssociationJson, toAccessJson, type ContentJson, type IntegrationAccessJson } from './content-json.ts';
+export { toIntegrationJson, toConfigJson, formatWireTime, type IntegrationJson, type IntegrationConfigJson } from './integration-json.ts';
 export { USER_SESSION_TOKEN_TYPE, CONTENT_SESSION_TOKEN_TYPE, AWS_CREDENTIALS_TOKEN_TYPE, roleSessionName } from './credentials-exchange.ts';
 export { encodeAwsCredentials } from './wire-credentials.ts';
 export { startContentTokenFile } from './content-token-file.ts';
@@ -114,6 +116,8 @@ export interface PendingAuthorization {
 export interface Integrations {
   apiKeys: ApiKeys;
   integrations: Omit<IntegrationService, 'clientSecret'>;
+  /** Each integration's access list: the content an admin allowed to use it. */
+  access: IntegrationAccessList;
   content: ContentRegistry;
   /** The upstream allow-list, for the proxy's connections (its DNS lookup checks every address). */
   upstreams: UpstreamGuard;
@@ -200,6 +204,7 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
   return {
     apiKeys: createApiKeys({ repository: deps.repositories.apiKeys, clock, events }),
     integrations: publicIntegrations,
+    access: createIntegrationAccess({ repository: deps.repositories.content, integrations: deps.repositories.integrations, clock, events }),
     content,
     upstreams,
     handoff,

@@ -1,5 +1,5 @@
-import { invalidInput } from '../core/index.ts';
-import { checkRoleArn } from './role-arn.ts';
+import { assertSafeText, invalidInput } from '../core/index.ts';
+import { checkRoleArn, DURATION_SECONDS, isRegion } from '../iam/index.ts';
 import type { AuthMode, AuthType, Integration, IntegrationConfig, TokenEndpointAuthMethod, ViewerOAuthSettings } from './types.ts';
 
 /**
@@ -67,10 +67,6 @@ const CONFIG_FIELDS = new Set([
 /** Fields of the OAuth client at the viewer's IdP: meaningless for a Service Account. */
 const VIEWER_FIELDS = ['auth_mode', 'client_id', 'client_secret', 'authorization_uri', 'token_uri', 'token_endpoint_auth_method', 'scopes', 'use_pkce'] as const;
 const REQUIRED_SCOPES = ['openid', 'offline_access'];
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-export const MIN_SESSION_DURATION = 900;
-export const MAX_SESSION_DURATION = 43200;
-const DEFAULT_SESSION_DURATION = 3600;
 const MAX_NAME = 255;
 const MAX_DESCRIPTION = 4096;
 const MAX_SECRET = 4096;
@@ -168,7 +164,7 @@ function parseConfig(config: Record<string, unknown>, defaults: IntegrationDefau
   const arnCheck = checkRoleArn(roleArn);
   if (!arnCheck.ok) throw invalidInput(`config.role_arn ${JSON.stringify(roleArn)} is not a valid IAM role ARN: ${arnCheck.reason}`);
   const stsRegion = optionalText(config['sts_region'], 'config.sts_region', 32) ?? defaults.stsRegion;
-  if (!REGION.test(stsRegion)) throw invalidInput(`config.sts_region ${JSON.stringify(stsRegion)} is not an AWS region such as us-east-1`);
+  if (!isRegion(stsRegion)) throw invalidInput(`config.sts_region ${JSON.stringify(stsRegion)} is not an AWS region such as us-east-1`);
   const sessionDuration = parseDuration(config['session_duration']);
   const audience = optionalText(config['audience'], 'config.audience', 255);
   const result: IntegrationConfig = { authType, roleArn, stsRegion, sessionDuration, ...(audience === undefined ? {} : { audience }) };
@@ -213,20 +209,21 @@ function parseTemplate(value: unknown): 'aws' {
 /** A description may be empty (the publishing server's clients send ""). */
 function parseDescription(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_DESCRIPTION) throw invalidInput(`description must be a string of at most ${MAX_DESCRIPTION} characters`);
-  return value;
+  if (typeof value !== 'string') throw invalidInput(`description must be a string of at most ${MAX_DESCRIPTION} characters`);
+  // The one multi-line field: tabs and line breaks are kept, every other control character refused.
+  return assertSafeText('description', value, { maxLength: MAX_DESCRIPTION, kind: 'multiline' });
 }
 
 function parseSecret(value: unknown): string | null | undefined {
   if (value === undefined || value === null) return value;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SECRET) throw invalidInput(`config.client_secret must be a string of 1-${MAX_SECRET} characters`);
-  return value;
+  if (typeof value !== 'string' || value.length === 0) throw invalidInput(`config.client_secret must be a string of 1-${MAX_SECRET} characters`);
+  return assertSafeText('config.client_secret', value, { maxLength: MAX_SECRET });
 }
 
 function parseDuration(value: unknown): number {
-  if (value === undefined || value === null) return DEFAULT_SESSION_DURATION;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_SESSION_DURATION || value > MAX_SESSION_DURATION) {
-    throw invalidInput(`config.session_duration must be a whole number of seconds between ${MIN_SESSION_DURATION} and ${MAX_SESSION_DURATION} (got ${describe(value)})`);
+  if (value === undefined || value === null) return DURATION_SECONDS.default;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < DURATION_SECONDS.min || value > DURATION_SECONDS.max) {
+    throw invalidInput(`config.session_duration must be a whole number of seconds between ${DURATION_SECONDS.min} and ${DURATION_SECONDS.max} (got ${describe(value)})`);
   }
   return value;
 }
@@ -240,8 +237,7 @@ function parseScopes(value: unknown): string {
   const missing = REQUIRED_SCOPES.filter((scope) => !scopes.includes(scope));
   if (missing.length > 0) throw invalidInput(`config.scopes must include ${missing.join(' and ')} for a Viewer integration (the ID token and the refresh token that keeps it fresh)`);
   const text = [...new Set(scopes)].join(' ');
-  if (text.length > 1024) throw invalidInput('config.scopes is longer than 1024 characters');
-  return text;
+  return assertSafeText('config.scopes', text, { maxLength: 1024 });
 }
 
 function requiredUrl(value: unknown, field: string): string {
@@ -264,8 +260,8 @@ function requiredText(value: unknown, field: string, maxLength: number, why?: st
 
 function optionalText(value: unknown, field: string, maxLength: number): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) throw invalidInput(`${field} must be a string of 1-${maxLength} characters`);
-  return value;
+  if (typeof value !== 'string' || value.length === 0) throw invalidInput(`${field} must be a string of 1-${maxLength} characters`);
+  return assertSafeText(field, value, { maxLength });
 }
 
 function objectOf(value: unknown, what: string): Record<string, unknown> {

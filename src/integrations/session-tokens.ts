@@ -46,9 +46,9 @@ export function createSessionTokens(deps: SessionTokenDeps) {
   };
 
   return {
-    /** A content session token for content `contentGuid`, minted (and audited) now. */
-    issueContentSessionToken(contentGuid: string, actor: string): IssuedSessionToken {
-      const minted = deps.mintToken({
+    /** A content session token for content `contentGuid`, minted (and its audit row committed) now. */
+    async issueContentSessionToken(contentGuid: string, actor: string): Promise<IssuedSessionToken> {
+      const minted = await deps.mintToken({
         subject: `content:${contentGuid}`,
         audience: settings.audience,
         ttlSeconds: settings.contentTokenTtlSeconds,
@@ -59,8 +59,8 @@ export function createSessionTokens(deps: SessionTokenDeps) {
     },
 
     /** A user session token: `userName` viewing content `contentGuid`. */
-    issueUserSessionToken(userName: string, contentGuid: string): IssuedSessionToken {
-      const minted = deps.mintToken({
+    async issueUserSessionToken(userName: string, contentGuid: string): Promise<IssuedSessionToken> {
+      const minted = await deps.mintToken({
         subject: `user:${userName}`,
         audience: settings.audience,
         ttlSeconds: settings.userTokenTtlSeconds,

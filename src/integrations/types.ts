@@ -81,6 +81,18 @@ export interface ContentAssociation {
   contentGuid: string;
   integration: Integration;
   createdAt: number;
+  /**
+   * Whether the integration's allow-list (its access list, kept by admins) has the content.
+   * An association without it is inert: no credentials, no viewer authorization.
+   */
+  granted: boolean;
+}
+
+/** One entry of an integration's access list: content an admin allowed to use it. */
+export interface IntegrationAccess {
+  contentGuid: string;
+  grantedAt: number;
+  grantedBy: string;
 }
 
 /** A token the broker signed for content or a viewer; times in epoch milliseconds. */

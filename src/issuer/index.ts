@@ -7,7 +7,15 @@
 export { createKeyManager, type KeyManager, type KeyManagerOptions, type KeySummary, type RotateOptions } from './key-manager.ts';
 export { planLifecycle, type LifecyclePolicy, type LifecycleStep } from './key-lifecycle.ts';
 export { createMinter, type MintOptions, type MintResult, type MinterOptions, type MintToken } from './mint.ts';
-export { renderSubject } from './subject-template.ts';
+export {
+  renderSubject,
+  parseSubjectTemplate,
+  subjectTemplateBinding,
+  assertSubjectTemplate,
+  ROLE_PLACEHOLDERS,
+  type SubjectBinding,
+  type SubjectTemplatePiece,
+} from './subject-template.ts';
 export {
   buildDiscoveryDocument,
   buildJwks,

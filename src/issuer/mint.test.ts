@@ -15,7 +15,7 @@ async function setup(alg: SigningAlgorithm) {
   const mint = createMinter({
     issuer: ISSUER,
     clock,
-    events: { record: (event) => events.push(event) },
+    events: { record: (event) => events.push(event), commit: async (event) => void events.push(event) },
     signingKey: () => key,
     defaultTtlSeconds: 3600,
     maxTtlSeconds: 7200,
@@ -28,7 +28,7 @@ async function setup(alg: SigningAlgorithm) {
 for (const alg of ['RS256', 'ES256'] as const) {
   test(`${alg}: a minted token verifies with jose and carries the registered claims plus the caller's`, async () => {
     const { key, clock, events, mint, jwks, minted } = await setup(alg);
-    const result = mint({
+    const result = await mint({
       subject: 'user:alice',
       audience: 'sts.amazonaws.com',
       ttlSeconds: 900,
@@ -78,7 +78,7 @@ for (const alg of ['RS256', 'ES256'] as const) {
 
 test('several audiences become an array; the default lifetime applies when none is given', async () => {
   const { clock, mint, jwks } = await setup('RS256');
-  const result = mint({ subject: 's', audience: ['a', 'b'], actor: 'test' });
+  const result = await mint({ subject: 's', audience: ['a', 'b'], actor: 'test' });
   const { payload } = await jwtVerify(result.token, jwks, { audience: 'b', currentDate: new Date(clock.now()) });
   assert.deepEqual(payload.aud, ['a', 'b']);
   assert.equal(payload.exp! - payload.iat!, 3600);
@@ -86,7 +86,7 @@ test('several audiences become an array; the default lifetime applies when none 
 
 test('each token gets its own jti, a UUIDv7 whose time is the mint time', async () => {
   const { mint, clock } = await setup('ES256');
-  const jtis = Array.from({ length: 50 }, () => mint({ subject: 's', audience: 'a', actor: 'test' }).jti);
+  const jtis = await Promise.all(Array.from({ length: 50 }, async () => (await mint({ subject: 's', audience: 'a', actor: 'test' })).jti));
   assert.equal(new Set(jtis).size, 50);
   for (const jti of jtis) {
     assert.match(jti, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -102,14 +102,14 @@ test('UUIDv7 values sort by time, so the audit index grows at its end', () => {
 
 test('the ES256 signature is raw R||S (64 bytes), as JWS requires, not DER', async () => {
   const { mint } = await setup('ES256');
-  const { token } = mint({ subject: 's', audience: 'a', actor: 'test' });
+  const { token } = await mint({ subject: 's', audience: 'a', actor: 'test' });
   assert.equal(decodeProtectedHeader(token).alg, 'ES256');
   assert.equal(Buffer.from(token.split('.')[2]!, 'base64url').length, 64);
 });
 
 test('a token minted at one time is refused by a verifier once the clock passes exp', async () => {
   const { clock, mint, jwks } = await setup('RS256');
-  const { token } = mint({ subject: 's', audience: 'a', ttlSeconds: 60, actor: 'test' });
+  const { token } = await mint({ subject: 's', audience: 'a', ttlSeconds: 60, actor: 'test' });
   clock.advance(61_000);
   await assert.rejects(jwtVerify(token, jwks, { currentDate: new Date(clock.now()) }), { code: 'ERR_JWT_EXPIRED' });
 });
@@ -128,7 +128,7 @@ const badInput: Array<{ name: string; options: Partial<MintOptions>; message: Re
 for (const c of badInput) {
   test(`minting refuses ${c.name} with ERR_INPUT_INVALID and records nothing`, async () => {
     const { mint, events, minted } = await setup('RS256');
-    assert.throws(
+    await assert.rejects(
       () => mint({ subject: 'user:alice', audience: 'a', actor: 'test', ...c.options }),
       (error: unknown) => error instanceof RoleportError && error.code === 'ERR_INPUT_INVALID' && error.status === 400 && c.message.test(error.message),
     );
@@ -141,12 +141,12 @@ test('without an active key, minting fails with the key manager error instead of
   const mint = createMinter({
     issuer: ISSUER,
     clock: new ManualClock(),
-    events: { record: () => assert.fail('nothing may be recorded') },
+    events: { record: () => assert.fail('nothing may be recorded'), commit: () => assert.fail('nothing may be recorded') },
     signingKey: () => {
       throw new RoleportError('ERR_KEY_NO_ACTIVE', 'no active signing key is loaded');
     },
     defaultTtlSeconds: 3600,
     maxTtlSeconds: 7200,
   });
-  assert.throws(() => mint({ subject: 's', audience: 'a', actor: 'test' }), { code: 'ERR_KEY_NO_ACTIVE' });
+  await assert.rejects(() => mint({ subject: 's', audience: 'a', actor: 'test' }), { code: 'ERR_KEY_NO_ACTIVE' });
 });

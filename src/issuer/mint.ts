@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto';
 import type { Clock, EventSink } from '../core/index.ts';
-import { invalidInput, pooledRandomBytes } from '../core/index.ts';
+import { findUnsafeCharacter, invalidInput, pooledRandomBytes } from '../core/index.ts';
 import type { SigningKeyMaterial } from './signing-key.ts';
 
 /** Claims the minting core owns; callers may not set them. */
@@ -38,13 +38,15 @@ export interface MinterOptions {
   onMint?: () => void;
 }
 
-export type MintToken = (options: MintOptions) => MintResult;
+/** Resolves once the token's `token.minted` row is committed to the audit log: only then may the token leave. */
+export type MintToken = (options: MintOptions) => Promise<MintResult>;
 
 /**
  * The one function that mints Roleport's JWTs. It signs with node:crypto directly (the
  * compact JWS is three base64url parts — RFC 7515 §7.1) because the WebCrypto path jose
  * uses is asynchronous and several times slower per token; jose verifies the result in the
- * tests. The audit record is queued, never awaited.
+ * tests. The `token.minted` audit row is committed before the token is returned (group
+ * commit: concurrent mints share one write), so no token can leave without its row.
  * @see https://www.rfc-editor.org/rfc/rfc7519
  */
 export function createMinter(options: MinterOptions): MintToken {
@@ -58,7 +60,7 @@ export function createMinter(options: MinterOptions): MintToken {
     return header;
   };
 
-  return (mint) => {
+  return async (mint) => {
     const ttl = mint.ttlSeconds ?? options.defaultTtlSeconds;
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > options.maxTtlSeconds) {
       throw invalidInput(`ttl must be a whole number of seconds between 1 and ${options.maxTtlSeconds}`);
@@ -66,6 +68,11 @@ export function createMinter(options: MinterOptions): MintToken {
     if (mint.subject.length === 0) throw invalidInput('sub must not be empty');
     const audiences = typeof mint.audience === 'string' ? [mint.audience] : [...mint.audience];
     if (audiences.length === 0 || audiences.some((a) => a.length === 0)) throw invalidInput('aud must not be empty');
+    // Whoever asked, sub and aud are safe text (core/text.ts): AWS matches them, the audit log stores them.
+    for (const [name, value] of [['sub', mint.subject], ...audiences.map((a) => ['aud', a] as const)] as const) {
+      const unsafe = findUnsafeCharacter(value);
+      if (unsafe !== undefined) throw invalidInput(`${name} must not contain control characters (found ${unsafe})`);
+    }
     for (const name of Object.keys(mint.claims ?? {})) {
       if (RESERVED_CLAIMS.has(name)) throw invalidInput(`claim ${name} is set by the issuer and cannot be given`);
     }
@@ -88,7 +95,7 @@ export function createMinter(options: MinterOptions): MintToken {
       key.alg === 'RS256'
         ? sign('sha256', Buffer.from(signingInput), key.privateKey)
         : sign('sha256', Buffer.from(signingInput), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-    options.events.record({
+    await options.events.commit({
       type: 'token.minted',
       actor: mint.actor,
       occurredAt: options.clock.now(),

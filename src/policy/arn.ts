@@ -5,45 +5,8 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
  */
+import { ARN_SEGMENTS, splitAtColons } from '../iam/index.ts';
 import { Glob, type PatternPart } from './glob.ts';
-
-/** `arn:partition:service:region:account:resource` — the resource may itself hold colons. */
-export const ARN_SEGMENTS = 6;
-
-export interface Arn {
-  readonly partition: string;
-  readonly service: string;
-  readonly region: string;
-  readonly account: string;
-  readonly resource: string;
-}
-
-/** Splits an ARN into its six segments, or undefined when it is not `arn:` with five colons. */
-export function splitArn(value: string): string[] | undefined {
-  if (!value.startsWith('arn:')) return undefined;
-  return splitSegments(value, ARN_SEGMENTS);
-}
-
-export function parseArn(value: string): Arn | undefined {
-  const segments = splitArn(value);
-  if (segments === undefined) return undefined;
-  const [, partition, service, region, account, resource] = segments as [string, string, string, string, string, string];
-  return { partition, service, region, account, resource };
-}
-
-/** Splits at the first `count - 1` colons; undefined when there are fewer. */
-function splitSegments(value: string, count: number): string[] | undefined {
-  const segments: string[] = [];
-  let start = 0;
-  for (let i = 0; i < count - 1; i++) {
-    const colon = value.indexOf(':', start);
-    if (colon < 0) return undefined;
-    segments.push(value.slice(start, colon));
-    start = colon + 1;
-  }
-  segments.push(value.slice(start));
-  return segments;
-}
 
 /** Splits pattern parts at the first five colons, keeping each part's literal flag. */
 function splitPatternParts(parts: readonly PatternPart[]): PatternPart[][] | undefined {
@@ -93,7 +56,7 @@ export class ArnPattern {
   test(value: string): boolean {
     const patterns = this.#segments;
     if (patterns === undefined) return false;
-    const segments = splitSegments(value, ARN_SEGMENTS);
+    const segments = splitAtColons(value, ARN_SEGMENTS);
     if (segments === undefined) return false;
     for (let i = 0; i < ARN_SEGMENTS; i++) {
       if (!(patterns[i] as Glob).test(segments[i] as string)) return false;
@@ -145,7 +108,7 @@ export class ResourcePattern {
     if (this.#everything) return true;
     const head = this.#head;
     if (head.length === 0) return this.#tail.test(value);
-    const segments = splitSegments(value, head.length + 1);
+    const segments = splitAtColons(value, head.length + 1);
     if (segments === undefined) return false;
     for (let i = 0; i < head.length; i++) {
       if (!(head[i] as Glob).test(segments[i] as string)) return false;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArnPattern, ResourcePattern, parseArn } from './arn.ts';
+import { parseArn } from '../iam/index.ts';
+import { ArnPattern, ResourcePattern } from './arn.ts';
 import { Glob, compileGlob } from './glob.ts';
 import { cidrContains, parseCidr, parseIpAddress } from './ip-address.ts';
 import { parseDate, parseNumber } from './operators.ts';

@@ -45,6 +45,8 @@ export type { CompiledPolicy } from './compile-policy.ts';
 export type { FormatEvaluationOptions } from './format-evaluation.ts';
 /** The failing conditions of a denied evaluation: what explain highlights. */
 export { listFailingConditions, type FailingCondition, type FailingConditionsOptions } from './failing-conditions.ts';
+/** The conditions a decision hangs on for given keys: explain's notes on what it cannot know offline. */
+export { listKeyDependences, type KeyDependence } from './key-dependence.ts';
 
 /**
  * Parses and validates an IAM policy document, given as JSON text or as a parsed value.

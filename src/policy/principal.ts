@@ -3,11 +3,9 @@
  *
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
  */
-import { parseArn } from './arn.ts';
+import { isAccountId, parseArn } from '../iam/index.ts';
 import { malformedPolicy, quoteList } from './errors.ts';
 import type { ElementTrace, PolicyPrincipal, RequestPrincipal } from './types.ts';
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 /**
  * A compiled principal list. Federated and service principals match exactly (an array is
@@ -71,12 +69,12 @@ export class PrincipalMatcher {
     const roles = new Map<string, string>();
     aws.forEach((value, index) => {
       if (value === '*') return;
-      if (ACCOUNT_ID.test(value)) {
+      if (isAccountId(value)) {
         accounts.add(value);
         return;
       }
       const arn = parseArn(value);
-      if (arn === undefined || arn.partition === '' || !ACCOUNT_ID.test(arn.account) || arn.resource === '') {
+      if (arn === undefined || arn.partition === '' || !isAccountId(arn.account) || arn.resource === '') {
         throw malformedPolicy(`${path}.AWS[${index}]: ${JSON.stringify(value)} is not "*", a 12-digit account ID or a principal ARN`);
       }
       if (arn.service === 'iam' && arn.resource === 'root') {
@@ -125,7 +123,7 @@ export class PrincipalMatcher {
     const quoted = JSON.stringify(caller);
     if (this.#anyAws) return `AWS principal ${quoted} matches AWS "*"`;
     if (this.#awsExact.has(caller)) return `AWS principal ${quoted} is listed`;
-    if (ACCOUNT_ID.test(caller)) {
+    if (isAccountId(caller)) {
       return this.#accounts.has(caller) ? `AWS principal ${quoted} is a listed account` : undefined;
     }
     const arn = parseArn(caller);

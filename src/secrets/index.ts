@@ -5,3 +5,4 @@
  */
 export { createSealer, masterKeyId, type Sealer } from './sealer.ts';
 export { loadMasterKey, decodeMasterKey, MASTER_KEY_FILE, type MasterKeyResult } from './master-key.ts';
+export { MASTER_KEY_CHECK, explainMasterKeyFailure, verifyMasterKey, type MasterKeyCheckStorage } from './master-key-check.ts';

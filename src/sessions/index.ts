@@ -24,11 +24,12 @@ export type { CliLoginRequest, RedeemCliLoginOptions, CliLogin } from './cli-log
 export type { TimelinePoint, AuditReader } from './timeline.ts';
 export type { IssuedToken } from './token-sources.ts';
 export { principalOf } from './session-service.ts';
+export { checkSessionClaimSettings, type SessionClaimSettings } from './settings-check.ts';
 export { toSessionJson, type SessionJson } from './session-json.ts';
 export { isAdmin, userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
 export { validateCliLoginRequest, cliLoginRedirect, cliLoginDeniedRedirect, isLoopbackRedirect } from './cli-login.ts';
-export { sanitizeSessionName, renderSessionName, shortSessionId, profileNames, isRoleArn, parseRoleArn } from './session-name.ts';
-export { buildSessionTags, renderSourceIdentity, MAX_SESSION_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, type SessionTagsClaim } from './session-tags.ts';
+export { renderSessionName, shortSessionId, profileNames } from './session-name.ts';
+export { buildSessionTags, renderSourceIdentity, type SessionTagsClaim } from './session-tags.ts';
 
 /** Where agents exchange session credentials (RFC 8693), relative to the issuer; advertised in discovery. */
 export const TOKEN_ENDPOINT_PATH = '/oauth/token';

@@ -1,9 +1,10 @@
 import type { Clock, EventSink } from '../core/index.ts';
-import { RoleportError, constantTimeEqual, invalidInput } from '../core/index.ts';
+import { RoleportError, assertSafeText, constantTimeEqual, invalidInput } from '../core/index.ts';
 import type { MintToken } from '../issuer/index.ts';
 import type { SessionRepository, SessionRow } from '../store/index.ts';
 import { hashCredential, newSessionCredential, newSessionId, sessionIdOfCredential } from './credentials.ts';
-import { isRoleArn, profileNames, renderSessionName, sanitizeSessionName } from './session-name.ts';
+import { sanitizeRoleSessionName } from '../iam/index.ts';
+import { parseRoleArn, profileNames, renderSessionName } from './session-name.ts';
 import { brokerTokenClaims, issueBrokerToken, issueViewerToken, type IssuedToken } from './token-sources.ts';
 import type { Session, SessionRole, SessionsSettings, SessionState, SessionUser, TokenSource, UserDirectory, ViewerTokenProvider } from './types.ts';
 
@@ -142,7 +143,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (session.tokenSource === 'broker') for (const role of session.roles) brokerTokenClaims(settings, session, user, role.arn);
       const credential = newSessionCredential(id);
       await repository.insert(toRow(session, hashCredential(credential)));
-      events.record({
+      // The session credential leaves only once this row is committed.
+      await events.commit({
         type: 'session.started',
         actor: options.by.name,
         occurredAt: session.createdAt,
@@ -221,14 +223,14 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (session.state !== 'active') throw new RoleportError('ERR_GRANT_INVALID', `session ${session.id} is ${session.state}`);
       const role = options.roleArn === undefined ? session.roles[0] : session.roles.find((r) => r.arn === options.roleArn);
       if (role === undefined) throw new RoleportError('ERR_TARGET_INVALID', `role ${options.roleArn ?? ''} is not one of session ${session.id}'s roles`);
-      if (options.audience !== undefined && (options.audience.length === 0 || options.audience.length > MAX_AUDIENCE_LENGTH)) {
-        throw new RoleportError('ERR_TARGET_INVALID', `audience must be 1-${MAX_AUDIENCE_LENGTH} characters`);
-      }
+      // The session's own audience is checked too: it may predate a narrower allow-list.
+      const audience = options.audience ?? session.audience;
+      if (!settings.audiences.includes(audience)) throw new RoleportError('ERR_TARGET_INVALID', audienceRefusal(audience, settings));
       const user = await deps.users.findUser(session.userName);
       if (user === undefined) throw new RoleportError('ERR_GRANT_INVALID', `user ${session.userName} no longer exists`);
       if (!user.roles.includes(role.arn)) throw new RoleportError('ERR_GRANT_INVALID', `${user.username} no longer holds role ${role.arn}`);
       const request = { session, user, roleArn: role.arn, audience: options.audience };
-      const issued = session.tokenSource === 'broker' ? issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
+      const issued = session.tokenSource === 'broker' ? await issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
       const now = clock.now();
       await repository.recordToken(session.id, now, issued.expiresAt);
       return {
@@ -255,8 +257,8 @@ interface ValidStartRequest {
 function validateStartRequest(options: StartSessionOptions, settings: SessionsSettings): ValidStartRequest {
   const tokenSource = options.tokenSource ?? 'broker';
   if (tokenSource !== 'broker' && tokenSource !== 'viewer') throw invalidInput(`token_source must be broker or viewer`);
-  const audience = options.audience ?? settings.defaultAudience;
-  if (audience.length === 0 || audience.length > MAX_AUDIENCE_LENGTH) throw invalidInput(`audience must be 1-${MAX_AUDIENCE_LENGTH} characters`);
+  const audience = assertSafeText('audience', options.audience ?? settings.defaultAudience, { minLength: 1, maxLength: MAX_AUDIENCE_LENGTH });
+  if (!settings.audiences.includes(audience)) throw invalidInput(audienceRefusal(audience, settings));
   const region = options.region ?? settings.defaultRegion;
   if (!REGION.test(region)) throw invalidInput(`region ${JSON.stringify(region)} is not an AWS region such as us-east-1`);
   const tokenTtlSeconds = options.tokenTtlSeconds ?? Math.min(settings.defaultTokenTtlSeconds, settings.maxTokenTtlSeconds);
@@ -266,10 +268,16 @@ function validateStartRequest(options: StartSessionOptions, settings: SessionsSe
   return { roles: validateRoles(options.roles), tokenSource, audience, region, tokenTtlSeconds };
 }
 
+/** Names the refused audience (cut, as it is the caller's text) and the ones that are allowed. */
+function audienceRefusal(audience: string, settings: SessionsSettings): string {
+  const shown = audience.length > 80 ? `${audience.slice(0, 80)}…` : audience;
+  return `audience ${JSON.stringify(shown)} is not one a session may ask for (sessions.audiences: ${settings.audiences.join(', ')})`;
+}
+
 function validateRoles(roles: readonly string[]): string[] {
   if (roles.length === 0) throw invalidInput('a session needs at least one role');
   if (roles.length > MAX_ROLES) throw invalidInput(`a session holds at most ${MAX_ROLES} roles`);
-  for (const arn of roles) if (!isRoleArn(arn)) throw invalidInput(`${JSON.stringify(arn)} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)`);
+  for (const arn of roles) parseRoleArn(arn);
   if (new Set(roles).size !== roles.length) throw invalidInput('a role is listed twice');
   return [...roles];
 }
@@ -287,7 +295,7 @@ function buildRoles(settings: SessionsSettings, user: SessionUser, sessionId: st
     profile: profiles[index]!,
     sessionName:
       user.roleSessionName !== undefined && user.roleSessionName.length > 0
-        ? sanitizeSessionName(user.roleSessionName)
+        ? sanitizeRoleSessionName(user.roleSessionName)
         : renderSessionName(settings.nameTemplate, { username: user.username, email: user.email, sessionId, roleArn: arn }),
   }));
 }

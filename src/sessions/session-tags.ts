@@ -1,13 +1,8 @@
 import { invalidInput } from '../core/index.ts';
-import { parseRoleArn, sanitizeSessionName } from './session-name.ts';
+import { isTagKey, MAX_SESSION_TAGS, sanitizeRoleSessionName, sanitizeTagValue, SESSION_TAG_LIMITS } from '../iam/index.ts';
+import { parseRoleArn } from './session-name.ts';
 import type { SessionTagSettings, SessionUser, TokenSource } from './types.ts';
 
-/** AWS session-tag limits. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_know */
-export const MAX_SESSION_TAGS = 50;
-export const MAX_TAG_KEY_LENGTH = 128;
-export const MAX_TAG_VALUE_LENGTH = 256;
-const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE_DISALLOWED = /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu;
 
 /** The `https://aws.amazon.com/tags` claim. */
 export interface SessionTagsClaim {
@@ -41,7 +36,7 @@ export function buildSessionTags(settings: SessionTagSettings, context: SessionT
     for (const existing of tags.keys()) {
       if (existing.toLowerCase() === lower && existing !== key) throw invalidInput(`session tags: keys ${existing} and ${key} differ only in case`);
     }
-    tags.set(key, value.replace(TAG_VALUE_DISALLOWED, '_').slice(0, MAX_TAG_VALUE_LENGTH));
+    tags.set(key, sanitizeTagValue(value));
   };
 
   for (const attribute of settings.user) put(attribute, userAttribute(context.user, attribute));
@@ -72,11 +67,11 @@ export function renderSourceIdentity(template: string, user: SessionUser, sessio
     if (value === undefined || value.length === 0) throw invalidInput(`sessions.sourceIdentityTemplate ${template}: no value for {${name}}`);
     return value;
   });
-  return sanitizeSessionName(rendered);
+  return sanitizeRoleSessionName(rendered);
 }
 
 function assertTagKey(key: string): void {
-  if (!TAG_KEY.test(key)) throw invalidInput(`session tag key ${JSON.stringify(key)}: must be 1-${MAX_TAG_KEY_LENGTH} of letters, digits, spaces and _.:/=+-@`);
+  if (!isTagKey(key)) throw invalidInput(`session tag key ${JSON.stringify(key)}: must be 1-${SESSION_TAG_LIMITS.keyLength} of letters, digits, spaces and _.:/=+-@`);
   if (key.toLowerCase().startsWith('aws:')) throw invalidInput(`session tag key ${key}: the aws: prefix is reserved`);
 }
 
@@ -98,9 +93,9 @@ function sessionAttribute(context: SessionTagContext, attribute: SessionTagSetti
     case 'session_id':
       return context.sessionId;
     case 'role_name':
-      return parseRoleArn(context.roleArn).roleName;
+      return parseRoleArn(context.roleArn).name;
     case 'account_id':
-      return parseRoleArn(context.roleArn).accountId;
+      return parseRoleArn(context.roleArn).account;
     case 'region':
       return context.region;
     case 'token_source':

@@ -26,7 +26,8 @@ const settings: SessionsSettings = {
   maxTokenTtlSeconds: 43200,
   defaultRegion: 'us-east-1',
   defaultAudience: 'sts.amazonaws.com',
-  subjectTemplate: 'user:{username}',
+  audiences: ['sts.amazonaws.com', 'other-audience'],
+  subjectTemplate: 'user:{username}:role:{account_id}:{role_name}',
   sourceIdentityTemplate: '{username}',
   tags: { user: ['username'], group: { key: 'groups', allow: ['data-science'] }, session: ['session_id'], transitiveTagKeys: ['username'] },
   userTokenTtlSeconds: 86400,
@@ -64,7 +65,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       events = [];
       const key = await generateSigningKey({ alg: 'ES256' });
       jwks = createLocalJWKSet({ keys: [key.publicJwk] });
-      const sink = { record: (event: AuditEvent) => void events.push(event) };
+      const sink = { record: (event: AuditEvent) => void events.push(event), commit: async (event: AuditEvent) => void events.push(event) };
       users.set('alice', { username: 'alice', email: 'alice@example.com', groups: ['data-science', 'engineering'], roles: [DS, RO], admin: false });
       users.set('bob', { username: 'bob', email: 'bob@example.com', groups: ['analysts'], roles: [ANALYST], roleSessionName: 'bob', admin: false });
       const idpKey = await generateSigningKey({ alg: 'ES256' });
@@ -138,6 +139,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         [{ userName: 'alice', roles: [DS], tokenTtlSeconds: 5, by: alicePrincipal }, 'ERR_INPUT_INVALID', /token_ttl_seconds/],
         [{ userName: 'alice', roles: [DS], tokenTtlSeconds: 50000, by: alicePrincipal }, 'ERR_INPUT_INVALID', /token_ttl_seconds/],
         [{ userName: 'alice', roles: [DS], audience: '', by: alicePrincipal }, 'ERR_INPUT_INVALID', /audience/],
+        [{ userName: 'alice', roles: [DS], audience: 'https://vault.example.com', by: alicePrincipal }, 'ERR_INPUT_INVALID', /audience "https:\/\/vault\.example\.com" is not one a session may ask for \(sessions\.audiences: sts\.amazonaws\.com, other-audience\)/],
+        [{ userName: 'alice', roles: [DS], audience: 'roleport-content', by: alicePrincipal }, 'ERR_INPUT_INVALID', /not one a session may ask for/],
         [{ userName: 'nobody', roles: [DS], by: admin }, 'ERR_NOT_FOUND', /no user/],
       ];
       for (const [options, code, message] of cases) {
@@ -150,7 +153,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const { session, credential } = await sessions.start({ userName: 'alice', roles: [DS, RO], tokenTtlSeconds: 900, by: alicePrincipal });
       const issued = await sessions.exchange({ credential });
       const { payload } = await jwtVerify(issued.token, jwks, { issuer: ISSUER, audience: 'sts.amazonaws.com', currentDate: new Date(clock.now()) });
-      assert.equal(payload.sub, 'user:alice');
+      // The role the token is for, in what AWS evaluates: its trust policy can refuse other roles' tokens.
+      assert.equal(payload.sub, 'user:alice:role:111111111111:DataScientist');
       assert.equal(payload.exp! - payload.iat!, 900);
       assert.equal(payload['preferred_username'], 'alice');
       assert.equal(payload['email'], 'alice@example.com');
@@ -173,6 +177,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const second = await sessions.exchange({ credential, roleArn: RO, audience: 'other-audience' });
       const claims = (await jwtVerify(second.token, jwks, { audience: 'other-audience', currentDate: new Date(clock.now()) })).payload;
       assert.equal(claims['session_id'], session.id);
+      assert.equal(claims.sub, 'user:alice:role:222222222222:ReadOnly');
       assert.equal(events.filter((e) => e.type === 'token.minted' && e.sessionId === session.id).at(-1)!.roleArn, RO);
 
       const stored = await sessions.get(session.id, alicePrincipal);
@@ -194,11 +199,29 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await refused({ credential: a.credential.slice(0, -1) + (a.credential.endsWith('A') ? 'B' : 'A') }, 'ERR_GRANT_INVALID', /not valid/);
       await refused({ credential: a.credential, roleArn: ANALYST }, 'ERR_TARGET_INVALID', /not one of/);
       await refused({ credential: a.credential, audience: 'x'.repeat(300) }, 'ERR_TARGET_INVALID', /audience/);
+      await refused({ credential: a.credential, audience: 'https://vault.example.com' }, 'ERR_TARGET_INVALID', /not one a session may ask for/);
 
       await sessions.end(a.session.id, alicePrincipal);
       await refused({ credential: a.credential }, 'ERR_GRANT_INVALID', /is ended/);
       await sessions.revoke(b.session.id, admin);
       await refused({ credential: b.credential }, 'ERR_GRANT_INVALID', /is revoked/);
+    });
+
+    test('exchange refuses the audience a session was started with once the allow-list no longer has it', async () => {
+      const { session, credential } = await sessions.start({ userName: 'alice', roles: [DS], by: alicePrincipal });
+      // As a session started before the allow-list existed (or before the admin narrowed it) is stored.
+      await store.db.updateTable('sessions').set({ audience: 'https://vault.example.com' }).where('id', '=', session.id).execute();
+      await assert.rejects(sessions.exchange({ credential }), (error: unknown) => error instanceof RoleportError && error.code === 'ERR_TARGET_INVALID' && /vault/.test(error.message));
+      assert.equal((await sessions.exchange({ credential, audience: 'sts.amazonaws.com' })).roleArn, DS);
+    });
+
+    test('start refuses a user whose sub would be longer than the 255 characters STS takes', async () => {
+      const long = `a${'x'.repeat(230)}`;
+      users.set(long, { username: long, groups: [], roles: [DS], admin: false });
+      await assert.rejects(
+        sessions.start({ userName: long, roles: [DS], by: admin }),
+        (error: unknown) => error instanceof RoleportError && error.code === 'ERR_INPUT_INVALID' && /renders a sub of 268 characters.*STS takes 6-255/.test(error.message),
+      );
     });
 
     test('exchange refuses once the user no longer holds the role', async () => {

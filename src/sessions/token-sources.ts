@@ -1,8 +1,10 @@
 import type { Clock, EventSink } from '../core/index.ts';
 import { RoleportError, base64urlDecode, isRoleportError, type ErrorCode } from '../core/index.ts';
 import { renderSubject, type MintToken } from '../issuer/index.ts';
+import { parseRoleArn } from './session-name.ts';
 import { buildSessionTags, renderSourceIdentity } from './session-tags.ts';
 import type { Session, SessionsSettings, SessionUser, ViewerTokenProvider } from './types.ts';
+import { SOURCE_IDENTITY_CLAIM, TAGS_CLAIM } from '../iam/index.ts';
 
 /** A token handed to a session's agent. Times are epoch milliseconds. */
 export interface IssuedToken {
@@ -20,22 +22,28 @@ export interface TokenRequest {
   audience: string | undefined;
 }
 
-const TAGS_CLAIM = 'https://aws.amazon.com/tags';
 /**
  * Viewer failures no retry can fix: the IdP refused the refresh token, the identity no
  * longer maps to the user, the user is gone. Anything else (IdP down, timeouts, a
  * misconfigured client the admin can fix) is temporary: the agent backs off and retries.
  */
 const FINAL_VIEWER_FAILURES: ReadonlySet<ErrorCode> = new Set(['ERR_SSO_REFRESH', 'ERR_SSO_ACCOUNT', 'ERR_SSO_ID_TOKEN', 'ERR_NOT_FOUND', 'ERR_GRANT_INVALID'] as const);
-const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
 /**
  * The claims of a broker token, built and checked before anything is signed. `startSession`
- * calls it too, so a template that cannot render for this user refuses the session instead
- * of every later token.
+ * calls it too, so a template that cannot render for this user and role refuses the session
+ * instead of every later token. `sub` names the role's account and name (`{account_id}`,
+ * `{role_name}`): the role's trust policy matches them, so the token works for no other role.
  */
 export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Session, 'id' | 'region' | 'tokenSource'>, user: SessionUser, roleArn: string) {
-  const subject = renderSubject(settings.subjectTemplate, { username: user.username, email: user.email, session_id: session.id });
+  const role = parseRoleArn(roleArn);
+  const subject = renderSubject(settings.subjectTemplate, {
+    username: user.username,
+    email: user.email,
+    session_id: session.id,
+    account_id: role.account,
+    role_name: role.name,
+  });
   const claims: Record<string, unknown> = {
     preferred_username: user.username,
     ...(user.email === undefined ? {} : { email: user.email }),
@@ -50,12 +58,12 @@ export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Sess
 }
 
 /**
- * broker: Roleport signs the token (AWS trusts Roleport's issuer). `mintToken` writes the
- * `token.minted` audit event with the session, user and role.
+ * broker: Roleport signs the token (AWS trusts Roleport's issuer). `mintToken` commits the
+ * `token.minted` audit event with the session, user and role before it resolves.
  */
-export function issueBrokerToken(mintToken: MintToken, settings: SessionsSettings, request: TokenRequest): IssuedToken {
+export async function issueBrokerToken(mintToken: MintToken, settings: SessionsSettings, request: TokenRequest): Promise<IssuedToken> {
   const { subject, claims } = brokerTokenClaims(settings, request.session, request.user, request.roleArn);
-  const minted = mintToken({
+  const minted = await mintToken({
     subject,
     audience: request.audience ?? request.session.audience,
     ttlSeconds: request.session.tokenTtlSeconds,
@@ -98,7 +106,8 @@ export async function issueViewerToken(deps: ViewerSourceDeps, request: TokenReq
   }
   const now = deps.clock.now();
   const jti = typeof claims['jti'] === 'string' ? claims['jti'] : undefined;
-  deps.events.record({
+  // The viewer's token leaves only once this row is committed, like a minted one.
+  await deps.events.commit({
     type: 'token.minted',
     actor: `session:${request.session.id}`,
     occurredAt: now,

@@ -74,6 +74,11 @@ export interface SessionsSettings {
   maxTokenTtlSeconds: number;
   defaultRegion: string;
   defaultAudience: string;
+  /**
+   * The audiences a session may ask tokens for (config `sessions.audiences`, less the content
+   * audience). Anything else is refused at the start and at the token exchange.
+   */
+  audiences: readonly string[];
   subjectTemplate: string;
   sourceIdentityTemplate?: string | undefined;
   tags: SessionTagSettings;

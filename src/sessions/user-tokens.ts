@@ -58,7 +58,7 @@ export function createUserTokens(deps: UserTokenDeps) {
         expires_at: expiresAt,
         revoked_at: null,
       });
-      deps.events.record({ type: 'user_token.created', actor: options.actor, occurredAt: now, userName: user.username, expiresAt, details: { token_id: id, description: options.description } });
+      await deps.events.commit({ type: 'user_token.created', actor: options.actor, occurredAt: now, userName: user.username, expiresAt, details: { token_id: id, description: options.description } });
       return { id, token, userName: user.username, expiresAt };
     },
 

@@ -191,10 +191,8 @@ function createConfiguredRelyingParty(deps: SsoDeps, redirectUri: string): Relyi
   if (config.issuer === undefined || config.clientId === undefined) {
     throw new RoleportError('ERR_CONFIG_INVALID', 'sso.issuer and sso.clientId: required when sso.enabled is true');
   }
+  // Production mode refuses an http:// IdP when the configuration loads (config/production.ts).
   const httpIssuer = config.issuer.startsWith('http://');
-  if (httpIssuer && deps.mode === 'production') {
-    throw new RoleportError('ERR_CONFIG_INVALID', `sso.issuer: production mode needs an https:// identity provider (got ${config.issuer})`);
-  }
   if (httpIssuer) deps.logger.warn({ issuer: config.issuer }, 'single sign-on talks to the identity provider over plain http (development only)');
   return createRelyingParty({
     config: { ...config, issuer: config.issuer, clientId: config.clientId },

@@ -27,7 +27,7 @@ import type { StoreDatabase } from './database.ts';
 
 export { openDatabase, migrateToLatest, redactUrl, type StoreDatabase } from './database.ts';
 export { withLock, withHeldLock } from './lock.ts';
-export { createBatchedAuditWriter, type BatchedAuditWriterOptions } from './audit-writer.ts';
+export { createAuditWriter, type AuditWriter, type AuditWriterOptions, type AuditWriterStatus, type DeadLetterReason } from './audit-writer.ts';
 export type { SigningKeyRow, NewSigningKeyRow, SigningKeyRepository } from './repositories/signing-keys.ts';
 export type { AuditEventRepository, AuditQuery } from './repositories/audit-events.ts';
 export type { SettingRepository } from './repositories/settings.ts';
@@ -43,7 +43,7 @@ export { createUserSsoTokenRepository, type UserSsoTokenRow, type UserSsoTokenRe
 export type { BrowserSessionRow, BrowserSessionRepository } from './repositories/browser-sessions.ts';
 export type { ApiKeyRow, ApiKeyRepository } from './repositories/api-keys.ts';
 export type { OAuthIntegrationRow, OAuthIntegrationPatch, OAuthIntegrationRepository } from './repositories/oauth-integrations.ts';
-export type { ContentRow, ContentAssociationRow, ContentRepository } from './repositories/content.ts';
+export type { ContentRow, ContentAssociationRow, ContentRepository, IntegrationAccessRow } from './repositories/content.ts';
 export { createViewerGrantRepository, type ViewerGrantRow, type ViewerGrantRepository } from './repositories/viewer-grants.ts';
 export type { GcpProviderRow, GcpProviderRepository } from './repositories/gcp-providers.ts';
 export type { GcpServiceAccountRow, GcpServiceAccountRepository } from './repositories/gcp-service-accounts.ts';

@@ -241,6 +241,7 @@ export interface Database {
   oauth_integrations: OAuthIntegrationTable;
   content: ContentTable;
   content_integrations: ContentIntegrationTable;
+  integration_access: IntegrationAccessTable;
   viewer_grants: ViewerGrantTable;
   content_handoff_codes: ContentHandoffCodeTable;
 }
@@ -332,6 +333,14 @@ export interface ContentIntegrationTable {
   content_guid: string;
   integration_guid: string;
   created_at: number;
+}
+
+/** An admin's grant: this content may use this integration (its allow-list). */
+export interface IntegrationAccessTable {
+  integration_guid: string;
+  content_guid: string;
+  granted_at: number;
+  granted_by: string;
 }
 
 /** A viewer's authorization of a Viewer integration: the IdP's tokens, sealed; `generation` counts refreshes. */

@@ -26,7 +26,7 @@
  * @see https://aws.amazon.com/blogs/security/how-to-use-trust-policies-with-iam-roles/
  */
 import type { PolicyContext, PolicyDecision, PolicyDecisionReason, PolicyDocument, PolicyEvaluation, PolicyPrincipal } from '../policy/index.ts';
-import { parseRoleArn } from './arn.ts';
+import { parseRoleArn } from '../iam/index.ts';
 import type { IdentityPolicy } from './credentials.ts';
 import type { TrustPolicyEngine } from './trust.ts';
 

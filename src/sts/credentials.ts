@@ -13,7 +13,7 @@ import { constantTimeEqual, sha256Hex, type Clock } from '../core/index.ts';
 import type { PolicyDocument } from '../policy/index.ts';
 import type { Sealer } from '../secrets/index.ts';
 import type { StsCredentialRow } from '../store/index.ts';
-import { assumedRoleArn, type RoleArn } from './arn.ts';
+import { assumedRoleArn, type RoleArn } from '../iam/index.ts';
 import { newSecretAccessKey, newSessionToken, newTemporaryAccessKeyId, roleIdFor } from './ids.ts';
 
 /** An identity-based policy attached to a principal or a role: its name and its parsed document. */

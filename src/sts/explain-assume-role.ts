@@ -8,14 +8,37 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
  */
 import { RoleportError, invalidInput } from '../core/index.ts';
-import { listFailingConditions, type FailingCondition, type PolicyContext, type PolicyDecision, type PolicyDecisionReason, type PolicyEvaluation, type StatementTrace } from '../policy/index.ts';
-import { assumedRoleArn, parseRoleArn, parseUserArn } from './arn.ts';
+import {
+  assumedRoleArn,
+  assumeRoleContext,
+  checkSessionDuration,
+  describeOriginDependences,
+  isRoleSessionName,
+  MAX_SESSION_DURATION_SECONDS,
+  ORIGIN_KEYS,
+  parseAssumedRoleArn,
+  parseRoleArn,
+  parseUserArn,
+  readAssumeRoleParams,
+  roleOfSession,
+  StsError,
+  type CallerContextInput,
+  offlineOrigin,
+  type OriginFlags,
+  type StsErrorCode,
+} from '../iam/index.ts';
+import {
+  listFailingConditions,
+  listKeyDependences,
+  type FailingCondition,
+  type PolicyContext,
+  type PolicyDecision,
+  type PolicyDecisionReason,
+  type PolicyEvaluation,
+  type StatementTrace,
+} from '../policy/index.ts';
 import { assumeRoleDenialMessage, authorizeAssumeRole, type AssumeRoleDecision, type AssumeRoleDecisionReason } from './assume-role-authorization.ts';
-import { callerContext, type CallerContextInput } from './caller-context.ts';
-import { StsError, type StsErrorCode } from './errors.ts';
 import { roleIdFor, userIdFor } from './ids.ts';
-import { ROLE_CHAINING_MAX_SECONDS } from './operations.ts';
-import { readAssumeRoleParams } from './params.ts';
 import { DEFAULT_PRINCIPAL_SESSION_NAME } from './principals.ts';
 import type { TrustPolicyEngine } from './trust.ts';
 
@@ -23,7 +46,8 @@ export const EXPLAIN_ASSUME_ROLE_ACTIONS = ['sts:AssumeRole', 'sts:TagSession', 
 /** The RoleSessionName explain asks with when none is given (AssumeRole requires one). */
 export const EXPLAIN_SESSION_NAME = 'roleport-explain';
 
-export interface ExplainAssumeRoleOptions {
+/** The request; transport, source address and time (OriginFlags) are assumed when left out. */
+export interface ExplainAssumeRoleOptions extends OriginFlags {
   /** Default `sts:AssumeRole`. */
   action?: string | undefined;
   /** The caller: a user ARN, a role ARN (the caller is a session of it), or an assumed-role session ARN. */
@@ -41,7 +65,11 @@ export interface ExplainAssumeRoleOptions {
   externalId?: string | undefined;
   sourceIdentity?: string | undefined;
   durationSeconds?: number | undefined;
-  /** Epoch ms, for `aws:CurrentTime`. */
+  /** The role's `MaxSessionDuration` (default 3600, as a role created without one). */
+  maxSessionDurationSeconds?: number | undefined;
+  /** The role's tags (`iam:ResourceTag/…`, `aws:ResourceTag/…`). */
+  roleTags?: Readonly<Record<string, string>> | undefined;
+  /** Epoch ms: `aws:CurrentTime` unless `at` says otherwise. */
   now: number;
 }
 
@@ -88,8 +116,6 @@ interface ExplainCaller {
   context: CallerContextInput;
 }
 
-const SESSION_ARN = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/([\w+=,.@-]{2,64})$/;
-
 function readCaller(options: ExplainAssumeRoleOptions, notes: string[]): ExplainCaller {
   const user = parseUserArn(options.principal);
   if (user !== undefined) {
@@ -105,7 +131,7 @@ function readCaller(options: ExplainAssumeRoleOptions, notes: string[]): Explain
   const role = parseRoleArn(options.principal);
   if (role !== undefined) {
     const session = options.principalSessionName ?? DEFAULT_PRINCIPAL_SESSION_NAME;
-    if (!/^[\w+=,.@-]{2,64}$/.test(session)) throw invalidInput(`--principal-session-name ${JSON.stringify(session)}: must be 2-64 characters of letters, digits and +=,.@_-`);
+    if (!isRoleSessionName(session)) throw invalidInput(`--principal-session-name ${JSON.stringify(session)}: must be 2-64 characters of letters, digits and +=,.@_-`);
     return {
       arn: assumedRoleArn(role, session),
       account: role.account,
@@ -114,11 +140,11 @@ function readCaller(options: ExplainAssumeRoleOptions, notes: string[]): Explain
       context: { kind: 'assumed-role', roleArn: role.arn, account: role.account, userId: `${roleIdFor(role.arn)}:${session}`, sessionTags: {}, sourceIdentity: undefined },
     };
   }
-  const session = SESSION_ARN.exec(options.principal);
-  if (session !== null) {
+  const session = parseAssumedRoleArn(options.principal);
+  if (session !== undefined) {
     if (options.principalSessionName !== undefined) throw invalidInput('--principal-session-name: the session ARN already names the session');
-    const [, partition, account, name, sessionName] = session as unknown as [string, string, string, string, string];
-    const roleArn = `arn:${partition}:iam::${account}:role/${name}`;
+    const { partition, account, sessionName } = session;
+    const roleArn = roleOfSession(session);
     notes.push(`a session ARN carries the role's name but not its path: aws:PrincipalArn is taken as ${roleArn}; give the role ARN (with its path, e.g. aws-reserved/sso.amazonaws.com/…) as --principal if a condition tests the path`);
     return {
       arn: options.principal,
@@ -171,16 +197,17 @@ export function explainAssumeRole(engine: TrustPolicyEngine, options: ExplainAss
 
   const sessionName = options.sessionName ?? EXPLAIN_SESSION_NAME;
   if (options.sessionName === undefined) notes.push(`no --session-name: sts:RoleSessionName is ${EXPLAIN_SESSION_NAME}`);
-  const now = options.now;
-  const context: Record<string, string> = {
-    'aws:CurrentTime': new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    'aws:EpochTime': String(Math.floor(now / 1000)),
-    'aws:SecureTransport': 'true',
-    'sts:RoleSessionName': sessionName,
-    ...callerContext(caller.context),
-  };
-  if (options.externalId !== undefined) context['sts:ExternalId'] = options.externalId;
-  if (options.sourceIdentity !== undefined) context['sts:SourceIdentity'] = options.sourceIdentity;
+  const { origin, sources } = offlineOrigin(options, options.now);
+  const context = assumeRoleContext({
+    origin,
+    roleTags: options.roleTags ?? {},
+    caller: caller.context,
+    roleSessionName: sessionName,
+    tags: {},
+    transitiveTagKeys: [],
+    sourceIdentity: options.sourceIdentity,
+    externalId: options.externalId,
+  });
 
   const decision = authorizeAssumeRole(engine, {
     action,
@@ -192,6 +219,8 @@ export function explainAssumeRole(engine: TrustPolicyEngine, options: ExplainAss
   });
 
   const sts = stsAnswer(options, caller, sessionName, action, role.arn, decision);
+  const dependences = [decision.trust, ...decision.identity.policies.map((policy) => policy.evaluation)].flatMap((evaluation) => listKeyDependences(evaluation, ORIGIN_KEYS));
+  notes.push(...describeOriginDependences(dependences, context, sources));
   const failingConditions =
     decision.decidedBy === 'trust-policy'
       ? failingConditionsOf('trust policy', decision.trust)
@@ -217,7 +246,7 @@ export function explainAssumeRole(engine: TrustPolicyEngine, options: ExplainAss
   };
 }
 
-/** AssumeRole's answer, checked in its order: parameters, the role-chaining cap, then the policies. */
+/** AssumeRole's answer, checked in its order: parameters, the session duration (role chaining, the role's maximum), then the policies. */
 function stsAnswer(
   options: ExplainAssumeRoleOptions,
   caller: ExplainCaller,
@@ -236,8 +265,11 @@ function stsAnswer(
     if (error instanceof StsError) return { outcome: 'error', code: error.awsCode, message: error.message };
     throw error;
   }
-  if (caller.roleArn !== undefined && options.durationSeconds !== undefined && options.durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
-    return { outcome: 'error', code: 'ValidationError', message: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.' };
+  try {
+    checkSessionDuration(options.durationSeconds, options.maxSessionDurationSeconds ?? MAX_SESSION_DURATION_SECONDS.default, caller.roleArn !== undefined);
+  } catch (error) {
+    if (error instanceof StsError) return { outcome: 'error', code: error.awsCode, message: error.message };
+    throw error;
   }
   if (decision.decision === 'deny') return { outcome: 'error', code: 'AccessDenied', message: assumeRoleDenialMessage(caller.arn, action, roleArn) };
   return { outcome: 'success' };

@@ -18,7 +18,7 @@
  */
 import type { Clock, EventSink, Logger } from '../core/index.ts';
 import type { Sealer } from '../secrets/index.ts';
-import { oidcProviderArn } from './arn.ts';
+import { federatedPrincipal, providerPrefix } from '../iam/index.ts';
 import { createCredentialStore, type AccessKeyDirectory, type CredentialStorage } from './credentials.ts';
 import { createKeySource } from '../jwks/index.ts';
 import { createOperations } from './operations.ts';
@@ -28,21 +28,16 @@ import { createRegistry, type AddProviderInput, type AddRoleInput, type Registry
 import { createTrustPolicyEngine, type PolicyEngineFunctions } from './trust.ts';
 import { createWebIdentityVerifier, type VerifyWebIdentityToken } from './web-identity.ts';
 
-export { StsError, stsError, stsErrorStatus, toStsError, type StsErrorCode } from './errors.ts';
-export { parseRoleArn, assumedRoleArn, providerPrefix, oidcProviderArn, type RoleArn } from './arn.ts';
 export { STS_NAMESPACE, renderError, renderResult } from './xml.ts';
 export { STS_API_VERSION, type StsQueryRequest, type StsQueryResponse } from './query.ts';
-export { ACCEPTED_ALGORITHMS, CLOCK_SKEW_SECONDS, type VerifiedWebIdentity } from './web-identity.ts';
+export type { VerifiedWebIdentity } from './web-identity.ts';
 export { MAX_SIGNATURE_SKEW_MS, parseRawQuery, type SignedHttpRequest } from './sigv4.ts';
-export { DEFAULT_DURATION_SECONDS, ROLE_CHAINING_MAX_SECONDS } from './operations.ts';
-export { TAGS_CLAIM, SOURCE_IDENTITY_CLAIM } from './session-tags.ts';
-export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID } from './dev-registry.ts';
+export { devStsRegistry, registerDevSts, DEV_ROLE_ARNS, DEV_CLIENT_ID, type DevTrustPolicy } from './dev-registry.ts';
 export type { StsProvider, StsRole, AddProviderInput, AddRoleInput, RegistrySource, StsRegistry } from './registry.ts';
 export type { StsCaller, AssumedRoleCaller, UserCaller, AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, SigningSecret, CredentialStorage } from './credentials.ts';
 export { createCredentialStore } from './credentials.ts';
 export type { PolicyEngineFunctions, TrustPolicyEngine } from './trust.ts';
 export { createTrustPolicyEngine } from './trust.ts';
-export { parseUserArn, type UserArn } from './arn.ts';
 export { DEFAULT_PRINCIPAL_SESSION_NAME, type AddPrincipalInput, type AddPrincipalResult, type PrincipalRegistry, type PrincipalRow, type PrincipalStorage, type StsPrincipal } from './principals.ts';
 export {
   assumeRoleDenialMessage,
@@ -106,7 +101,7 @@ export interface Sts {
   errorResponse(error: unknown): StsQueryResponse;
   /** Verifies a web identity token as AssumeRoleWithWebIdentity would (for explain and tests). */
   verifyWebIdentityToken: VerifyWebIdentityToken;
-  /** The provider ARN a role in `account` trusts for an issuer URL. */
+  /** The `Principal.Federated` a role in `account` trusts for an issuer URL: the provider's ARN, or a built-in provider's name. */
   providerArn(url: string, account?: string): string;
   /** Drops credentials that expired more than a day ago; returns how many. */
   purgeExpiredCredentials(): Promise<number>;
@@ -181,7 +176,7 @@ export function createSts(options: StsOptions): Sts {
     },
     errorResponse: (error) => query.errorResponse(error),
     verifyWebIdentityToken: verifyToken,
-    providerArn: (url, account) => oidcProviderArn('aws', account ?? options.settings.accountId, url),
+    providerArn: (url, account) => federatedPrincipal(providerPrefix(url), 'aws', account ?? options.settings.accountId),
     purgeExpiredCredentials: () => credentials.purgeExpired(),
     drain: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve))),
   };

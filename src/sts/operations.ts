@@ -8,21 +8,27 @@
  */
 import type { Clock, EventSink } from '../core/index.ts';
 import type { PolicyContext } from '../policy/index.ts';
-import { providerArnFor } from './arn.ts';
-import { stsError, validationError } from './errors.ts';
-import type { AssumeRoleParams, AssumeRoleWithWebIdentityParams, CommonAssumeParams } from './params.ts';
-import { callerContext } from './caller-context.ts';
+import {
+  assumeRoleContext,
+  assumeRoleWithWebIdentityContext,
+  checkSessionDuration,
+  checkTags,
+  federatedPrincipal,
+  NO_TAGS,
+  packedPolicySize,
+  stsError,
+  validationError,
+  type AssumeRoleParams,
+  type AssumeRoleWithWebIdentityParams,
+  type CallerContextInput,
+} from '../iam/index.ts';
 import { assumeRoleDenialMessage, authorizeAssumeRole, formatAssumeRoleDecision } from './assume-role-authorization.ts';
 import type { CredentialStore, IdentityPolicy, IssuedCredentials, StsCaller } from './credentials.ts';
 import type { StsRegistry, StsRole } from './registry.ts';
-import { checkTags, packedPolicySize, NO_TAGS } from './session-tags.ts';
 import { authorizeTrust, type TrustPolicyEngine, type TrustRequest } from './trust.ts';
-import type { VerifiedWebIdentity, VerifyWebIdentityToken } from './web-identity.ts';
+import type { VerifyWebIdentityToken } from './web-identity.ts';
 
-/** The default of `DurationSeconds`, and the cap for role chaining. */
-export const DEFAULT_DURATION_SECONDS = 3600;
-export const ROLE_CHAINING_MAX_SECONDS = 3600;
-
+/** How the request reached the STS, as the HTTP adapter saw it. */
 export interface RequestOrigin {
   /** Whether the request came over TLS (`aws:SecureTransport`). */
   secure: boolean;
@@ -57,40 +63,6 @@ export interface CallerIdentityResult {
   arn: string;
 }
 
-/** Keys every request carries (global condition keys), plus the role's tags. */
-function commonContext(role: StsRole, origin: RequestOrigin, now: number): Record<string, string> {
-  const context: Record<string, string> = {
-    'aws:CurrentTime': new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    'aws:EpochTime': String(Math.floor(now / 1000)),
-    'aws:SecureTransport': origin.secure ? 'true' : 'false',
-  };
-  if (origin.sourceIp !== undefined) context['aws:SourceIp'] = origin.sourceIp;
-  for (const [key, value] of Object.entries(role.tags)) {
-    context[`iam:ResourceTag/${key}`] = value;
-    context[`aws:ResourceTag/${key}`] = value;
-  }
-  return context;
-}
-
-function tagContext(tags: Readonly<Record<string, string>>, transitiveTagKeys: readonly string[]): Record<string, string | readonly string[]> {
-  const keys = Object.keys(tags);
-  if (keys.length === 0) return {};
-  const context: Record<string, string | readonly string[]> = { 'aws:TagKeys': keys };
-  for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
-  if (transitiveTagKeys.length > 0) context['sts:TransitiveTagKeys'] = transitiveTagKeys;
-  return context;
-}
-
-/** `DurationSeconds` against the role's maximum (and the chaining cap). */
-function sessionDuration(params: CommonAssumeParams, role: StsRole, chained: boolean): number {
-  const requested = params.durationSeconds ?? DEFAULT_DURATION_SECONDS;
-  if (chained && requested > ROLE_CHAINING_MAX_SECONDS) {
-    throw stsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
-  }
-  if (requested > role.maxSessionDurationSeconds) throw stsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
-  return requested;
-}
-
 /**
  * AssumeRole's checks, for the main action and each one that tags and source identity add:
  * identity policies and trust policy together (assume-role-authorization.ts). The first
@@ -118,36 +90,33 @@ function authorizeAll(engine: TrustPolicyEngine, role: StsRole, base: Omit<Trust
   for (const action of actions) authorizeTrust(engine, role.trustPolicy, { ...base, action });
 }
 
+/** The caller as the request context describes it (src/iam's `callerContext`). */
+function callerContextInput(caller: StsCaller): CallerContextInput {
+  return caller.kind === 'user'
+    ? { kind: 'user', arn: caller.arn, account: caller.account, userId: caller.userId, userName: caller.userName }
+    : { kind: 'assumed-role', roleArn: caller.roleArn, account: caller.account, userId: caller.userId, sessionTags: caller.sessionTags, sourceIdentity: caller.sourceIdentity };
+}
+
 export function createOperations(deps: OperationDeps) {
   const { registry, engine, credentials, verifyToken, clock, events } = deps;
-
-  const webIdentityContext = (identity: VerifiedWebIdentity, params: AssumeRoleWithWebIdentityParams, providerArn: string): PolicyContext => {
-    const prefix = identity.provider.prefix;
-    const tags = identity.sessionTags ?? NO_TAGS;
-    const context: Record<string, string | readonly string[]> = {
-      [`${prefix}:aud`]: identity.audience,
-      [`${prefix}:sub`]: identity.subject,
-      'sts:RoleSessionName': params.roleSessionName,
-      'aws:FederatedProvider': providerArn,
-      ...tagContext(tags.tags, tags.transitiveTagKeys),
-    };
-    if (identity.azp !== undefined) context[`${prefix}:azp`] = identity.azp;
-    if (identity.amr !== undefined) context[`${prefix}:amr`] = identity.amr;
-    if (identity.sourceIdentity !== undefined) context['sts:SourceIdentity'] = identity.sourceIdentity;
-    return context;
-  };
 
   return {
     async assumeRoleWithWebIdentity(params: AssumeRoleWithWebIdentityParams, origin: RequestOrigin): Promise<AssumeRoleWithWebIdentityResult> {
       const identity = await verifyToken(params.webIdentityToken);
       const role = await registry.findRole(params.roleArn.arn);
       if (role === undefined) throw stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', { detail: `no role ${params.roleArn.arn} is registered` });
-      const durationSeconds = sessionDuration(params, role, false);
+      const durationSeconds = checkSessionDuration(params.durationSeconds, role.maxSessionDurationSeconds, false);
       if (params.policy !== undefined) engine.parseSessionPolicy(params.policy);
 
-      const providerArn = providerArnFor(role.arn.partition, role.arn.account, identity.provider.prefix);
+      const providerArn = federatedPrincipal(identity.provider.prefix, role.arn.partition, role.arn.account);
       const now = clock.now();
-      const context = { ...commonContext(role, origin, now), ...webIdentityContext(identity, params, providerArn) };
+      const context = assumeRoleWithWebIdentityContext({
+        origin: { secureTransport: origin.secure, sourceIp: origin.sourceIp, now },
+        roleTags: role.tags,
+        provider: { prefix: identity.provider.prefix, principal: providerArn },
+        claims: identity,
+        roleSessionName: params.roleSessionName,
+      });
       const actions = ['sts:AssumeRoleWithWebIdentity'];
       if (identity.sessionTags !== undefined) actions.push('sts:TagSession');
       if (identity.sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
@@ -168,7 +137,8 @@ export function createOperations(deps: OperationDeps) {
         chained: false,
         parentAccessKeyId: undefined,
       });
-      events.record({
+      // The credentials leave only once this row is committed.
+      await events.commit({
         type: 'sts.role_assumed',
         actor: identity.subject,
         occurredAt: now,
@@ -200,7 +170,7 @@ export function createOperations(deps: OperationDeps) {
       // STS, and a principal standing for a permission set (IAM Identity Center credentials
       // are role sessions too). An IAM user's long-term key is not.
       const chained = caller.kind === 'assumed-role';
-      const durationSeconds = sessionDuration(params, role, chained);
+      const durationSeconds = checkSessionDuration(params.durationSeconds, role.maxSessionDurationSeconds, chained);
       if (params.policy !== undefined) engine.parseSessionPolicy(params.policy);
 
       // A source identity, once set, follows the chain and cannot change.
@@ -233,14 +203,16 @@ export function createOperations(deps: OperationDeps) {
       const transitiveTagKeys = [...new Set([...Object.keys(inherited), ...params.transitiveTagKeys])];
 
       const now = clock.now();
-      const context: Record<string, string | readonly string[]> = {
-        ...commonContext(role, origin, now),
-        ...tagContext(tags, transitiveTagKeys),
-        'sts:RoleSessionName': params.roleSessionName,
-        ...callerContext(caller),
-      };
-      if (sourceIdentity !== undefined) context['sts:SourceIdentity'] = sourceIdentity;
-      if (params.externalId !== undefined) context['sts:ExternalId'] = params.externalId;
+      const context = assumeRoleContext({
+        origin: { secureTransport: origin.secure, sourceIp: origin.sourceIp, now },
+        roleTags: role.tags,
+        caller: callerContextInput(caller),
+        roleSessionName: params.roleSessionName,
+        tags,
+        transitiveTagKeys,
+        sourceIdentity,
+        externalId: params.externalId,
+      });
       const actions = ['sts:AssumeRole'];
       if (params.tags.length > 0) actions.push('sts:TagSession');
       if (sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
@@ -262,7 +234,8 @@ export function createOperations(deps: OperationDeps) {
         chained,
         parentAccessKeyId: caller.accessKeyId,
       });
-      events.record({
+      // The credentials leave only once this row is committed.
+      await events.commit({
         type: 'sts.role_assumed',
         actor: caller.arn,
         occurredAt: now,

@@ -16,7 +16,7 @@
 import { RoleportError, invalidInput, type Clock } from '../core/index.ts';
 import type { Sealer } from '../secrets/index.ts';
 import type { StsPrincipalRow } from '../store/index.ts';
-import { assumedRoleArn, parseRoleArn, parseUserArn } from './arn.ts';
+import { assumedRoleArn, isRoleSessionName, parseRoleArn, parseUserArn } from '../iam/index.ts';
 import type { AccessKeyDirectory, AccessKeyRecord, IdentityPolicy, StsCaller } from './credentials.ts';
 import { newLongTermAccessKeyId, newLongTermSecretAccessKey, roleIdFor, userIdFor } from './ids.ts';
 import { signingKeyHash } from './sigv4.ts';
@@ -25,7 +25,6 @@ import type { TrustPolicyEngine } from './trust.ts';
 /** The session name a role principal calls with when none is given. */
 export const DEFAULT_PRINCIPAL_SESSION_NAME = 'roleport';
 
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const POLICY_NAME = /^[\w+=,.@#-]{1,128}$/;
 /** IAM's largest inline policy (a permission set's, 32 768 characters); larger is refused as AWS would. */
 const MAX_POLICY_CHARACTERS = 32768;
@@ -101,7 +100,7 @@ function checkPrincipal(input: AddPrincipalInput): CheckedPrincipal {
     );
   }
   const sessionName = input.sessionName ?? DEFAULT_PRINCIPAL_SESSION_NAME;
-  if (!SESSION_NAME.test(sessionName)) throw invalidInput(`session name ${JSON.stringify(sessionName)} must be 2-64 characters of letters, digits and +=,.@_-`);
+  if (!isRoleSessionName(sessionName)) throw invalidInput(`session name ${JSON.stringify(sessionName)} must be 2-64 characters of letters, digits and +=,.@_-`);
   return { kind: 'role', account: role.account, sessionName };
 }
 

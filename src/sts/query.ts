@@ -4,11 +4,11 @@
  * `ErrorResponse` here, so the HTTP adapter only moves bytes.
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
  */
-import type { Logger, EventSink, Clock } from '../core/index.ts';
-import { stsError, toStsError, type StsError } from './errors.ts';
+import { isSafeText, type Logger, type EventSink, type Clock } from '../core/index.ts';
+import { stsError, toStsError, type StsError } from '../iam/index.ts';
 import { newRequestId } from './ids.ts';
 import type { StsOperations, AssumedRoleResult } from './operations.ts';
-import { readAssumeRoleParams, readAssumeRoleWithWebIdentityParams, type QueryParams } from './params.ts';
+import { checkSafeParameters, readAssumeRoleParams, readAssumeRoleWithWebIdentityParams, type QueryParams } from '../iam/index.ts';
 import { authenticateRequest, type SignedHttpRequest } from './sigv4.ts';
 import type { AccessKeyDirectory } from './credentials.ts';
 import { isoSeconds, renderError, renderResult, type XmlNode } from './xml.ts';
@@ -71,8 +71,9 @@ export function createQueryHandler(options: QueryHandlerOptions) {
         type: 'sts.request_refused',
         actor: 'sts',
         occurredAt: clock.now(),
-        roleArn: typeof roleArn === 'string' && roleArn.length <= 2048 ? roleArn : undefined,
-        details: { action, code: error.awsCode, message: error.message, requestId, sessionName: request.params['RoleSessionName']?.slice(0, 64) },
+        // What the caller sent is kept only when it is safe text; the writer escapes whatever else reaches it.
+        roleArn: roleArn !== undefined && roleArn.length <= 2048 && isSafeText(roleArn) ? roleArn : undefined,
+        details: { action, code: error.awsCode, message: error.message, requestId, sessionName: safeOrUndefined(request.params['RoleSessionName']?.slice(0, 64)) },
       });
     }
   };
@@ -129,6 +130,7 @@ export function createQueryHandler(options: QueryHandlerOptions) {
       const requestId = newRequestId();
       const action = request.params['Action'];
       try {
+        checkSafeParameters(request.params);
         if (action === undefined || action === '') throw stsError('MissingAction', 'Missing Action');
         const version = request.params['Version'];
         if (version !== STS_API_VERSION) throw stsError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
@@ -145,3 +147,7 @@ export function createQueryHandler(options: QueryHandlerOptions) {
 }
 
 export type QueryHandler = ReturnType<typeof createQueryHandler>;
+
+function safeOrUndefined(value: string | undefined): string | undefined {
+  return value !== undefined && isSafeText(value) ? value : undefined;
+}

@@ -5,10 +5,21 @@
  * another process within `reloadMs`, without a restart.
  */
 import { performance } from 'node:perf_hooks';
-import { RoleportError, invalidInput, type Clock, type Logger } from '../core/index.ts';
-import { normalizeProviderUrl, parseRoleArn, providerPrefix, providerUrlProblem, type RoleArn } from './arn.ts';
+import { RoleportError, assertSafeText, invalidInput, type Clock, type Logger } from '../core/index.ts';
+import {
+  checkRoleArn,
+  checkTags,
+  clientIdsProblem,
+  maxSessionDurationProblem,
+  MAX_SESSION_DURATION_SECONDS,
+  normalizeProviderUrl,
+  normalizeThumbprint,
+  providerPrefix,
+  providerUrlProblem,
+  thumbprintsProblem,
+  type RoleArn,
+} from '../iam/index.ts';
 import { roleIdFor } from './ids.ts';
-import { checkTags } from './session-tags.ts';
 import type { IdentityPolicy } from './credentials.ts';
 import type { TrustPolicyEngine, TrustPolicy } from './trust.ts';
 
@@ -98,38 +109,32 @@ export interface StsRegistry {
   removeRole(arn: string): Promise<void>;
 }
 
-const DEFAULT_MAX_SESSION = 3600;
-const CLIENT_ID_MAX = 255;
-
 function checkProvider(input: AddProviderInput): { url: string; prefix: string; clientIds: string[]; thumbprints: string[] } {
+  // Before URL parsing, which would quietly drop tabs and line breaks.
+  assertSafeText('provider url', input.url, { maxLength: 255 });
   const problem = providerUrlProblem(input.url);
   if (problem !== undefined) throw invalidInput(`provider url ${JSON.stringify(input.url)} ${problem}`);
   const clientIds = [...new Set(input.clientIds)];
-  if (clientIds.length === 0) throw invalidInput('a provider needs at least one client ID (audience), e.g. sts.amazonaws.com');
-  if (clientIds.length > 100) throw invalidInput('a provider takes at most 100 client IDs');
-  for (const id of clientIds) {
-    if (id.length === 0 || id.length > CLIENT_ID_MAX) throw invalidInput(`client ID ${JSON.stringify(id)} must be 1-${CLIENT_ID_MAX} characters`);
-  }
-  const thumbprints = [...new Set((input.thumbprints ?? []).map((t) => t.replace(/:/g, '').toLowerCase()))];
-  for (const thumbprint of thumbprints) {
-    if (!/^[0-9a-f]{40}$/.test(thumbprint)) throw invalidInput(`thumbprint ${JSON.stringify(thumbprint)} must be 40 hex digits (a SHA-1 fingerprint)`);
-  }
-  if (thumbprints.length > 5) throw invalidInput('a provider takes at most 5 thumbprints');
+  for (const id of clientIds) assertSafeText('client ID', id, { minLength: 1, maxLength: 255 });
+  const clientIdProblem = clientIdsProblem(clientIds);
+  if (clientIdProblem !== undefined) throw invalidInput(clientIdProblem);
+  const thumbprints = [...new Set((input.thumbprints ?? []).map(normalizeThumbprint))];
+  const thumbprintProblem = thumbprintsProblem(thumbprints);
+  if (thumbprintProblem !== undefined) throw invalidInput(thumbprintProblem);
   const url = normalizeProviderUrl(input.url);
   return { url, prefix: providerPrefix(url), clientIds, thumbprints };
 }
 
-function checkRoleArn(value: string): RoleArn {
-  const arn = parseRoleArn(value);
-  if (arn === undefined) throw invalidInput(`role ARN ${JSON.stringify(value)} must look like arn:aws:iam::123456789012:role/NAME (name: 1-64 of [\\w+=,.@-])`);
-  return arn;
+function roleArnOf(value: string): RoleArn {
+  const check = checkRoleArn(value);
+  if (!check.ok) throw invalidInput(`role ARN ${JSON.stringify(value)}: ${check.reason}`);
+  return check.value;
 }
 
 function checkMaxSession(value: number | undefined): number {
-  const seconds = value ?? DEFAULT_MAX_SESSION;
-  if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) {
-    throw invalidInput(`max session duration ${String(value)} must be a whole number of seconds from 3600 (1 hour) to 43200 (12 hours)`);
-  }
+  const seconds = value ?? MAX_SESSION_DURATION_SECONDS.default;
+  const problem = maxSessionDurationProblem(seconds);
+  if (problem !== undefined) throw invalidInput(`max session duration ${String(value)} must be ${problem}`);
   return seconds;
 }
 
@@ -147,7 +152,7 @@ export function createRegistry(options: RegistryOptions): StsRegistry {
   let parsedPolicies = new Map<string, TrustPolicy>();
 
   const buildRole = (input: AddRoleInput, source: RegistrySource): StsRole => {
-    const arn = checkRoleArn(input.arn);
+    const arn = roleArnOf(input.arn);
     const trustPolicyJson = typeof input.trustPolicy === 'string' ? input.trustPolicy : JSON.stringify(input.trustPolicy);
     let trustPolicy = parsedPolicies.get(trustPolicyJson);
     if (trustPolicy === undefined) {
@@ -158,7 +163,7 @@ export function createRegistry(options: RegistryOptions): StsRegistry {
     checkTags(tags, (reason) => invalidInput(`role tags: ${reason}`));
     const names = new Set<string>();
     const permissionPolicies = (input.permissionPolicies ?? []).map((policy) => {
-      if (policy.name.length === 0 || policy.name.length > 128) throw invalidInput(`permission policy name ${JSON.stringify(policy.name)} must be 1-128 characters`);
+      assertSafeText('permission policy name', policy.name, { minLength: 1, maxLength: 128 });
       if (names.has(policy.name)) throw invalidInput(`two permission policies are named ${policy.name}`);
       names.add(policy.name);
       return { name: policy.name, document: typeof policy.document === 'string' ? policy.document : JSON.stringify(policy.document) };

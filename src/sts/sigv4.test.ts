@@ -5,7 +5,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ManualClock, sha256Hex } from '../core/index.ts';
 import type { AccessKeyRecord, StsCaller } from './credentials.ts';
-import { StsError } from './errors.ts';
+import { StsError } from '../iam/index.ts';
 import { newLongTermAccessKeyId, newLongTermSecretAccessKey } from './ids.ts';
 import { authenticateRequest, parseRawQuery, signingKeyHash, type SignedHttpRequest } from './sigv4.ts';
 

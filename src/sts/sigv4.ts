@@ -12,7 +12,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { constantTimeEqual, type Clock } from '../core/index.ts';
-import { stsError } from './errors.ts';
+import { stsError } from '../iam/index.ts';
 import { sessionTokenMatches, type AccessKeyDirectory, type SigningSecret, type StsCaller } from './credentials.ts';
 
 /** A request as received: what the signature covers. */

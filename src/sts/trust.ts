@@ -7,7 +7,7 @@
  */
 import { RoleportError } from '../core/index.ts';
 import type { PolicyDocument, PolicyEvaluation, PolicyRequest } from '../policy/index.ts';
-import { stsError } from './errors.ts';
+import { stsError } from '../iam/index.ts';
 
 export type TrustPolicy = PolicyDocument;
 export type TrustEvaluation = PolicyEvaluation;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StsError, toStsError } from './errors.ts';
+import { StsError, toStsError } from '../iam/index.ts';
 import { escapeXml, isoSeconds, renderError, renderResult } from './xml.ts';
 
 test('results nest in Action Response/Result with ResponseMetadata, leaving out undefined elements', () => {

@@ -4,7 +4,7 @@
  * `<ErrorResponse>`.
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Examples
  */
-import type { StsError } from './errors.ts';
+import type { StsError } from '../iam/index.ts';
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 

@@ -1,5 +1,5 @@
-import { RoleportError } from '../core/index.ts';
-import { checkRoleArn, isRoleSessionName } from './role-arn.ts';
+import { RoleportError, isSafeText, textProblem } from '../core/index.ts';
+import { checkRoleArn, isRoleSessionName } from '../iam/index.ts';
 
 /** Which ID-token claims carry what (config `sso.claims`). */
 export interface ClaimNames {
@@ -31,6 +31,10 @@ export interface IdentityClaims {
 }
 
 const MAX_USERNAME_LENGTH = 255;
+/** The users table's `subject` column (varchar(255)): a longer one would fit SQLite and not PostgreSQL. */
+const MAX_SUBJECT_LENGTH = 255;
+/** Display names, emails and group names longer than this, or holding control characters, are dropped. */
+const MAX_PROFILE_TEXT = 1024;
 
 /**
  * Reads the identity out of validated ID-token claims. Invalid role ARNs are dropped (and
@@ -42,14 +46,17 @@ export function readIdentityClaims(claims: Readonly<Record<string, unknown>>, na
   if (typeof subject !== 'string' || subject.length === 0) {
     throw new RoleportError('ERR_SSO_ACCOUNT', 'the ID token has no sub claim');
   }
+  // The identity is stored and audited: safe text (core/text.ts) that fits its column on either database.
+  const subjectProblem = textProblem("the ID token's sub claim", subject, { maxLength: MAX_SUBJECT_LENGTH });
+  if (subjectProblem !== undefined) throw new RoleportError('ERR_SSO_ACCOUNT', subjectProblem);
   const username = readUsername(claims, names.username);
   const sessionName = claims[names.roleSessionName];
   const sessionNameValid = typeof sessionName === 'string' && isRoleSessionName(sessionName);
   return {
     subject,
     username,
-    displayName: readDisplayName(claims),
-    email: typeof claims['email'] === 'string' && claims['email'].length > 0 ? claims['email'] : null,
+    displayName: profileText(readDisplayName(claims)),
+    email: typeof claims['email'] === 'string' && claims['email'].length > 0 ? profileText(claims['email']) : null,
     groups: readGroups(claims[names.groups]),
     roleArns: readRoleArns(claims[names.roleArn]),
     roleSessionName: sessionNameValid ? sessionName : null,
@@ -61,9 +68,8 @@ function readUsername(claims: Readonly<Record<string, unknown>>, names: readonly
   for (const name of names) {
     const value = claims[name];
     if (typeof value === 'string' && value.trim().length > 0) {
-      if (value.length > MAX_USERNAME_LENGTH) {
-        throw new RoleportError('ERR_SSO_ACCOUNT', `the ID token's ${name} claim is longer than ${MAX_USERNAME_LENGTH} characters`);
-      }
+      const problem = textProblem(`the ID token's ${name} claim`, value, { maxLength: MAX_USERNAME_LENGTH });
+      if (problem !== undefined) throw new RoleportError('ERR_SSO_ACCOUNT', problem);
       return value.trim();
     }
   }
@@ -77,9 +83,15 @@ function readDisplayName(claims: Readonly<Record<string, unknown>>): string | nu
 }
 
 function readGroups(value: unknown): string[] {
-  if (typeof value === 'string') return value.length > 0 ? [value] : [];
+  const usable = (group: unknown): group is string => typeof group === 'string' && group.length > 0 && profileText(group) !== null;
+  if (typeof value === 'string') return usable(value) ? [value] : [];
   if (!Array.isArray(value)) return [];
-  return [...new Set(value.filter((group): group is string => typeof group === 'string' && group.length > 0))];
+  return [...new Set(value.filter(usable))];
+}
+
+/** A profile value the IdP sent, or null when it is not safe text of a sensible length (it is then left out). */
+function profileText(value: string | null): string | null {
+  return value !== null && value.length <= MAX_PROFILE_TEXT && isSafeText(value) ? value : null;
 }
 
 /** A string is one role, an array several; anything else is present but holds no valid role. */
@@ -95,7 +107,7 @@ function readRoleArns(value: unknown): IdentityClaims['roleArns'] {
     }
     const check = checkRoleArn(candidate.trim());
     if (!check.ok) rejected.push({ value: candidate, reason: check.reason });
-    else if (!valid.includes(check.role.arn)) valid.push(check.role.arn);
+    else if (!valid.includes(check.value.arn)) valid.push(check.value.arn);
   }
   return { valid, rejected };
 }

@@ -12,7 +12,6 @@ import type { Clock, EventSink, Logger } from '../core/index.ts';
 import { createUserService, type UserService } from './users.ts';
 import type { ClaimNames } from './claims.ts';
 
-export { checkRoleArn, isRoleArn, isRoleSessionName, ROLE_ARN_PARTITIONS, type RoleArn, type RoleArnCheck, type RoleArnPartition } from './role-arn.ts';
 export { readIdentityClaims, type ClaimNames, type IdentityClaims, type RejectedClaimValue } from './claims.ts';
 export { parseRoleArnList, validateRoleArns, type SignInInput, type UserRole, type UserService, type UserView } from './users.ts';
 

@@ -1,7 +1,7 @@
-import { RoleportError, invalidInput, randomId, type Clock, type EventSink, type Logger } from '../core/index.ts';
+import { RoleportError, assertSafeText, invalidInput, randomId, type Clock, type EventSink, type Logger } from '../core/index.ts';
 import type { RoleSource, UserRepository, UserWithRoles } from '../store/index.ts';
 import { readIdentityClaims, type ClaimNames, type IdentityClaims } from './claims.ts';
-import { checkRoleArn } from './role-arn.ts';
+import { checkRoleArn } from '../iam/index.ts';
 
 export interface UsersOptions {
   repository: UserRepository;
@@ -115,7 +115,8 @@ export function createUserService(options: UsersOptions): UserService {
       events.record({ type: 'user.created', actor: username, occurredAt: now, userName: username, subject: identity.subject, details: { reason: 'sign-in', issuer: input.issuer } });
     }
     if (input.kind === 'sign-in') {
-      events.record({
+      // The browser-session cookie is set only once this row is committed.
+      await events.commit({
         type: 'user.signed_in',
         actor: username,
         occurredAt: now,
@@ -285,8 +286,7 @@ async function lockUser(users: UserRepository, id: string, now: number): Promise
 
 function checkUsername(username: string): void {
   if (username.trim().length === 0 || username !== username.trim()) throw invalidInput('username must be non-empty, without leading or trailing spaces');
-  if (username.length > 255) throw invalidInput('username must be at most 255 characters');
-  if (/\p{Cc}/u.test(username)) throw invalidInput('username must not contain control characters');
+  assertSafeText('username', username, { maxLength: 255 });
 }
 
 function newUserRow(username: string, createdBy: string, now: number) {

@@ -104,8 +104,12 @@ ${fieldError('role-picker')}
 <div class="field${errors['token-source'] === undefined ? '' : ' invalid'}"><label for="token-source">Token source</label>
 <select id="token-source" name="token_source">
 <option value="broker"${values?.tokenSource === 'viewer' ? '' : html` selected`}>Roleport signs the token (AWS trusts Roleport)</option>
-${view.viewerAvailable ? html`<option value="viewer"${values?.tokenSource === 'viewer' ? html` selected` : ''}>Your identity provider's own ID token (AWS trusts the IdP)</option>` : ''}
-</select>${fieldError('token-source')}</div>
+${view.viewerAvailable ? html`<option value="viewer"${values?.tokenSource === 'viewer' ? html` selected` : ''}>Your identity provider's own ID token (AWS trusts the IdP; not bound to the roles)</option>` : ''}
+</select>${
+  view.viewerAvailable
+    ? html`<p class="hint warning" id="viewer-unbound">Roleport-signed tokens name the role each was minted for, and the roles' trust policies refuse them for any other role. The identity provider's own ID token cannot be bound that way: AWS accepts it for every role that trusts the IdP and you, whichever session it came from.</p>`
+    : ''
+}${fieldError('token-source')}</div>
 <div class="field${errors['token-ttl'] === undefined ? '' : ' invalid'}"><label for="token-ttl">Token lifetime</label>
 <select id="token-ttl" name="token_ttl_seconds" aria-describedby="token-ttl-hint">
 ${ttlChoices.map((seconds) => html`<option value="${seconds}"${seconds === ttl ? html` selected` : ''}>${formatDuration(seconds * 1000)}</option>`)}

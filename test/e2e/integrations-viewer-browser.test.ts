@@ -107,6 +107,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
     const register = async (name: string, integration: string): Promise<string> => {
       const created = await broker.api('POST', '/__api__/v1/content', { key: broker.publisherKey, body: { name, title: `${name} dashboard`, upstream_url: content.url } });
       const guid = (created.body as { guid: string }).guid;
+      await broker.grant(integration, guid);
       await broker.api('PUT', `/__api__/v1/content/${guid}/oauth/integrations/associations`, { key: broker.publisherKey, body: [{ oauth_integration_guid: integration }] });
       return guid;
     };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { createAgent, type AgentEvent } from '../../src/agent/index.ts';
 import { BrokerClientError, createBrokerClient } from '../../src/client/index.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -97,7 +98,11 @@ describe('revocation and ending', () => {
       assert.doesNotMatch(readFileSync(session.layout.awsConfigFile, 'utf8'), /ReadOnly/);
       await client.setSessionRoles(aliceToken, started.session.id, [DS, RO]);
       await eventually('the roles change', () => events.find((e) => e.type === 'roles-changed'));
-      assert.match(readFileSync(session.layout.awsConfigFile, 'utf8'), /\[profile ReadOnly\]\nrole_arn = arn:aws:iam::222222222222:role\/ReadOnly\n/);
+      assert.match(readFileSync(session.layout.awsConfigFile, 'utf8'), /\[profile ReadOnly\]\nrole_arn = arn:aws:iam::222222222222:role\/ReadOnly\nweb_identity_token_file = .*\/tokens\/ReadOnly\n/);
+      // The added role gets its own token at once, minted for it (its sub names the role).
+      const readOnlyToken = await eventually('the ReadOnly token file', () => (existsSync(join(session.layout.roleTokenDir, 'ReadOnly')) ? readFileSync(join(session.layout.roleTokenDir, 'ReadOnly'), 'utf8') : undefined));
+      assert.match(String(decodeJwt(readOnlyToken).sub), /:role:222222222222:ReadOnly$/);
+      assert.match(String(decodeJwt(readFileSync(join(session.layout.roleTokenDir, 'DataScientist'), 'utf8')).sub), /:role:111111111111:DataScientist$/);
     } finally {
       await agent.close();
     }

@@ -112,21 +112,33 @@ describe('a session from sign-in to GetCallerIdentity', () => {
     assert.equal(token.split('.').length, 3);
     assert.ok(!token.endsWith('\n'));
     for (const file of ['token_file', 'env_file', 'aws_config_file']) assert.equal(statSync(summary[file]!).mode & 0o777, 0o600, file);
+    const roleTokenFiles = summary['role_token_files'] as unknown as Record<string, string>;
+    assert.deepEqual(Object.keys(roleTokenFiles), ['DataScientist', 'ReadOnly']);
+    for (const file of Object.values(roleTokenFiles)) assert.equal(statSync(file).mode & 0o777, 0o600, file);
     const envFile = readFileSync(summary['env_file']!, 'utf8');
     assert.match(envFile, /^AWS_CONTAINER_CREDENTIALS_FULL_URI=http:\/\/127\.0\.0\.1:\d+\//m);
     assert.doesNotMatch(envFile, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
   });
 
-  test('the JS SDK: fromTokenFile with AWS_ENDPOINT_URL_STS gets credentials for each role', async () => {
+  test('the JS SDK: fromTokenFile with AWS_ENDPOINT_URL_STS gets credentials for each role from its own token file', async () => {
+    const roleTokenFiles = summary['role_token_files'] as unknown as Record<string, string>;
     for (const [role, name] of [[DS, 'DataScientist'], [RO, 'ReadOnly']] as const) {
       const saved = { ...process.env };
-      Object.assign(process.env, { AWS_ROLE_ARN: role, AWS_WEB_IDENTITY_TOKEN_FILE: summary['token_file']!, AWS_ROLE_SESSION_NAME: sessionName, AWS_ENDPOINT_URL_STS: env.stsUrl, AWS_REGION: 'us-east-1' });
+      Object.assign(process.env, { AWS_ROLE_ARN: role, AWS_WEB_IDENTITY_TOKEN_FILE: roleTokenFiles[name]!, AWS_ROLE_SESSION_NAME: sessionName, AWS_ENDPOINT_URL_STS: env.stsUrl, AWS_REGION: 'us-east-1' });
       try {
         const arn = await callerArn(fromTokenFile());
         assert.equal(arn, `arn:aws:sts::${role.split(':')[4]}:assumed-role/${name}/${sessionName}`);
       } finally {
         process.env = saved;
       }
+    }
+    // The first role's token (the `token` file) is refused by the other role: its sub names DataScientist.
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ROLE_ARN: RO, AWS_WEB_IDENTITY_TOKEN_FILE: summary['token_file']!, AWS_ROLE_SESSION_NAME: sessionName, AWS_ENDPOINT_URL_STS: env.stsUrl, AWS_REGION: 'us-east-1' });
+    try {
+      await assert.rejects(callerArn(fromTokenFile()), (error: unknown) => error instanceof Error && error.name === 'AccessDenied');
+    } finally {
+      process.env = saved;
     }
   });
 
@@ -185,8 +197,11 @@ describe('a session from sign-in to GetCallerIdentity', () => {
     const { header, claims } = JSON.parse(decoded.stdout) as { header: Record<string, unknown>; claims: Record<string, unknown> };
     assert.equal(header['alg'], 'RS256');
     assert.equal(claims['aud'], 'sts.amazonaws.com');
-    assert.equal(claims['sub'], 'user:alice');
+    assert.equal(claims['sub'], 'user:alice:role:111111111111:DataScientist');
     assert.equal(claims['iss'], env.url);
+    const forReadOnly = await runCli(['idp', 'token', '--role-arn', RO, '--decode', '--json'], inSession);
+    assert.equal(forReadOnly.code, 0, forReadOnly.stderr);
+    assert.equal((JSON.parse(forReadOnly.stdout) as { claims: Record<string, unknown> }).claims['sub'], 'user:alice:role:222222222222:ReadOnly');
 
     const processOutput = await runCli(['credential-process', '--role-arn', RO], inSession);
     assert.equal(processOutput.code, 0, processOutput.stderr);

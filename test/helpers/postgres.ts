@@ -99,6 +99,35 @@ export async function createDatabase(url: string, name: string = uniqueDatabaseN
   return withDatabase(url, name);
 }
 
+/**
+ * A login role (no superuser) made owner of the database named in `url` and of its `public`
+ * schema, and `url` rewritten to connect as it — so that privileges apply, as they do to a
+ * real deployment's account (the test server's `postgres` superuser bypasses them all).
+ * `sql(statement)` runs a statement as the superuser on that database, e.g. to REVOKE.
+ */
+export async function asOwnerRole(url: string): Promise<{ url: string; role: string; sql(statement: string): Promise<void> }> {
+  const role = `roleport_owner_${randomBytes(6).toString('hex')}`;
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  assertDatabaseName(name);
+  await withAdminClient(url, async (client) => {
+    await client.query(`create role "${role}" login`);
+    await client.query(`alter database "${name}" owner to "${role}"`);
+  });
+  const sql = async (statement: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(`alter schema public owner to "${role}"`);
+  const parsed = new URL(url);
+  parsed.username = role;
+  return { url: parsed.href, role, sql };
+}
+
 /** Drops the database named in `url`, disconnecting anyone still using it. */
 export async function dropDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));

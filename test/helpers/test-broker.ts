@@ -53,7 +53,7 @@ const LISTEN_ATTEMPTS = 3;
  * @example
  * const broker = await startTestBroker({ clock: new ManualClock() });
  * after(() => broker.close());
- * const { token } = broker.app.services.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 'test' });
+ * const { token } = await broker.app.services.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 'test' });
  */
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const ownsDataDir = options.dataDir === undefined;

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assumeRoleWithWebIdentity, StsExchangeError } from '../../src/aws/sts-exchange.ts';
+import { assumeRoleWithWebIdentity, StsExchangeError } from '../../src/aws/index.ts';
 import { DS, RO, startSessionsEnv, type SessionsEnv } from './sessions-fixtures.ts';
 import { tamperEnd } from '../helpers/tamper.ts';
 
@@ -20,13 +20,15 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
   });
   after(() => env?.close());
 
-  const mint = (overrides: { subject?: string; audience?: string; ttlSeconds?: number } = {}): string =>
-    env.broker.app.services.mintToken({
-      subject: overrides.subject ?? 'user:alice',
+  const mint = async (overrides: { subject?: string; audience?: string; ttlSeconds?: number } = {}): Promise<string> =>
+    (
+      await env.broker.app.services.mintToken({
+      subject: overrides.subject ?? 'user:alice:role:222222222222:ReadOnly',
       audience: overrides.audience ?? 'sts.amazonaws.com',
       ttlSeconds: overrides.ttlSeconds ?? 300,
-      actor: 'test',
-    }).token;
+        actor: 'test',
+      })
+    ).token;
 
   test('a token the trust policy accepts becomes credentials of the role', async () => {
     let calls = 0;
@@ -44,16 +46,18 @@ describe('assumeRoleWithWebIdentity against the local STS', () => {
     assert.equal(calls, 1);
     assert.equal(result.assumedRoleArn, 'arn:aws:sts::222222222222:assumed-role/ReadOnly/alice.test');
     assert.equal(result.accountId, '222222222222');
-    assert.equal(result.subjectFromWebIdentityToken, 'user:alice');
+    assert.equal(result.subjectFromWebIdentityToken, 'user:alice:role:222222222222:ReadOnly');
     assert.match(result.credentials.accessKeyId, /^ASIA/);
     const lifetime = result.credentials.expiration - Date.now();
     assert.ok(lifetime > 800_000 && lifetime <= 900_000, `credentials for ${lifetime} ms`);
   });
 
-  const refusals: Array<[string, () => string, Partial<{ roleArn: string; roleSessionName: string; durationSeconds: number }>, string]> = [
-    ['a tampered signature', () => tamperEnd(mint(), 6), {}, 'InvalidIdentityToken'],
+  const refusals: Array<[string, () => Promise<string>, Partial<{ roleArn: string; roleSessionName: string; durationSeconds: number }>, string]> = [
+    ['a tampered signature', async () => tamperEnd(await mint(), 6), {}, 'InvalidIdentityToken'],
     ['a foreign audience', () => mint({ audience: 'someone-else' }), {}, 'InvalidIdentityToken'],
     ['a subject the trust policy does not match', () => mint({ subject: 'robot:x' }), {}, 'AccessDenied'],
+    // The default token names ReadOnly; DataScientist's generated trust policy refuses it.
+    ['a token minted for another role', () => mint(), {}, 'AccessDenied'],
     ['a session name outside STS rules', () => mint(), { roleSessionName: 'has space' }, 'ValidationError'],
     ['a duration beyond the role maximum', () => mint(), { durationSeconds: 50_000 }, 'ValidationError'],
   ];

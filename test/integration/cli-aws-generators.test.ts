@@ -22,15 +22,16 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('trust-policy: JSON from the configured issuer and subject template; --json is the same document', async () => {
+test('trust-policy: JSON from the configured issuer and subject template, :sub pinned to the role; --json is the same document', async () => {
   const run = await roleport(['aws', 'trust-policy', '--role-name', 'ExecutionRole', '--account', '111122223333', '--session-tags']);
   assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, '', 'a bound policy needs no warning');
   const policy = JSON.parse(run.stdout);
   assert.deepEqual(policy.Statement[0].Principal, { Federated: 'arn:aws:iam::111122223333:oidc-provider/roleport.test/tenant' });
   assert.deepEqual(policy.Statement[0].Action, ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession']);
   assert.deepEqual(policy.Statement[0].Condition, {
     StringEquals: { 'roleport.test/tenant:aud': 'sts.amazonaws.com' },
-    StringLike: { 'roleport.test/tenant:sub': 'user:*' },
+    StringLike: { 'roleport.test/tenant:sub': 'user:*:role:111122223333:ExecutionRole' },
   });
   const json = await roleport(['aws', 'trust-policy', '--role-name', 'ExecutionRole', '--account', '111122223333', '--session-tags', '--json']);
   assert.deepEqual(JSON.parse(json.stdout), policy);
@@ -48,6 +49,40 @@ test('trust-policy: --issuer, --audience, repeated --sub-like and --source-ident
   assert.deepEqual(statement.Condition.StringLike, { 'ci.example.com:sub': ['repo:acme/*', 'repo:other/app'] });
   assert.deepEqual(statement.Condition.StringEquals, { 'ci.example.com:aud': 'ci-aud' });
   assert.match(run.stderr, /^note: no --account: replace ACCOUNT_ID/m);
+  // Patterns that leave out the role part: AWS could not refuse another role's token.
+  assert.match(run.stderr, /^warning: --sub-like repo:acme\/\*, repo:other\/app does not end with :role:ACCOUNT_ID:Ci: tokens minted for other roles match it\. AWS cannot refuse a token of a session that does not hold Ci\.$/m);
+});
+
+test('trust-policy --token-source viewer: the IdP as issuer, --sub-like required, and a warning that the IdP\'s tokens cannot be bound', async () => {
+  const config = join(dir, 'viewer.yaml');
+  writeFileSync(config, 'sso:\n  enabled: true\n  issuer: https://idp.example.com\n  clientId: roleport-client\n  clientSecret: s3cret\n');
+  const missing = await roleport(['--config', config, 'aws', 'trust-policy', '--role-name', 'DataScientist', '--token-source', 'viewer']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--sub-like is required for viewer tokens/);
+  const run = await roleport(['--config', config, 'aws', 'trust-policy', '--role-name', 'DataScientist', '--account', '111111111111', '--token-source', 'viewer', '--sub-like', '00u1alice']);
+  assert.equal(run.code, 0, run.stderr);
+  const statement = JSON.parse(run.stdout).Statement[0];
+  assert.equal(statement.Principal.Federated, 'arn:aws:iam::111111111111:oidc-provider/idp.example.com');
+  assert.deepEqual(statement.Condition, { StringEquals: { 'idp.example.com:aud': 'roleport-client' }, StringLike: { 'idp.example.com:sub': '00u1alice' } });
+  assert.match(run.stderr, /^warning: viewer tokens are the IdP's own ID tokens: their sub names the user, not a role.*AWS cannot refuse a token of a session that does not hold DataScientist\.$/m);
+  const bad = await roleport(['aws', 'trust-policy', '--role-name', 'R', '--token-source', 'idp']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--token-source idp: expected broker or viewer/);
+});
+
+test('trust-policy with a subject template that names no role warns; one whose role part cannot be pinned is refused', async () => {
+  const unbound = join(dir, 'unbound.yaml');
+  writeFileSync(unbound, 'tokens:\n  subjectTemplate: "user:{username}"\n');
+  const run = await roleport(['--config', unbound, 'aws', 'trust-policy', '--role-name', 'R', '--account', '111122223333']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).Statement[0].Condition.StringLike['roleport.test/tenant:sub'], 'user:*');
+  assert.match(run.stderr, /^warning: tokens\.subjectTemplate user:\{username\} names no role/m);
+  const loose = join(dir, 'loose.yaml');
+  writeFileSync(loose, 'tokens:\n  subjectTemplate: "{username}:{account_id}:{role_name}:{email}"\n');
+  const refused = await roleport(['--config', loose, 'aws', 'trust-policy', '--role-name', 'R']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /at the start or the end/);
+  assert.equal(refused.stdout, '');
 });
 
 test('trust-policy: CloudFormation and Terraform', async () => {
@@ -57,14 +92,15 @@ test('trust-policy: CloudFormation and Terraform', async () => {
   const role = template.Resources['ExecutionRole']!;
   assert.equal(role.Type, 'AWS::IAM::Role');
   assert.equal(role.Properties['MaxSessionDuration'], 43200);
-  assert.deepEqual((role.Properties['AssumeRolePolicyDocument'] as { Statement: { Principal: unknown }[] }).Statement[0]!.Principal, {
-    Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/roleport.test/tenant' },
-  });
+  const statement = (role.Properties['AssumeRolePolicyDocument'] as { Statement: { Principal: unknown; Condition: { StringLike: Record<string, unknown> } }[] }).Statement[0]!;
+  assert.deepEqual(statement.Principal, { Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/roleport.test/tenant' } });
+  // The role's own account, wherever the stack is deployed.
+  assert.deepEqual(statement.Condition.StringLike['roleport.test/tenant:sub'], { 'Fn::Sub': 'user:*:role:${AWS::AccountId}:ExecutionRole' });
   const tf = await roleport(['aws', 'trust-policy', '--role-name', 'ExecutionRole', '--account', '111122223333', '--format', 'terraform']);
   assert.equal(tf.code, 0, tf.stderr);
   assert.match(tf.stdout, /resource "aws_iam_role" "execution_role" \{/);
   assert.match(tf.stdout, /assume_role_policy = jsonencode\(\{/);
-  assert.match(tf.stdout, /"roleport\.test\/tenant:sub" = "user:\*"/);
+  assert.match(tf.stdout, /"roleport\.test\/tenant:sub" = "user:\*:role:111122223333:ExecutionRole"/);
 });
 
 test('permission-set-policy: one Resource per account and role, in every format', async () => {

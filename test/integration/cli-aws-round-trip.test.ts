@@ -64,7 +64,7 @@ for (const [subject, allowed] of [
   ['content:42', false],
 ] as const) {
   test(`${subject}: ${allowed ? 'credentials' : 'AccessDenied'}, as explain predicts`, async () => {
-    const { token } = broker.app.services.mintToken({ subject, audience: 'sts.amazonaws.com', actor: 'test' });
+    const { token } = await broker.app.services.mintToken({ subject, audience: 'sts.amazonaws.com', actor: 'test' });
     const answer = await assume(token);
     const prediction = await explain(token);
     if (allowed) {
@@ -80,7 +80,7 @@ for (const [subject, allowed] of [
 }
 
 test('a token for another audience is refused by both', async () => {
-  const { token } = broker.app.services.mintToken({ subject: 'user:alice', audience: 'roleport-content', actor: 'test' });
+  const { token } = await broker.app.services.mintToken({ subject: 'user:alice', audience: 'roleport-content', actor: 'test' });
   assert.deepEqual(await assume(token), { error: 'InvalidIdentityTokenException' });
   const prediction = await explain(token);
   assert.equal(prediction.sts.code, 'InvalidIdentityToken');
@@ -88,7 +88,7 @@ test('a token for another audience is refused by both', async () => {
 
 test('session tags need --session-tags: refused without, credentials with', async () => {
   const claims = { 'https://aws.amazon.com/tags': { principal_tags: { team: ['data'] }, transitive_tag_keys: ['team'] } };
-  const { token } = broker.app.services.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', claims, actor: 'test' });
+  const { token } = await broker.app.services.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', claims, actor: 'test' });
   assert.deepEqual(await assume(token), { error: 'AccessDenied' });
   assert.equal((await explain(token)).sts.code, 'AccessDenied');
 

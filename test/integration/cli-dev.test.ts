@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -54,6 +54,31 @@ describe('roleport dev --port 0 --json', () => {
     assert.equal(payload.sub, 'user:alice');
   });
 
+  test('with no issuer configured, token mint on the data directory of dev --port 0 signs as the running issuer (recorded in dev.json)', async () => {
+    const record = join(dir, 'data', 'dev.json');
+    assert.equal((await stat(record)).mode & 0o777, 0o644);
+    const runtime = JSON.parse(await readFile(record, 'utf8')) as { issuer: string; web: string; sts: string; pid: number };
+    assert.equal(runtime.issuer, endpoints.issuer);
+    assert.equal(runtime.pid, dev.child.pid);
+    // No ROLEPORT_ISSUER: the config default would be http://127.0.0.1:8080, another issuer.
+    const minted = await runCli(['token', 'mint', '--sub', 'user:alice', '--aud', 'sts.amazonaws.com'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal(minted.code, 0, minted.stderr);
+    const { payload } = await jwtVerify(minted.stdout.trim(), createRemoteJWKSet(new URL(`${endpoints.issuer}/openid/v1/jwks`)), { issuer: endpoints.issuer, audience: 'sts.amazonaws.com' });
+    assert.equal(payload.iss, endpoints.issuer);
+    assert.notEqual(endpoints.issuer, 'http://127.0.0.1:8080');
+    // content token, the other command that signs on the data directory: verified by the running broker too.
+    const created = await runCli(['content', 'create', '--name', 'dash', '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal(created.code, 0, created.stderr);
+    const guid = (JSON.parse(created.stdout) as { guid: string }).guid;
+    const contentToken = await runCli(['content', 'token', guid, '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal(contentToken.code, 0, contentToken.stderr);
+    const verified = await jwtVerify((JSON.parse(contentToken.stdout) as { token: string }).token, createRemoteJWKSet(new URL(`${endpoints.issuer}/openid/v1/jwks`)), { issuer: endpoints.issuer });
+    assert.equal(verified.payload.sub, `content:${guid}`);
+    // A configured issuer still wins over the record.
+    const configured = await runCli(['token', 'mint', '--sub', 'user:alice', '--aud', 'a', '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data'), ROLEPORT_ISSUER: 'https://issuer.example.com' });
+    assert.equal((JSON.parse(configured.stdout) as { claims: { iss: string } }).claims.iss, 'https://issuer.example.com');
+  });
+
   test('keys rotate by the CLI is served by the running broker at its next key check, without a restart', async () => {
     const env = { ROLEPORT_DATA_DIR: join(dir, 'data'), ROLEPORT_ISSUER: endpoints.issuer };
     const rotated = await runCli(['keys', 'rotate', '--immediate', '--json'], env);
@@ -71,9 +96,12 @@ describe('roleport dev --port 0 --json', () => {
     assert.equal(decodeProtectedHeader(minted.stdout.trim()).kid, active.kid);
   });
 
-  test('SIGTERM stops it with exit code 0', async () => {
+  test('SIGTERM stops it with exit code 0 and removes its dev.json; the CLI then falls back to the configured default', async () => {
     const exit = await stopDev(dev);
     assert.deepEqual(exit, { code: 0, signal: null }, dev.stderr());
+    await assert.rejects(stat(join(dir, 'data', 'dev.json')), { code: 'ENOENT' });
+    const minted = await runCli(['token', 'mint', '--sub', 's', '--aud', 'a', '--json'], { ROLEPORT_DATA_DIR: join(dir, 'data') });
+    assert.equal((JSON.parse(minted.stdout) as { claims: { iss: string } }).claims.iss, 'http://127.0.0.1:8080');
   });
 });
 

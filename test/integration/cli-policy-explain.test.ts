@@ -143,7 +143,8 @@ test('offline STS checks map to STS errors: expired, alg, missing claims, audien
   assert.match(alg.sts.message, /algorithm/);
 
   const missing = JSON.parse((await roleport(['policy', 'explain', '--policy', policyFile, '--claims', file('missing.json', JSON.stringify({ iss: ISSUER, sub: 'user:alice' })), '--json'])).stdout);
-  assert.equal(missing.sts.message, 'Missing a required claim: aud, exp, iat');
+  // The local STS's own check names the first missing claim.
+  assert.equal(missing.sts.message, 'Missing a required claim: aud');
 
   const audience = JSON.parse((await roleport(['policy', 'explain', '--policy', policyFile, '--token', join(dir, 'alice.jwt'), '--client-id', 'other-client', '--json'])).stdout);
   assert.equal(audience.sts.code, 'InvalidIdentityToken');
@@ -163,7 +164,7 @@ test('bad input exits 2 naming the problem', async () => {
     [['policy', 'explain', '--policy', join(dir, 'nope.json'), '--token', join(dir, 'alice.jwt')], /--policy .*nope\.json: cannot read \(ENOENT\)/],
     [['policy', 'explain', '--policy', file('bad.json', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLikee":{"a":"b"}}}]}'), '--token', join(dir, 'alice.jwt')], /MalformedPolicyDocument: Statement\[0\]\.Condition\.StringLikee/],
     [['policy', 'explain', '--policy', file('notjson.json', '{'), '--token', join(dir, 'alice.jwt')], /MalformedPolicyDocument: policy is not valid JSON/],
-    [['policy', 'explain', '--policy', policyFile, '--token', file('garbage.jwt', 'not-a-token')], /malformed token: expected 3 dot-separated parts/],
+    [['policy', 'explain', '--policy', policyFile, '--token', file('garbage.jwt', 'not-a-token')], /malformed token: InvalidIdentityToken: The web identity token is not a signed JWT/],
     [['policy', 'explain', '--policy', policyFile, '--claims', file('array.json', '[1]')], /--claims .*must be a JSON object/],
     [['policy', 'explain', '--policy', policyFile], /exactly one of --token/],
     [['policy', 'explain', '--policy', policyFile, '--token', join(dir, 'alice.jwt'), '--claims', join(dir, 'claims.json')], /exactly one of --token/],

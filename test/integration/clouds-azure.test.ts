@@ -51,9 +51,9 @@ describe('Azure: WorkloadIdentityCredential against the local Entra endpoint', (
     const { stdout } = await run(process.execPath, [CHILD, options.mode ?? 'no-instance-discovery'], { env, timeout: 60_000 });
     return JSON.parse(stdout.trim().split('\n').pop() as string) as ChildAnswer;
   };
-  const tokenFor = (user: string, target: AzureTarget) => {
+  const tokenFor = async (user: string, target: AzureTarget) => {
     const claims = renderAzureTargetClaims(user, target);
-    return cloud.mint(claims.subject, claims.audience).token;
+    return (await cloud.mint(claims.subject, claims.audience)).token;
   };
 
   before(async () => {
@@ -72,14 +72,14 @@ describe('Azure: WorkloadIdentityCredential against the local Entra endpoint', (
   after(() => cloud?.close());
 
   test('a session token bound to user and target gets an access token', async () => {
-    const answer = await identity(tokenFor('alice', analytics), analytics);
+    const answer = await identity(await tokenFor('alice', analytics), analytics);
     assert.equal(answer.ok, true, answer.message);
     assert.ok((answer.token ?? '').length > 20);
     assert.ok((answer.expiresOnTimestamp ?? 0) > Date.now() + 30 * 60 * 1000);
   });
 
   test('a target-scoped credential takes every session of the target', async () => {
-    const answer = await identity(tokenFor('carol', reports), reports);
+    const answer = await identity(await tokenFor('carol', reports), reports);
     assert.equal(answer.ok, true, answer.message);
   });
 
@@ -104,7 +104,7 @@ describe('Azure: WorkloadIdentityCredential against the local Entra endpoint', (
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const answer = await identity(tokenFor('alice', analytics), analytics, { mode: 'proxy', proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      const answer = await identity(await tokenFor('alice', analytics), analytics, { mode: 'proxy', proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
       assert.equal(answer.ok, true, answer.message);
       assert.ok(seen.some((line) => line.startsWith('CONNECT login.microsoftonline.com:443')), `instance discovery went through the proxy: ${seen.join(' | ')}`);
     } finally {
@@ -113,13 +113,13 @@ describe('Azure: WorkloadIdentityCredential against the local Entra endpoint', (
   });
 
   test("another user's token is refused for a user-scoped credential (AADSTS700213)", async () => {
-    const answer = await identity(tokenFor('bob', analytics), analytics);
+    const answer = await identity(await tokenFor('bob', analytics), analytics);
     assert.equal(answer.ok, false);
     assert.match(answer.message ?? '', /AADSTS700213/);
   });
 
   test("another target's token is refused (AADSTS700213)", async () => {
-    const answer = await identity(tokenFor('carol', reports), analytics);
+    const answer = await identity(await tokenFor('carol', reports), analytics);
     assert.equal(answer.ok, false);
     assert.match(answer.message ?? '', /AADSTS700213/);
   });

@@ -43,7 +43,7 @@ export interface CloudBroker {
   azureUrl: string;
   ca: DevCa;
   /** A token from the broker's minting core. */
-  mint(subject: string, audience: string, claims?: Record<string, unknown>, ttlSeconds?: number): { token: string; jti: string };
+  mint(subject: string, audience: string, claims?: Record<string, unknown>, ttlSeconds?: number): Promise<{ token: string; jti: string }>;
   /** Any claims and header, signed with the broker's current key. */
   sign(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   /** Signed with a key the broker never published, under the broker's kid. */

@@ -82,7 +82,7 @@ describe('GCP: google-auth-library against the local Google STS', () => {
 
   test('a session token for a direct target gets a federated access token', async () => {
     const tokenFile = join(dir, 'analytics.jwt');
-    await writeFile(tokenFile, tokenFor('alice', 'analytics').token, { mode: 0o600 });
+    await writeFile(tokenFile, (await tokenFor('alice', 'analytics')).token, { mode: 0o600 });
     const client = await clientFor(await writeConfig('analytics', tokenFile));
     const { token } = await client.getAccessToken();
     assert.match(token ?? '', /^ya29\./);
@@ -90,7 +90,7 @@ describe('GCP: google-auth-library against the local Google STS', () => {
 
   test('a target with a service account impersonates it through generateAccessToken', async () => {
     const tokenFile = join(dir, 'deployer.jwt');
-    await writeFile(tokenFile, tokenFor('alice', 'deployer').token, { mode: 0o600 });
+    await writeFile(tokenFile, (await tokenFor('alice', 'deployer')).token, { mode: 0o600 });
     const client = await clientFor(await writeConfig('deployer', tokenFile, SERVICE_ACCOUNT));
     const { token, res } = await client.getAccessToken();
     assert.match(token ?? '', /^ya29\./);
@@ -105,7 +105,7 @@ describe('GCP: google-auth-library against the local Google STS', () => {
     const client = await clientFor(await writeConfig('rotating', tokenFile), true);
     const jtis: string[] = [];
     for (let round = 0; round < 3; round++) {
-      const minted = tokenFor('alice', 'analytics');
+      const minted = await tokenFor('alice', 'analytics');
       jtis.push(minted.jti);
       await writeFile(tokenFile, minted.token, { mode: 0o600 });
       const { token } = await client.getAccessToken();
@@ -118,7 +118,7 @@ describe('GCP: google-auth-library against the local Google STS', () => {
 
   test("another target's token cannot impersonate the service account (403 PERMISSION_DENIED)", async () => {
     const tokenFile = join(dir, 'wrong-target.jwt');
-    await writeFile(tokenFile, tokenFor('bob', 'analytics').token, { mode: 0o600 });
+    await writeFile(tokenFile, (await tokenFor('bob', 'analytics')).token, { mode: 0o600 });
     const client = await clientFor(await writeConfig('wrong-target', tokenFile, SERVICE_ACCOUNT));
     await assert.rejects(client.getAccessToken(), (error: Error & { status?: number }) => {
       assert.match(error.message, /Permission 'iam\.serviceAccounts\.getAccessToken' denied/);
@@ -128,7 +128,7 @@ describe('GCP: google-auth-library against the local Google STS', () => {
 
   test('the library reports the STS refusal of a token for another provider', async () => {
     const tokenFile = join(dir, 'other-provider.jwt');
-    await writeFile(tokenFile, tokenFor('alice', 'analytics', undefined, other).token, { mode: 0o600 });
+    await writeFile(tokenFile, (await tokenFor('alice', 'analytics', undefined, other)).token, { mode: 0o600 });
     const client = await clientFor(await writeConfig('other-provider', tokenFile));
     await assert.rejects(client.getAccessToken(), /invalid_grant: The audience in ID Token/);
   });

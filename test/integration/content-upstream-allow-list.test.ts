@@ -88,10 +88,10 @@ describe('content upstream allow-list (creation and request time, real DNS)', ()
       ['unknown-name', 'http://nowhere.test/', /does not resolve/],
     ] as const) {
       const response = await createContent(name, upstream);
-      const body = (await response.json()) as { code: string; message: string };
+      const body = (await response.json()) as { roleport_code: string; error: string };
       assert.equal(response.status, 400, `${name}: ${JSON.stringify(body)}`);
-      assert.equal(body.code, 'ERR_INPUT_INVALID', name);
-      assert.match(body.message, reason, name);
+      assert.equal(body.roleport_code, 'ERR_INPUT_INVALID', name);
+      assert.match(body.error, reason, name);
     }
     const stored = await env.broker.app.services.integrations.content.list();
     assert.deepEqual(stored.map((content) => content.name), [], 'nothing was stored');

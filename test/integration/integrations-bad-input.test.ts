@@ -2,41 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
 import {
-  CONTENT_ROLE,
   CONTENT_TOKEN_TYPE,
   EXCHANGE_GRANT,
   INTEGRATIONS_PATH,
   USER_TOKEN_TYPE,
+  VIEWER_CLIENT_SECRET as SECRET,
   serviceAccountBody,
   startIntegrationsBroker,
+  viewerBody,
   type IntegrationsBroker,
 } from './integrations-fixtures.ts';
 import { tamperEnd } from '../helpers/tamper.ts';
-
-const SECRET = 'viewer-client-secret-9f3c1e77a2b4';
-
-function viewerBody(config: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    template: 'aws',
-    name: 'viewer-s3',
-    description: 'as the viewer',
-    config: {
-      auth_type: 'Viewer',
-      auth_mode: 'Confidential',
-      client_id: 'content-viewer',
-      client_secret: SECRET,
-      authorization_uri: 'http://127.0.0.1:9/auth',
-      token_uri: 'http://127.0.0.1:9/token',
-      token_endpoint_auth_method: 'client_secret_basic',
-      scopes: 'openid offline_access',
-      role_arn: CONTENT_ROLE,
-      sts_region: 'eu-west-1',
-      session_duration: 3600,
-      use_pkce: true,
-      ...config,
-    },
-  };
-}
 
 describe('integrations: bad input is refused with a clear error and nothing changes', () => {
   let broker: IntegrationsBroker;
@@ -47,6 +23,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     broker = await startIntegrationsBroker();
     integrationGuid = ((await broker.api('POST', INTEGRATIONS_PATH, { body: serviceAccountBody() })).body as { guid: string }).guid;
     contentGuid = ((await broker.api('POST', '/__api__/v1/content', { body: { name: 'dash' } })).body as { guid: string }).guid;
+    await broker.grant(integrationGuid, contentGuid);
     await broker.api('PUT', `/__api__/v1/content/${contentGuid}/oauth/integrations/associations`, { body: [{ oauth_integration_guid: integrationGuid }] });
   });
   after(() => broker?.close());
@@ -61,7 +38,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     for (const [key, label] of [[null, 'no key'], ['not-a-key', 'garbage'], [wrong, 'wrong secret'], [revoked.key, 'revoked']] as const) {
       const response = await broker.api('POST', INTEGRATIONS_PATH, { key, body: serviceAccountBody({ name: `x-${label}` }) });
       assert.equal(response.status, 401, label);
-      assert.equal((response.body as { code: string }).code, 'ERR_UNAUTHENTICATED', label);
+      assert.equal((response.body as { roleport_code: string }).roleport_code, 'ERR_UNAUTHENTICATED', label);
       assert.equal(response.headers.get('www-authenticate'), 'Key realm="roleport"', label);
       assert.equal((await broker.api('GET', INTEGRATIONS_PATH, { key })).status, 401, label);
     }
@@ -98,8 +75,8 @@ describe('integrations: bad input is refused with a clear error and nothing chan
       const before = await integrationCount();
       const response = await broker.api('POST', INTEGRATIONS_PATH, { body: JSON.parse(JSON.stringify(body)) });
       assert.equal(response.status, 400, response.text);
-      assert.equal((response.body as { code: string }).code, 'ERR_INPUT_INVALID');
-      assert.match((response.body as { message: string }).message, message);
+      assert.equal((response.body as { roleport_code: string }).roleport_code, 'ERR_INPUT_INVALID');
+      assert.match((response.body as { error: string }).error, message);
       assert.ok(!response.text.includes(SECRET), 'the secret is not echoed');
       assert.equal(await integrationCount(), before);
     });
@@ -110,7 +87,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     for (const method of ['GET', 'PATCH', 'DELETE']) {
       const response = await broker.api(method, `${INTEGRATIONS_PATH}/${unknown}`, method === 'PATCH' ? { body: { name: 'x' } } : {});
       assert.equal(response.status, 404, method);
-      assert.match((response.body as { message: string }).message, new RegExp(`no integration ${unknown}`));
+      assert.match((response.body as { error: string }).error, new RegExp(`no integration ${unknown}`));
     }
     assert.equal((await broker.api('GET', `${INTEGRATIONS_PATH}/not-a-guid`)).status, 404);
     const token = (await broker.app.services.integrations.issueContentSessionToken(contentGuid, { name: 'test' })).token;
@@ -127,6 +104,9 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     assert.deepEqual(response.body, {
       error: 'invalid_grant',
       error_description: 'the subject_token is a user session token, not a content session token as subject_token_type says',
+      code: 26,
+      payload: null,
+      roleport_code: 'ERR_GRANT_INVALID',
     });
     // And the other way round.
     const contentToken = (await broker.app.services.integrations.issueContentSessionToken(contentGuid, { name: 'test' })).token;
@@ -141,7 +121,8 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     const expired = await broker.sign({ ...base, iat: now - 7200, exp: now - 3600 });
     const response = await broker.exchange({ grant_type: EXCHANGE_GRANT, subject_token: expired, subject_token_type: CONTENT_TOKEN_TYPE });
     assert.equal(response.status, 400);
-    assert.deepEqual(response.body, { error: 'invalid_grant', error_description: 'the subject_token (a content session token) has expired' });
+    // RFC 6749's fields, and the ones the publishing server's SDK reads (code, payload) with Roleport's code.
+    assert.deepEqual(response.body, { error: 'invalid_grant', error_description: 'the subject_token (a content session token) has expired', code: 26, payload: null, roleport_code: 'ERR_GRANT_INVALID' });
 
     const { privateKey } = await generateKeyPair('RS256');
     const foreign = await new SignJWT({ ...base, iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'RS256', kid: broker.app.services.keys.signingKey().kid }).sign(privateKey);
@@ -181,6 +162,7 @@ describe('integrations: bad input is refused with a clear error and nothing chan
     const long = await broker.api('POST', INTEGRATIONS_PATH, { body: serviceAccountBody({ name: 'too-long' }, { session_duration: 7200 }) });
     assert.equal(long.status, 201, long.text);
     const content = ((await broker.api('POST', '/__api__/v1/content', { body: { name: 'long-report' } })).body as { guid: string }).guid;
+    await broker.grant((long.body as { guid: string }).guid, content);
     await broker.api('PUT', `/__api__/v1/content/${content}/oauth/integrations/associations`, { body: [{ oauth_integration_guid: (long.body as { guid: string }).guid }] });
     const token = (await broker.app.services.integrations.issueContentSessionToken(content, { name: 'test' })).token;
     const response = await broker.exchange({ grant_type: EXCHANGE_GRANT, subject_token: token, subject_token_type: CONTENT_TOKEN_TYPE });

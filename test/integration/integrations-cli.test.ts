@@ -75,6 +75,13 @@ describe('roleport api-keys | integrations | content on the data directory', () 
     assert.equal(content.code, 0, content.stderr);
     const contentGuid = content.stdout.trim();
     assert.match(contentGuid, /^[0-9a-f-]{36}$/);
+    // Not on the integration's access list yet: refused, exit 2 naming it.
+    const early = await runCli(['content', 'integrations', contentGuid, '--set', integration.guid], env());
+    assert.equal(early.code, 2);
+    assert.match(early.stderr, new RegExp(`integration ${integration.guid} is not granted to content ${contentGuid}`));
+    const granted = await runCli(['integrations', 'access', integration.guid, '--add', contentGuid, '--json'], env());
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.deepEqual((JSON.parse(granted.stdout) as Array<{ content_guid: string; granted_by: string }>).map((entry) => [entry.content_guid, entry.granted_by]), [[contentGuid, 'cli']]);
     const associated = await runCli(['content', 'integrations', contentGuid, '--set', integration.guid, '--json'], env());
     assert.equal(associated.code, 0, associated.stderr);
     assert.equal((JSON.parse(associated.stdout) as Array<{ oauth_integration_guid: string }>)[0]!.oauth_integration_guid, integration.guid);
@@ -117,7 +124,15 @@ describe('roleport integrations through a running broker (--url, --api-key)', ()
     // Content registered through the API gets a content session token the exchange accepts.
     const content = await runCli(['content', 'create', '--name', 'api-report', ...api(broker.publisherKey)]);
     const contentGuid = content.stdout.trim();
-    await runCli(['content', 'integrations', contentGuid, '--set', guid, ...api(broker.publisherKey)]);
+    // Only an admin key puts content on the access list; the publisher then associates.
+    const byPublisher = await runCli(['integrations', 'access', guid, '--add', contentGuid, ...api(broker.publisherKey)]);
+    assert.equal(byPublisher.code, 2);
+    assert.match(byPublisher.stderr, /needs an API key with role admin/);
+    const byAdmin = await runCli(['integrations', 'access', guid, '--add', contentGuid, ...api(broker.adminKey)]);
+    assert.equal(byAdmin.code, 0, byAdmin.stderr);
+    assert.match(byAdmin.stdout, new RegExp(`^${contentGuid}\\s+\\d{4}-\\d{2}-\\d{2}T\\S+\\s+api-key:test-admin$`, 'm'));
+    const associated = await runCli(['content', 'integrations', contentGuid, '--set', guid, ...api(broker.publisherKey)]);
+    assert.equal(associated.code, 0, associated.stderr);
     const token = await runCli(['content', 'token', contentGuid, ...api(broker.publisherKey)]);
     assert.equal(token.code, 0, token.stderr);
     const exchanged = await broker.exchange({ grant_type: EXCHANGE_GRANT, subject_token: token.stdout.trim(), subject_token_type: CONTENT_TOKEN_TYPE });

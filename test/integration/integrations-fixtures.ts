@@ -64,6 +64,8 @@ export interface IntegrationsBroker {
   sign(claims: JWTPayload): Promise<string>;
   /** Registers a role at the local STS. */
   addRole(arn: string, trustPolicy: object, maxSessionDurationSeconds?: number): Promise<void>;
+  /** An admin puts content on an integration's access list (`PUT …/access`, keeping what is there). */
+  grant(integrationGuid: string, contentGuid: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -137,7 +139,7 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
     return { status: response.status, headers: response.headers, text, body };
   };
 
-  return {
+  const broker: IntegrationsBroker = {
     url,
     stsUrl: `${url}/sts`,
     contentUrl,
@@ -168,11 +170,20 @@ export async function startIntegrationsBroker(options: IntegrationsBrokerOptions
       return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
     },
     addRole,
+    async grant(integrationGuid, contentGuid) {
+      const path = `${INTEGRATIONS_PATH}/${integrationGuid}/access`;
+      const current = await broker.api('GET', path);
+      if (current.status !== 200) throw new Error(`GET ${path}: ${current.status} ${current.text}`);
+      const guids = [...(current.body as Array<{ content_guid: string }>).map((entry) => entry.content_guid), contentGuid];
+      const granted = await broker.api('PUT', path, { body: guids.map((guid) => ({ content_guid: guid })) });
+      if (granted.status !== 200) throw new Error(`PUT ${path}: ${granted.status} ${granted.text}`);
+    },
     async close() {
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return broker;
 }
 
 /** The `access_token` of a successful exchange, decoded as the publishing server's SDK does. */
@@ -202,5 +213,32 @@ export function serviceAccountBody(overrides: Record<string, unknown> = {}, conf
     description: 'Reports read S3 as themselves',
     config: { auth_type: 'Service Account', role_arn: CONTENT_ROLE, sts_region: 'us-east-1', session_duration: 3600, ...config },
     ...overrides,
+  };
+}
+
+/** The client secret `viewerBody` sends (the tests look for it in logs and responses). */
+export const VIEWER_CLIENT_SECRET = 'viewer-client-secret-9f3c1e77a2b4';
+
+/** A Viewer integration body in the publishing server's shape, its IdP unreachable (nothing here signs a viewer in). */
+export function viewerBody(config: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    template: 'aws',
+    name: 'viewer-s3',
+    description: 'as the viewer',
+    config: {
+      auth_type: 'Viewer',
+      auth_mode: 'Confidential',
+      client_id: 'content-viewer',
+      client_secret: VIEWER_CLIENT_SECRET,
+      authorization_uri: 'http://127.0.0.1:9/auth',
+      token_uri: 'http://127.0.0.1:9/token',
+      token_endpoint_auth_method: 'client_secret_basic',
+      scopes: 'openid offline_access',
+      role_arn: CONTENT_ROLE,
+      sts_region: 'eu-west-1',
+      session_duration: 3600,
+      use_pkce: true,
+      ...config,
+    },
   };
 }

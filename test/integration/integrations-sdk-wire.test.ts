@@ -91,6 +91,7 @@ describe('the credentials exchange on the wire, as the publishing server\'s SDK 
     dir = await mkdtemp(join(tmpdir(), 'roleport-sdk-wire-'));
     const integration = ((await broker.api('POST', INTEGRATIONS_PATH, { body: serviceAccountBody() })).body as { guid: string }).guid;
     contentGuid = ((await broker.api('POST', '/__api__/v1/content', { key: broker.publisherKey, body: { name: 'sdk-report' } })).body as { guid: string }).guid;
+    await broker.grant(integration, contentGuid);
     await broker.api('PUT', `/__api__/v1/content/${contentGuid}/oauth/integrations/associations`, { body: [{ oauth_integration_guid: integration }] });
   });
   after(async () => {

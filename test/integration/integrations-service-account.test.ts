@@ -51,10 +51,11 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`Service Account
     assert.equal(shown.headers.get('cache-control'), 'no-store');
   });
 
-  test('a publisher registers content and associates the integration', async () => {
+  test('a publisher registers content and associates the integration once an admin granted it to the content', async () => {
     const content = await broker.api('POST', '/__api__/v1/content', { key: broker.publisherKey, body: { name: 'quarterly-report' } });
     assert.equal(content.status, 201, content.text);
     contentGuid = (content.body as { guid: string }).guid;
+    await broker.grant(integrationGuid, contentGuid);
     const associated = await broker.api('PUT', `/__api__/v1/content/${contentGuid}/oauth/integrations/associations`, {
       key: broker.publisherKey,
       body: [{ oauth_integration_guid: integrationGuid }],

@@ -31,7 +31,7 @@ for (const algorithm of ['RS256', 'ES256'] as const) {
     test('jose verifies a minted token against the discovered JWKS, with every required claim', async () => {
       const config = await oidc.discovery(new URL(broker.issuer), 'sts.amazonaws.com', undefined, undefined, { execute: [oidc.allowInsecureRequests] });
       const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-      const minted = broker.app.services.mintToken({
+      const minted = await broker.app.services.mintToken({
         subject: 'user:alice',
         audience: 'sts.amazonaws.com',
         ttlSeconds: 900,
@@ -58,7 +58,7 @@ for (const algorithm of ['RS256', 'ES256'] as const) {
 
     test('jose refuses a wrong audience, a foreign issuer and a token whose payload was altered', async () => {
       const jwks = createRemoteJWKSet(new URL(`${broker.issuer}/openid/v1/jwks`));
-      const { token } = broker.app.services.mintToken({ subject: 'user:bob', audience: 'sts.amazonaws.com', actor: 'test' });
+      const { token } = await broker.app.services.mintToken({ subject: 'user:bob', audience: 'sts.amazonaws.com', actor: 'test' });
       await assert.rejects(jwtVerify(token, jwks, { issuer: broker.issuer, audience: 'someone-else' }), { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' });
       await assert.rejects(jwtVerify(token, jwks, { issuer: 'https://other.example.test', audience: 'sts.amazonaws.com' }), { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' });
       const [header, payload, signature] = token.split('.') as [string, string, string];
@@ -132,7 +132,7 @@ describe('discovery, JWKS and operations endpoints', () => {
     assert.deepEqual(await health.json(), { status: 'ok' });
     const ready = await fetch(`${broker.url}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', signing_key: 'ok' } });
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', signing_key: 'ok', audit_log: 'ok' } });
   });
 
   test('/metrics exposes tokens minted, JWKS requests and key states in Prometheus text', async () => {
@@ -144,7 +144,7 @@ describe('discovery, JWKS and operations endpoints', () => {
     };
     const value = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
     const before = await metrics();
-    for (let i = 0; i < 3; i++) broker.app.services.mintToken({ subject: 's', audience: 'a', actor: 'test' });
+    for (let i = 0; i < 3; i++) await broker.app.services.mintToken({ subject: 's', audience: 'a', actor: 'test' });
     await (await fetch(`${broker.url}/openid/v1/jwks`)).arrayBuffer();
     const text = await metrics();
     assert.equal(value(text, 'roleport_tokens_minted_total') - (value(before, 'roleport_tokens_minted_total') || 0), 3);
@@ -169,7 +169,7 @@ describe('readiness when the database is gone', () => {
       await broker.app.services.store.close();
       const ready = await fetch(`${broker.url}/readyz`);
       assert.equal(ready.status, 503);
-      assert.deepEqual(await ready.json(), { status: 'not ready', checks: { database: 'unreachable', signing_key: 'ok' } });
+      assert.deepEqual(await ready.json(), { status: 'not ready', checks: { database: 'unreachable', signing_key: 'ok', audit_log: 'not writable' } });
       assert.equal((await fetch(`${broker.url}/healthz`)).status, 200);
       const jwks = await fetch(`${broker.url}/openid/v1/jwks`);
       assert.equal(jwks.status, 200);

@@ -75,7 +75,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     test('next → active → retired → removed, with tokens of the previous key verifying while valid', async () => {
       const a = services().keys.signingKey().kid;
       assert.deepEqual(await publishedKids(), [a]);
-      const early = mint();
+      const early = await mint();
       await verify(early.token);
 
       // The active key reaches the rotation interval: a next key is published, not signing.
@@ -84,19 +84,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const b = keysAfterSchedule.find((k) => k.state === 'next')!.kid;
       assert.deepEqual(await states(), { [a]: 'active', [b]: 'next' });
       assert.deepEqual(await publishedKids(), [a, b].sort(), 'the next key is in JWKS before it signs');
-      const beforeSwitch = mint();
+      const beforeSwitch = await mint();
       assert.equal(beforeSwitch.kid, a);
 
       // One second short of the pre-publication window it still does not sign.
       await tick((PRE_PUBLICATION - 1) * SECOND);
-      const lastOfA = mint();
+      const lastOfA = await mint();
       assert.equal(lastOfA.kid, a);
       assert.equal(decodeProtectedHeader(lastOfA.token).kid, a);
 
       // The window has passed: the next key signs, the old one is retired but still published.
       await tick(SECOND);
       assert.deepEqual(await states(), { [a]: 'retired', [b]: 'active' });
-      const firstOfB = mint();
+      const firstOfB = await mint();
       assert.equal(firstOfB.kid, b);
       const summary = (await services().keys.list()).find((k) => k.kid === b)!;
       assert.equal(summary.activatedAt! - summary.createdAt, PRE_PUBLICATION * SECOND, 'published for the JWKS cache time plus one check before signing');
@@ -120,15 +120,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await publishedKids(), [b], 'removed once every token it signed has expired');
       assert.deepEqual(await states(), { [b]: 'active' });
       await assert.rejects(verify(lastOfA.token), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
-      await verify(mint().token);
+      await verify((await mint()).token);
     });
 
     test('a restart on the same data keeps every key in every state, and tokens keep verifying', async () => {
       await services().keys.rotate(); // a next key beside the active one
-      const stillValid = mint(600);
+      const stillValid = await mint(600);
       const activeBefore = services().keys.signingKey().kid;
       await tick(PRE_PUBLICATION * SECOND); // the next key takes over; the old one is retired
-      const signedByNew = mint(600);
+      const signedByNew = await mint(600);
       await services().keys.rotate(); // and another next key
       const before = await services().keys.list();
       assert.deepEqual(before.map((k) => k.state).sort(), ['active', 'next', 'retired']);
@@ -144,12 +144,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(services().keys.signingKey().kid, signedByNew.kid);
       await verify(stillValid.token);
       await verify(signedByNew.token);
-      assert.equal(mint().kid, signedByNew.kid);
+      assert.equal((await mint()).kid, signedByNew.kid);
     });
 
     test('rotate --immediate: a new key signs at once, the previous one is retired and still published', async () => {
       const previous = services().keys.signingKey().kid;
-      const old = mint(600);
+      const old = await mint(600);
       const pending = (await services().keys.list()).find((k) => k.state === 'next')?.kid;
       const list = await services().keys.rotate({ immediate: true });
       const active = list.filter((k) => k.state === 'active');
@@ -157,7 +157,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.notEqual(active[0]!.kid, previous);
       assert.equal(active[0]!.kid, pending ?? active[0]!.kid, 'a pending next key is the one promoted');
       assert.equal(list.find((k) => k.kid === previous)?.state, 'retired');
-      const fresh = mint(600);
+      const fresh = await mint(600);
       assert.equal(fresh.kid, active[0]!.kid);
       assert.ok((await publishedKids()).includes(previous));
       await verify(old.token);
@@ -168,7 +168,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
 
     test('every minted token is in the audit log with its kid, jti, audience, subject and expiry', async () => {
-      const minted = mint(120);
+      const minted = await mint(120);
       await services().audit.flush();
       const [event] = await services().repositories.auditEvents.query({ jti: minted.jti });
       assert.deepEqual(
@@ -182,7 +182,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await dropDatabase(pg!.url); // terminates the broker's connections and removes the database
         const ready = await fetch(`${broker.url}/readyz`);
         assert.equal(ready.status, 503);
-        assert.deepEqual(await ready.json(), { status: 'not ready', checks: { database: 'unreachable', signing_key: 'ok' } });
+        assert.deepEqual(await ready.json(), { status: 'not ready', checks: { database: 'unreachable', signing_key: 'ok', audit_log: 'not writable' } });
         assert.equal((await fetch(`${broker.url}/openid/v1/jwks`)).status, 200);
       });
     }

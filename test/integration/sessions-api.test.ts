@@ -97,7 +97,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(response.body['expires_in'], 900);
       const jwks = createRemoteJWKSet(new URL(`${broker.issuer}/openid/v1/jwks`));
       const { payload } = await jwtVerify(response.body['access_token'] as string, jwks, { issuer: broker.issuer, audience: 'sts.amazonaws.com', requiredClaims: ['exp', 'iat', 'jti'] });
-      assert.equal(payload.sub, 'user:alice');
+      // The first role's token: sub names it, so only its trust policy accepts it.
+      assert.equal(payload.sub, 'user:alice:role:111111111111:DataScientist');
       assert.equal(payload['session_id'], session.id);
       assert.equal(payload['preferred_username'], 'alice');
 
@@ -131,7 +132,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     test('bad start requests: 400 naming the problem, 401 without a valid user token', async () => {
       const before = await countSessions();
-      for (const body of [{}, { roles: [] }, { roles: ['nope'] }, { roles: [DS], token_source: 'magic' }, { roles: [DS], token_ttl_seconds: 'long' }, { roles: [DS], region: 'moon-1' }]) {
+      const bodies = [
+        {},
+        { roles: [] },
+        { roles: ['nope'] },
+        { roles: [DS], token_source: 'magic' },
+        { roles: [DS], token_ttl_seconds: 'long' },
+        { roles: [DS], region: 'moon-1' },
+        // Audiences are an allow-list (sessions.audiences); the content audience never.
+        { roles: [DS], audience: 'https://vault.example.com' },
+        { roles: [DS], audience: 'roleport-content' },
+      ];
+      for (const body of bodies) {
         const response = await api('POST', '/sessions', aliceToken, body);
         assert.equal(response.status, 400, JSON.stringify(body));
         assert.equal(response.body['code'], 'ERR_INPUT_INVALID');
@@ -164,6 +176,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         ["another session's secret on this session's id", { ...good, subject_token: `rps_${session.id}.${bobCredential.split('.')[1]}` }, 400, 'invalid_grant'],
         ['a user API token', { ...good, subject_token: aliceToken }, 400, 'invalid_grant'],
         ['a role outside the session', { ...good, resource: RO }, 400, 'invalid_target'],
+        // RFC 8693 §2.2.2: an audience the broker will not issue for.
+        ['an audience not in sessions.audiences', { ...good, audience: 'https://vault.example.com' }, 400, 'invalid_target'],
+        ['the content audience', { ...good, audience: 'roleport-content' }, 400, 'invalid_target'],
       ];
       for (const [name, fields, status, error] of cases) {
         const response = await exchange(fields);

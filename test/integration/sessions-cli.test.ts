@@ -78,6 +78,9 @@ describe('roleport session … and users token create (CLI on the data directory
       [['session', 'start', '--user', 'alice', '--role', 'not-an-arn'], /not an IAM role ARN/],
       [['session', 'start', '--user', 'alice', '--role', DS, '--token-source', 'magic'], /--token-source magic/],
       [['session', 'start', '--user', 'alice', '--role', DS, '--ttl', 'soon'], /--ttl soon/],
+      // Audiences are an allow-list (sessions.audiences); the content audience never.
+      [['session', 'start', '--user', 'alice', '--role', DS, '--audience', 'https://vault.example.com'], /audience "https:\/\/vault\.example\.com" is not one a session may ask for \(sessions\.audiences: sts\.amazonaws\.com\)/],
+      [['session', 'start', '--user', 'alice', '--role', DS, '--audience', 'roleport-content'], /audience "roleport-content" is not one a session may ask for/],
       [['session', 'start', '--user', 'alice'], /--role/],
       [['session', 'end', 'not-a-session'], /expected a session id/],
       [['session', 'revoke', 'ses_0000000000'], /no session ses_0000000000/],
@@ -92,6 +95,14 @@ describe('roleport session … and users token create (CLI on the data directory
     }
     const after = JSON.parse((await cli('session', 'list', '--json')).stdout) as { sessions: unknown[] };
     assert.equal(after.sessions.length, before.sessions.length);
+  });
+
+  test('choosing a viewer session warns that the IdP\'s tokens are not bound to the roles', async () => {
+    const viewer = await cli('session', 'start', '--user', 'alice', '--role', DS, '--token-source', 'viewer');
+    assert.match(viewer.stderr, /^warning: viewer sessions hand out the IdP's own ID token, which names no role: AWS accepts it for every role that trusts the IdP and this user/m);
+    // This broker has no single sign-on, so no viewer session starts here.
+    assert.equal(viewer.code, 2);
+    assert.match(viewer.stderr, /viewer needs single sign-on/);
   });
 
   test('users token create prints a user API token once; the API accepts it', async () => {

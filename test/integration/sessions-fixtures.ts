@@ -4,6 +4,7 @@
  * admins configured and optionally the local STS on its own port, plus a headless sign-in
  * and the few page-scraping helpers the tests share. Not a test file itself.
  */
+import { buildTrustPolicy } from '../../src/aws/index.ts';
 import type { RoleportConfigInput } from '../../src/config/index.ts';
 import type { Clock } from '../../src/core/index.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -87,32 +88,35 @@ export async function startSessionsEnv(options: SessionsEnvOptions = {}): Promis
 }
 
 /**
- * Registers the broker's issuer (audience sts.amazonaws.com, subjects user:*) and the IdP
- * (audience = the broker's client id) as OIDC providers of the local STS, and the demo roles
- * trusting both, with session tags and source identity allowed — the trust policy an admin
- * would paste for broker and viewer sessions.
+ * Registers the broker's issuer (audience sts.amazonaws.com) and the IdP (audience = the
+ * broker's client id) as OIDC providers of the local STS, and the demo roles trusting both,
+ * with session tags and source identity allowed — for broker tokens, the trust policy
+ * `roleport aws trust-policy` generates (its `:sub` pins the role), for viewer tokens the IdP
+ * and audience only (the IdP's tokens name no role).
  */
 export async function registerStsRoles(broker: TestBroker, idpIssuer: string): Promise<void> {
-  const { sts } = broker.app.services;
-  const brokerPrefix = broker.issuer.replace(/^https?:\/\//, '');
+  const { sts, config } = broker.app.services;
   const idpPrefix = idpIssuer.replace(/^https?:\/\//, '');
   await sts.registry.addProvider({ url: broker.issuer, clientIds: ['sts.amazonaws.com'] });
   await sts.registry.addProvider({ url: idpIssuer, clientIds: [CLIENT_ID] });
   for (const arn of [DS, RO, ANALYST]) {
-    const account = arn.split(':')[4];
+    const [, , , , account, resource] = arn.split(':') as [string, string, string, string, string, string];
+    const generated = buildTrustPolicy({
+      roleName: resource.slice('role/'.length),
+      account,
+      issuer: broker.issuer,
+      audience: 'sts.amazonaws.com',
+      subjectTemplate: config.tokens.subjectTemplate,
+      sessionTags: true,
+      sourceIdentity: true,
+    });
     await sts.registry.addRole({
       arn,
       maxSessionDurationSeconds: 43200,
       trustPolicy: {
         Version: '2012-10-17',
         Statement: [
-          {
-            Sid: 'BrokerSessions',
-            Effect: 'Allow',
-            Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${brokerPrefix}` },
-            Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
-            Condition: { StringEquals: { [`${brokerPrefix}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${brokerPrefix}:sub`]: 'user:*' } },
-          },
+          ...generated.policy.Statement,
           {
             Sid: 'ViewerSessions',
             Effect: 'Allow',

@@ -68,6 +68,17 @@ describe('session tokens through the AWS SDK and the local STS', () => {
     }
   });
 
+  test('a token minted for one role of the session is refused by the other role\'s generated trust policy (AccessDenied)', async () => {
+    const { credential } = await startSession({ roles: [DS, RO] });
+    const forDs = (await exchangeToken(env.url, credential, { resource: DS })).body['access_token'] as string;
+    const sts = new STSClient({ region: 'us-east-1', endpoint: stsUrl, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 });
+    await assert.rejects(
+      sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: RO, RoleSessionName: 'alice', WebIdentityToken: forDs })),
+      (error: unknown) => error instanceof Error && error.name === 'AccessDenied' && /Not authorized to perform sts:AssumeRoleWithWebIdentity/.test(error.message),
+    );
+    assert.ok((await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: DS, RoleSessionName: 'alice', WebIdentityToken: forDs }))).Credentials?.AccessKeyId);
+  });
+
   test('broker tokens carry the allow-listed session tags and the source identity, and STS accepts them', async () => {
     const { session, credential } = await startSession({ roles: [DS] });
     const issued = await exchangeToken(env.url, credential);
@@ -80,7 +91,7 @@ describe('session tokens through the AWS SDK and the local STS', () => {
     const sts = new STSClient({ region: 'us-east-1', endpoint: stsUrl, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 });
     const assumed = await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: DS, RoleSessionName: session.roles[0]!.session_name, WebIdentityToken: issued.body['access_token'] as string }));
     assert.equal(assumed.SourceIdentity, 'alice');
-    assert.equal(assumed.SubjectFromWebIdentityToken, 'user:alice');
+    assert.equal(assumed.SubjectFromWebIdentityToken, 'user:alice:role:111111111111:DataScientist');
     assert.equal(assumed.AssumedRoleUser?.Arn, 'arn:aws:sts::111111111111:assumed-role/DataScientist/alice');
   });
 

@@ -41,6 +41,8 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     const offered = [...picker.text.matchAll(/name="roles" value="([^"]+)"/g)].map((m) => m[1]);
     assert.deepEqual(offered, [DS, RO]);
     assert.match(picker.text, /<option value="viewer">/, 'viewer tokens are offered: SSO is on');
+    // Where the viewer source is chosen, it says that the IdP's tokens cannot be bound to the roles.
+    assert.match(picker.text, /<p class="hint warning" id="viewer-unbound">[^<]*cannot be bound[^<]*every role that trusts the IdP and you/);
   });
 
   test('start a session from the page: the credential is shown once and works at the token endpoint', async () => {

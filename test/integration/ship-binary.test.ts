@@ -98,7 +98,8 @@ describe('the single executable', () => {
     const result = await runProcess(binary, ['idp', 'token', '--decode', '--json'], { ...bareEnv, ROLEPORT_SESSION_DIR: String(summary['dir']) });
     assert.equal(result.code, 0, result.stderr);
     const { claims } = JSON.parse(result.stdout) as { claims: Record<string, unknown> };
-    assert.equal(claims['sub'], 'user:alice');
+    // The first role's token: its sub names the role (issue 10's binding).
+    assert.equal(claims['sub'], 'user:alice:role:111111111111:DataScientist');
     assert.equal(claims['iss'], env.url);
   });
 

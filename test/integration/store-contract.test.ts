@@ -10,7 +10,7 @@ import type { AuditEvent } from '../../src/core/index.ts';
 import { ManualClock, silentLogger } from '../../src/core/index.ts';
 import {
   type NewStsCredentialRow,
-  createBatchedAuditWriter,
+  createAuditWriter,
   createRepositories,
   migrateToLatest,
   openDatabase,
@@ -20,7 +20,8 @@ import {
   type StoreDatabase,
 } from '../../src/store/index.ts';
 import { createSealer } from '../../src/secrets/index.ts';
-import { createCredentialStore, parseRoleArn, type CredentialStorage } from '../../src/sts/index.ts';
+import { parseRoleArn } from '../../src/iam/index.ts';
+import { createCredentialStore, type CredentialStorage } from '../../src/sts/index.ts';
 import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
 
 /**
@@ -279,7 +280,7 @@ for (const backend of backends) {
     });
 
     test('the batched audit writer queues without waiting and writes every event on flush and close', async () => {
-      const writer = createBatchedAuditWriter({ repository: repos.auditEvents, logger: silentLogger, maxBatch: 100, flushIntervalMs: 60_000 });
+      const writer = createAuditWriter({ repository: repos.auditEvents, logger: silentLogger, maxBatch: 100, flushIntervalMs: 60_000 });
       for (let i = 0; i < 250; i++) writer.record(auditEvent(i, { type: 'writer.test' }));
       await writer.flush();
       assert.equal((await repos.auditEvents.query({ type: 'writer.test', limit: 1000 })).length, 250);
@@ -289,7 +290,7 @@ for (const backend of backends) {
     });
 
     test('the batched audit writer keeps events through a failed write and writes them once the table is back', async () => {
-      const writer = createBatchedAuditWriter({ repository: repos.auditEvents, logger: silentLogger, flushIntervalMs: 60_000 });
+      const writer = createAuditWriter({ repository: repos.auditEvents, logger: silentLogger, flushIntervalMs: 60_000 });
       await sql`alter table audit_events rename to audit_events_away`.execute(store.db);
       try {
         for (let i = 0; i < 3; i++) writer.record(auditEvent(i, { type: 'writer.retry' }));

@@ -76,7 +76,7 @@ describe('two brokers on one PostgreSQL database', () => {
       await Promise.all([one.keys.refresh(), two.keys.refresh()]);
       assert.equal(one.keys.signingKey().kid, active[0]);
       assert.equal(two.keys.signingKey().kid, active[0]);
-      issued.push(two.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 'test' }).token);
+      issued.push((await two.mintToken({ subject: 'user:alice', audience: 'sts.amazonaws.com', actor: 'test' })).token);
     }
 
     // Three immediate rotations per round: the retired keys are still published, so every token verifies.

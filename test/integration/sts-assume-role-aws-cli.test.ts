@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { runAwsCli, type AwsCliRun } from '../helpers/aws-cli.ts';
 import { ROLEPORT_BIN, runCli } from '../helpers/run-cli.ts';
 import { tamperEnd } from '../helpers/tamper.ts';
 
@@ -15,7 +16,6 @@ import { tamperEnd } from '../helpers/tamper.ts';
  * --role-session-name TestSession` with the permission set's credentials — using Debian's AWS
  * CLI (`/usr/bin/aws`, not the pip v1 that may come first on PATH) against `roleport sts serve`.
  */
-const AWS_CLI = '/usr/bin/aws';
 const SSO_ACCOUNT = '111111111111';
 const ACCOUNTS = [SSO_ACCOUNT, '222222222222'];
 const UNLISTED_ACCOUNT = '333333333333';
@@ -23,12 +23,6 @@ const ROLES = ['Workbench-ExecutionRole', 'Workbench-ReadOnlyRole'];
 const PERMISSION_SET = 'DataScientist';
 const SSO_ROLE = `arn:aws:iam::${SSO_ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_${PERMISSION_SET}_0123456789abcdef`;
 const SSO_SESSION = `arn:aws:sts::${SSO_ACCOUNT}:assumed-role/AWSReservedSSO_${PERMISSION_SET}_0123456789abcdef/alice@example.com`;
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 interface AssumeRoleOutput {
   Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string };
@@ -49,34 +43,9 @@ describe('the SSO guide verified with the AWS CLI against roleport sts serve', (
     return run.stdout;
   };
 
-  const aws = (args: string[], credentials: Record<string, string>): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      execFile(
-        AWS_CLI,
-        [...args, '--endpoint-url', stsUrl, '--output', 'json'],
-        {
-          env: {
-            PATH: '/usr/bin:/bin',
-            HOME: dir,
-            AWS_CONFIG_FILE: join(dir, 'no-config'),
-            AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-            AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_DEFAULT_REGION: 'us-east-1',
-            AWS_PAGER: '',
-            ...credentials,
-          },
-        },
-        (error, stdout, stderr) => {
-          if (error !== null && typeof error.code !== 'number') {
-            reject(new Error(`cannot run ${AWS_CLI} (install Debian's awscli package): ${error.message}`));
-            return;
-          }
-          resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
-        },
-      );
-    });
+  const aws = (args: string[], credentials: Record<string, string>): Promise<AwsCliRun> => runAwsCli(args, { endpoint: stsUrl, home: dir, env: credentials });
 
-  const assumeRole = (roleArn: string, credentials: Record<string, string> = keys, extra: string[] = []): Promise<CliRun> =>
+  const assumeRole = (roleArn: string, credentials: Record<string, string> = keys, extra: string[] = []): Promise<AwsCliRun> =>
     aws(['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', 'TestSession', ...extra], credentials);
 
   before(async () => {

@@ -1,53 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAwsCli, type AwsCliRun } from '../helpers/aws-cli.ts';
 import { ACCOUNT, ROLE_ARN, startStsBroker, type StsBroker } from './sts-fixture.ts';
 
 /**
  * Debian's AWS CLI v2 (`/usr/bin/aws`, package `awscli`; not the pip v1 that may come first
  * on PATH) against the local STS, isolated from any AWS configuration of the machine.
  */
-const AWS_CLI = '/usr/bin/aws';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the AWS CLI against the local STS', () => {
   let home: string;
   let sts: StsBroker;
 
-  const aws = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      execFile(
-        AWS_CLI,
-        [...args, '--endpoint-url', sts.stsUrl, '--output', 'json'],
-        {
-          env: {
-            PATH: '/usr/bin:/bin',
-            HOME: home,
-            AWS_CONFIG_FILE: join(home, 'no-config'),
-            AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-            AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_DEFAULT_REGION: 'us-east-1',
-            AWS_PAGER: '',
-            ...env,
-          },
-        },
-        (error, stdout, stderr) => {
-          if (error !== null && typeof error.code !== 'number') {
-            reject(new Error(`cannot run ${AWS_CLI} (install Debian's awscli package): ${error.message}`));
-            return;
-          }
-          resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
-        },
-      );
-    });
+  const aws = (args: string[], env: Record<string, string> = {}): Promise<AwsCliRun> => runAwsCli(args, { endpoint: sts.stsUrl, home, env });
 
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'roleport-sts-awscli-'));
@@ -59,7 +27,7 @@ describe('the AWS CLI against the local STS', () => {
   });
 
   test('assume-role-with-web-identity, then get-caller-identity with the returned credentials', async () => {
-    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', sts.mint('user:alice'), '--duration-seconds', '900']);
+    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', (await sts.mint('user:alice')), '--duration-seconds', '900']);
     assert.equal(assumed.code, 0, assumed.stderr);
     const result = JSON.parse(assumed.stdout) as {
       Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string };
@@ -90,7 +58,7 @@ describe('the AWS CLI against the local STS', () => {
   });
 
   test('refusals reach the CLI as AWS errors: wrong session token, untrusted subject', async () => {
-    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', sts.mint('user:alice')]);
+    const assumed = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'alice-cli', '--web-identity-token', (await sts.mint('user:alice'))]);
     const credentials = (JSON.parse(assumed.stdout) as { Credentials: { AccessKeyId: string; SecretAccessKey: string } }).Credentials;
     const forged = await aws(['sts', 'get-caller-identity'], {
       AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
@@ -100,7 +68,7 @@ describe('the AWS CLI against the local STS', () => {
     assert.notEqual(forged.code, 0);
     assert.match(forged.stderr, /\(InvalidClientTokenId\) when calling the GetCallerIdentity operation: The security token included in the request is invalid/);
 
-    const denied = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'bot', '--web-identity-token', sts.mint('service:bot')]);
+    const denied = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', ROLE_ARN, '--role-session-name', 'bot', '--web-identity-token', (await sts.mint('service:bot'))]);
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /\(AccessDenied\) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity/);
   });

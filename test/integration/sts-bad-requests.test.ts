@@ -14,7 +14,7 @@ describe('bad STS requests', () => {
 
   before(async () => {
     sts = await startStsBroker();
-    token = sts.mint('user:alice');
+    token = (await sts.mint('user:alice'));
     stored = await sts.credentialCount();
   });
   after(async () => {

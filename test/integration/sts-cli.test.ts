@@ -170,13 +170,14 @@ describe('the STS of roleport dev', () => {
     assert.match(sts, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(sts, issuer);
     const env = { ROLEPORT_DATA_DIR: join(dir, 'data'), ROLEPORT_ISSUER: issuer };
-    const minted = await runCli(['token', 'mint', '--sub', 'user:alice', '--aud', 'sts.amazonaws.com'], env);
-    assert.equal(minted.code, 0, minted.stderr);
-    const token = minted.stdout.trim();
     for (const [arn, account, name] of [
       ['arn:aws:iam::111111111111:role/DataScientist', '111111111111', 'DataScientist'],
       ['arn:aws:iam::222222222222:role/ReadOnly', '222222222222', 'ReadOnly'],
     ] as const) {
+      // The demo roles pin the role in :sub (the generated trust policy): a token per role, as sessions get them.
+      const minted = await runCli(['token', 'mint', '--sub', `user:alice:role:${account}:${name}`, '--aud', 'sts.amazonaws.com'], env);
+      assert.equal(minted.code, 0, minted.stderr);
+      const token = minted.stdout.trim();
       const result = await postQuery(sts, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: arn, RoleSessionName: 'alice', WebIdentityToken: token });
       assert.equal(result.status, 200, result.body);
       assert.equal(xmlText(result.body, 'Provider'), `arn:aws:iam::${account}:oidc-provider/${issuer.replace('http://', '')}`);
@@ -193,6 +194,9 @@ describe('the STS of roleport dev', () => {
     const roles = JSON.parse((await runCli(['sts', 'role', 'list', '--json'], env)).stdout) as { roles: Array<{ arn: string }> };
     assert.deepEqual(roles.roles.map((r) => r.arn), ['arn:aws:iam::111111111111:role/DataScientist', 'arn:aws:iam::222222222222:role/ReadOnly']);
 
+    const unbound = await runCli(['token', 'mint', '--sub', 'user:alice', '--aud', 'sts.amazonaws.com'], env);
+    const refusedUnbound = await postQuery(sts, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: 'arn:aws:iam::111111111111:role/DataScientist', RoleSessionName: 'alice', WebIdentityToken: unbound.stdout.trim() });
+    assert.equal(refusedUnbound.code, 'AccessDenied', 'a subject that names no role is refused');
     const bot = await runCli(['token', 'mint', '--sub', 'service:bot', '--aud', 'sts.amazonaws.com'], env);
     const refused = await postQuery(sts, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: 'arn:aws:iam::111111111111:role/DataScientist', RoleSessionName: 'bot', WebIdentityToken: bot.stdout.trim() });
     assert.equal(refused.code, 'AccessDenied');
@@ -226,7 +230,7 @@ describe('round trip: a generated trust policy, loaded into the local STS', () =
       assert.equal(result.code, 0, result.stderr);
     }
     const attempt = async (subject: string, claims: Record<string, unknown> = {}): Promise<string> => {
-      const result = await postQuery(sts.stsUrl, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: sts.mint(subject, claims) });
+      const result = await postQuery(sts.stsUrl, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: (await sts.mint(subject, claims)) });
       return result.status === 200 ? 'allowed' : (result.code ?? String(result.status));
     };
     // The registry is re-read at most every two seconds; the CLI wrote it from another process.

@@ -55,7 +55,7 @@ describe('the STS fast path and its Fastify route', () => {
   });
 
   test('the same request through either path gets the same kind of answer', async () => {
-    const form = new URLSearchParams(assumeParams(direct.mint('user:alice'), { RoleSessionName: 'either-path' })).toString();
+    const form = new URLSearchParams(assumeParams((await direct.mint('user:alice')), { RoleSessionName: 'either-path' })).toString();
     const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
     const fast = await rawRequest(direct.stsUrl, { path: '/', headers: { ...headers, 'content-length': String(Buffer.byteLength(form)) }, chunks: [form] });
     // A chunked body (no declared length) and an empty query string both go through Fastify.
@@ -75,7 +75,7 @@ describe('the STS fast path and its Fastify route', () => {
   });
 
   test('refusals are the same XML on both paths', async () => {
-    const form = new URLSearchParams(assumeParams(direct.mint('robot:x'))).toString();
+    const form = new URLSearchParams(assumeParams((await direct.mint('robot:x')))).toString();
     const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) };
     for (const path of ['/', '/?']) {
       const answer = await rawRequest(direct.stsUrl, { path, headers, chunks: [form] });
@@ -87,7 +87,7 @@ describe('the STS fast path and its Fastify route', () => {
 
   test('a body over the limit is refused on both paths, declared or chunked, and nothing is stored', async () => {
     const before = await direct.credentialCount();
-    const huge = new URLSearchParams(assumeParams(direct.mint('user:alice'), { Padding: 'x'.repeat(300 * 1024) })).toString();
+    const huge = new URLSearchParams(assumeParams((await direct.mint('user:alice')), { Padding: 'x'.repeat(300 * 1024) })).toString();
     const declared = await rawRequest(direct.stsUrl, {
       path: '/',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(huge)) },
@@ -108,8 +108,8 @@ describe('the STS fast path and its Fastify route', () => {
   });
 
   test('aws:SourceIp is the socket address unless the request came through a trusted proxy', async () => {
-    const assume = (sts: StsBroker, forwardedFor: string | undefined, method: 'POST' | 'GET' = 'POST') =>
-      postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice'), { RoleArn: SOURCE_ROLE, RoleSessionName: 'office' }), {
+    const assume = async (sts: StsBroker, forwardedFor: string | undefined, method: 'POST' | 'GET' = 'POST') =>
+      postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice')), { RoleArn: SOURCE_ROLE, RoleSessionName: 'office' }), {
         method,
         headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
       });

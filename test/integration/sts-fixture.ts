@@ -24,7 +24,7 @@ export interface StsBroker {
   prefix: string;
   providerArn(account?: string): string;
   /** A token from the broker's own minting core. */
-  mint(subject?: string, claims?: Record<string, unknown>, ttlSeconds?: number): string;
+  mint(subject?: string, claims?: Record<string, unknown>, ttlSeconds?: number): Promise<string>;
   /** A token with any header and claims, signed with the broker's current signing key. */
   sign(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   /** Registers a role with the standard web identity trust policy (or the one given). */
@@ -82,8 +82,7 @@ export async function startStsBroker(options: StartStsBrokerOptions = {}): Promi
     issuer: broker.issuer,
     prefix,
     providerArn,
-    mint: (subject = 'user:alice', claims = {}, ttlSeconds) =>
-      services.mintToken({ subject, audience: AUDIENCE, claims, ttlSeconds, actor: 'test' }).token,
+    mint: async (subject = 'user:alice', claims = {}, ttlSeconds) => (await services.mintToken({ subject, audience: AUDIENCE, claims, ttlSeconds, actor: 'test' })).token,
     async sign(claims, header = {}) {
       const key = services.keys.signingKey();
       return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);

@@ -168,7 +168,7 @@ describe('hostile web identity tokens', () => {
     {
       name: 'a tampered payload (sub changed after signing)',
       token: async () => {
-        const [header, , signature] = sts.mint('user:alice').split('.');
+        const [header, , signature] = (await sts.mint('user:alice')).split('.');
         return `${header}.${b64(claimsFor(sts.issuer, now(), { sub: 'user:admin' }))}.${signature}`;
       },
       code: 'InvalidIdentityToken',
@@ -176,7 +176,7 @@ describe('hostile web identity tokens', () => {
     },
     {
       name: 'a truncated token',
-      token: async () => sts.mint('user:alice').slice(0, -20),
+      token: async () => (await sts.mint('user:alice')).slice(0, -20),
       code: 'InvalidIdentityToken',
       message: /signature could not be verified/,
     },
@@ -188,7 +188,7 @@ describe('hostile web identity tokens', () => {
     },
     {
       name: 'a token of 20001 characters',
-      token: async () => `${sts.mint('user:alice')}.`.padEnd(20001, 'A'),
+      token: async () => `${(await sts.mint('user:alice'))}.`.padEnd(20001, 'A'),
       code: 'ValidationError',
       message: /^1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length less than or equal to 20000$/,
     },

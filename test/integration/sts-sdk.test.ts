@@ -57,7 +57,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     test('fromTokenFile() with AWS_ENDPOINT_URL_STS gets credentials; GetCallerIdentity returns the assumed-role ARN', async () => {
       const before = Date.now();
-      const credentials = await credentialsFromTokenFile(sts, dir, sts.mint('user:alice'));
+      const credentials = await credentialsFromTokenFile(sts, dir, (await sts.mint('user:alice')));
       assert.match(credentials.accessKeyId, /^ASIA[A-Z2-7]{16}$/);
       assert.equal(credentials.secretAccessKey.length, 40);
       assert.ok(credentials.sessionToken !== undefined && credentials.sessionToken.length > 100);
@@ -76,7 +76,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         maxSessionDurationSeconds: 43200,
         trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE_ARN }, Action: 'sts:AssumeRole' }] },
       });
-      const first = await credentialsFromTokenFile(sts, dir, sts.mint('user:alice'));
+      const first = await credentialsFromTokenFile(sts, dir, (await sts.mint('user:alice')));
       const chained = client(sts.stsUrl, first);
       const stored = await sts.credentialCount();
 
@@ -108,7 +108,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
 
     test('issued credentials survive a restart on the same data', async () => {
-      const credentials = await credentialsFromTokenFile(sts, dir, sts.mint('user:alice'));
+      const credentials = await credentialsFromTokenFile(sts, dir, (await sts.mint('user:alice')));
       const port = sts.broker.port;
       await sts.close();
       sts = await startStsBroker({ dataDir, port, register: false, ...(databaseUrl === undefined ? {} : { databaseUrl }) });
@@ -132,7 +132,7 @@ describe('local STS mounted on the broker at /sts', () => {
 
   test('the SDK works against <broker>/sts, signatures included', async () => {
     assert.equal(sts.stsUrl, `${sts.broker.url}/sts`);
-    const credentials = await credentialsFromTokenFile(sts, dir, sts.mint('user:alice'));
+    const credentials = await credentialsFromTokenFile(sts, dir, (await sts.mint('user:alice')));
     const identity = await client(sts.stsUrl, credentials).send(new GetCallerIdentityCommand({}));
     assert.equal(identity.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/DataScientist/${SESSION}`);
     // The broker's own routes are untouched.

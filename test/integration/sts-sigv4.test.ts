@@ -73,7 +73,7 @@ async function presignedGet(endpoint: string, credentials: Credentials, params: 
 }
 
 async function assume(sts: StsBroker, overrides: Record<string, string> = {}): Promise<Credentials> {
-  const result = await postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice'), { RoleSessionName: 'signer', ...overrides }));
+  const result = await postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice')), { RoleSessionName: 'signer', ...overrides }));
   assert.equal(result.status, 200, result.body);
   return { accessKeyId: xmlText(result.body, 'AccessKeyId')!, secretAccessKey: xmlText(result.body, 'SecretAccessKey')!, sessionToken: xmlText(result.body, 'SessionToken')! };
 }

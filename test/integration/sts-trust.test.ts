@@ -61,7 +61,7 @@ describe('trust policies decide', () => {
 
   test('a subject the policy does not match → 403 AccessDenied, nothing stored', async () => {
     const stored = await sts.credentialCount();
-    const result = await postQuery(sts.stsUrl, assumeParams(sts.mint('service:ci')));
+    const result = await postQuery(sts.stsUrl, assumeParams((await sts.mint('service:ci'))));
     assert.equal(result.status, 403);
     assert.equal(result.code, 'AccessDenied');
     assert.equal(result.message, 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
@@ -69,14 +69,14 @@ describe('trust policies decide', () => {
   });
 
   test('an explicit Deny beats the Allow that matches', async () => {
-    const allowed = await postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice'), { RoleArn: TAGGING_ROLE }));
+    const allowed = await postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice')), { RoleArn: TAGGING_ROLE }));
     assert.equal(allowed.status, 200, allowed.body);
-    const denied = await postQuery(sts.stsUrl, assumeParams(sts.mint('user:mallory'), { RoleArn: TAGGING_ROLE }));
+    const denied = await postQuery(sts.stsUrl, assumeParams((await sts.mint('user:mallory')), { RoleArn: TAGGING_ROLE }));
     assert.equal(denied.code, 'AccessDenied');
   });
 
   test('session tags in the token need sts:TagSession', async () => {
-    const token = sts.mint('user:alice', { [TAGS]: { principal_tags: { team: ['data'], cost: ['42'] }, transitive_tag_keys: ['team'] } });
+    const token = (await sts.mint('user:alice', { [TAGS]: { principal_tags: { team: ['data'], cost: ['42'] }, transitive_tag_keys: ['team'] } }));
     const denied = await postQuery(sts.stsUrl, assumeParams(token));
     assert.equal(denied.status, 403);
     assert.equal(denied.code, 'AccessDenied');
@@ -88,7 +88,7 @@ describe('trust policies decide', () => {
   });
 
   test('a source identity in the token needs sts:SetSourceIdentity and is returned', async () => {
-    const token = sts.mint('user:alice', { [SOURCE_IDENTITY]: 'alice@example.com' });
+    const token = (await sts.mint('user:alice', { [SOURCE_IDENTITY]: 'alice@example.com' }));
     const denied = await postQuery(sts.stsUrl, assumeParams(token));
     assert.equal(denied.code, 'AccessDenied');
     assert.equal(denied.message, 'Not authorized to perform sts:SetSourceIdentity');
@@ -98,9 +98,9 @@ describe('trust policies decide', () => {
   });
 
   test('chaining carries transitive tags (aws:PrincipalTag) and the source identity, which cannot change', async () => {
-    const withTeam = (team: string): string =>
-      sts.mint('user:alice', { [TAGS]: { principal_tags: { team: [team] }, transitive_tag_keys: ['team'] }, [SOURCE_IDENTITY]: 'alice' });
-    const data = credentialsOf(await postQuery(sts.stsUrl, assumeParams(withTeam('data'), { RoleArn: TAGGING_ROLE })));
+    const withTeam = (team: string): Promise<string> =>
+      (sts.mint('user:alice', { [TAGS]: { principal_tags: { team: [team] }, transitive_tag_keys: ['team'] }, [SOURCE_IDENTITY]: 'alice' }));
+    const data = credentialsOf(await postQuery(sts.stsUrl, assumeParams(await withTeam('data'), { RoleArn: TAGGING_ROLE })));
     const chained = await signedAssumeRole(sts, data, { RoleArn: CHAINED_ROLE, RoleSessionName: 'chained' });
     assert.equal(chained.status, 200, chained.body);
     assert.equal(xmlText(chained.body, 'SourceIdentity'), 'alice');
@@ -108,7 +108,7 @@ describe('trust policies decide', () => {
     const changed = await signedAssumeRole(sts, data, { RoleArn: CHAINED_ROLE, RoleSessionName: 'chained', SourceIdentity: 'mallory' });
     assert.equal(changed.code, 'ValidationError');
 
-    const ops = credentialsOf(await postQuery(sts.stsUrl, assumeParams(withTeam('ops'), { RoleArn: TAGGING_ROLE })));
+    const ops = credentialsOf(await postQuery(sts.stsUrl, assumeParams(await withTeam('ops'), { RoleArn: TAGGING_ROLE })));
     const refused = await signedAssumeRole(sts, ops, { RoleArn: CHAINED_ROLE, RoleSessionName: 'chained' });
     assert.equal(refused.code, 'AccessDenied');
     assert.match(refused.message ?? '', /^User: arn:aws:sts::111111111111:assumed-role\/Tagged\/alice is not authorized to perform: sts:AssumeRole on resource: /);
@@ -116,9 +116,9 @@ describe('trust policies decide', () => {
 
   test('more than 50 session tags → PackedPolicyTooLarge; a malformed tags claim → InvalidIdentityToken', async () => {
     const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, ['v']]));
-    const tooMany = await postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice', { [TAGS]: { principal_tags: many } }), { RoleArn: TAGGING_ROLE }));
+    const tooMany = await postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice', { [TAGS]: { principal_tags: many } })), { RoleArn: TAGGING_ROLE }));
     assert.equal(tooMany.code, 'PackedPolicyTooLarge');
-    const malformed = await postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice', { [TAGS]: { principal_tags: { team: 'data' } } }), { RoleArn: TAGGING_ROLE }));
+    const malformed = await postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice', { [TAGS]: { principal_tags: { team: 'data' } } })), { RoleArn: TAGGING_ROLE }));
     assert.equal(malformed.code, 'InvalidIdentityToken');
     assert.match(malformed.message ?? '', /principal_tags\.team must be an array holding one string/);
   });
@@ -152,7 +152,7 @@ describe('admin changes reach a running STS', () => {
     const policyFile = join(dir, 'trust.json');
     await writeFile(policyFile, JSON.stringify(webIdentityTrustPolicy(sts.prefix, sts.providerArn())));
     const env = { ROLEPORT_DATA_DIR: sts.broker.dataDir };
-    const attempt = async (): Promise<QueryResult> => postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice'), { RoleArn: arn }));
+    const attempt = async (): Promise<QueryResult> => postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice')), { RoleArn: arn }));
     assert.equal((await attempt()).code, 'AccessDenied');
 
     const added = await runCli(['sts', 'role', 'add', '--arn', arn, '--trust-policy', policyFile], env);
@@ -186,7 +186,7 @@ describe('providers and roles from the configuration file', () => {
   after(() => sts?.close());
 
   test('are served, listed as config, and cannot be removed through the database', async () => {
-    const result = await postQuery(sts.stsUrl, assumeParams(sts.mint('user:alice'), { DurationSeconds: '7200' }));
+    const result = await postQuery(sts.stsUrl, assumeParams((await sts.mint('user:alice')), { DurationSeconds: '7200' }));
     assert.equal(result.status, 200, result.body);
     const registry = sts.broker.app.services.sts.registry;
     assert.deepEqual((await registry.listRoles()).map((role) => [role.arn.arn, role.source]), [[ROLE_ARN, 'config']]);

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createAgent, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
+import { createAgent, profileName, roleTokenFile, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
 import { createBrokerClient, findSessionCredential, resolveBrokerUrl, sessionIdOfCredential } from '../../client/index.ts';
 import { CommandExitStatus } from '../exit-status.ts';
 import { createLineLogger } from '../line-logger.ts';
@@ -57,6 +57,8 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
     dir,
     env_file: session.layout.envFile,
     token_file: session.layout.tokenFile,
+    // One per role: a token names the role it was minted for.
+    role_token_files: Object.fromEntries(session.session().roles.map((r) => [profileName(r.profile), roleTokenFile(session.layout, r.profile)])),
     aws_config_file: session.layout.awsConfigFile,
     status_url: `${agent.url}/status`,
     container_credentials_url: env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] ?? null,
@@ -65,7 +67,7 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
     [
       `session: ${summary.session} (${summary.user}; ${session.session().roles.map((r) => r.profile).join(', ')})`,
       `env file: ${summary.env_file}   (set -a; . ${summary.env_file}; set +a)`,
-      `token file: ${summary.token_file}`,
+      `token file: ${summary.token_file}   (the first role's; each role's: ${session.layout.roleTokenDir}/<profile>)`,
       `aws config: ${summary.aws_config_file}`,
       `status: ${summary.status_url}`,
       ...(summary.container_credentials_url === null ? [] : [`container credentials: ${summary.container_credentials_url}`]),

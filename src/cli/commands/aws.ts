@@ -17,6 +17,7 @@ import {
   type OidcProviderSetup,
   type TlsFinding,
   type SetupFormat,
+  type TrustedTokenSource,
 } from '../../aws/index.ts';
 import { configFromFlags, type ConfigFlags } from '../context.ts';
 import { UsageError } from '../output.ts';
@@ -39,6 +40,8 @@ export interface AwsTrustPolicyOptions extends FormatFlags {
   issuer?: string | undefined;
   maxSessionDuration?: string | undefined;
   forPermissionSet?: string | undefined;
+  /** broker (default) or viewer. */
+  tokenSource?: string | undefined;
 }
 
 /** `roleport aws oidc-provider`. */
@@ -57,8 +60,30 @@ export interface AwsPermissionSetPolicyOptions extends FormatFlags {
 }
 
 function setupFromFlags(flags: ConfigFlags): AwsSetup {
-  const config = configFromFlags(flags);
+  return setupOf(configFromFlags(flags));
+}
+
+function setupOf(config: ReturnType<typeof configFromFlags>): AwsSetup {
   return createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: config.tokens.defaultAudience, clock: systemClock });
+}
+
+function warn(text: string): void {
+  process.stderr.write(`warning: ${text}\n`);
+}
+
+function tokenSourceOf(flags: AwsTrustPolicyOptions): TrustedTokenSource {
+  const source = flags.tokenSource ?? 'broker';
+  if (source !== 'broker' && source !== 'viewer') throw new UsageError(`--token-source ${source}: expected broker or viewer`);
+  return source;
+}
+
+/** `--token-source viewer`: the company IdP's issuer and the broker's client id there, unless given. */
+function viewerDefaults(config: ReturnType<typeof configFromFlags>, flags: AwsTrustPolicyOptions): { issuer: string; audience: string } {
+  const issuer = flags.issuer ?? config.sso.issuer;
+  const audience = flags.audience ?? config.sso.clientId;
+  if (issuer === undefined) throw new UsageError('--token-source viewer: give --issuer (the IdP\'s issuer URL) or configure sso.issuer');
+  if (audience === undefined) throw new UsageError('--token-source viewer: give --audience (the broker\'s client id at the IdP) or configure sso.clientId');
+  return { issuer, audience };
 }
 
 /** `--json` is `--format json`; asking for both JSON and another format is a contradiction. */
@@ -84,20 +109,24 @@ export function runAwsTrustPolicy(flags: AwsTrustPolicyOptions): void {
     permissionSetTrustPolicy(flags, format);
     return;
   }
-  const setup = setupFromFlags(flags);
-  const result = setup.trustPolicy({
+  const tokenSource = tokenSourceOf(flags);
+  const config = configFromFlags(flags);
+  const viewer = tokenSource === 'viewer' ? viewerDefaults(config, flags) : undefined;
+  const result = setupOf(config).trustPolicy({
     roleName: flags.roleName,
-    issuer: flags.issuer,
+    issuer: viewer?.issuer ?? flags.issuer,
     account: flags.account,
     partition: partitionOf(flags),
     subLike: flags.subLike,
-    audience: flags.audience,
+    audience: viewer?.audience ?? flags.audience,
+    tokenSource,
     sessionTags: flags.sessionTags === true,
     sourceIdentity: flags.sourceIdentity === true,
     maxSessionDurationSeconds: parseWholeSeconds('--max-session-duration', flags.maxSessionDuration),
   });
-  if (result.accountPlaceholder && format === 'json') note(`no --account: replace ACCOUNT_ID in ${result.providerArn} with the account of the OIDC provider`);
+  if (result.accountPlaceholder && format === 'json') note(`no --account: replace ACCOUNT_ID in ${result.providerArn} and in the :sub pattern with the account of the role (its OIDC provider is in the same account)`);
   if (result.issuer.startsWith('http://')) note(`the issuer ${result.issuer} is http: AWS requires https (fine for Roleport's local STS)`);
+  if (!result.roleBinding.bound) warn(`${result.roleBinding.reason}. AWS cannot refuse a token of a session that does not hold ${flags.roleName}.`);
   process.stdout.write(renderTrustPolicy(result, format));
 }
 
@@ -139,7 +168,7 @@ export function runAwsPermissionSetPolicy(flags: AwsPermissionSetPolicyOptions):
 
 /** `trust-policy --for-permission-set NAME`: the role trusts the permission set's users, not tokens. */
 function permissionSetTrustPolicy(flags: AwsTrustPolicyOptions, format: SetupFormat): void {
-  const webIdentityOnly = { subLike: '--sub-like', audience: '--audience', sessionTags: '--session-tags', sourceIdentity: '--source-identity', issuer: '--issuer' } as const;
+  const webIdentityOnly = { subLike: '--sub-like', audience: '--audience', sessionTags: '--session-tags', sourceIdentity: '--source-identity', issuer: '--issuer', tokenSource: '--token-source' } as const;
   for (const [name, flag] of Object.entries(webIdentityOnly)) {
     if (flags[name as keyof typeof webIdentityOnly] !== undefined) throw new UsageError(`${flag} is for web identity trust policies; --for-permission-set trusts the permission set's users`);
   }

@@ -19,6 +19,7 @@ import { runChild } from '../run-child.ts';
 import { UsageError, print, table } from '../output.ts';
 import { CommandExitStatus } from '../exit-status.ts';
 import { apiClientOf, callOnce, type ApiFlags } from '../api-target.ts';
+import { parseGuidList } from '../flags.ts';
 import type { ApiKeyClient } from '../../client/index.ts';
 
 export interface ContentOptions extends ApiFlags {
@@ -99,7 +100,7 @@ export async function runContentDelete(flags: ContentOptions): Promise<void> {
 export async function runContentIntegrations(flags: ContentIntegrationsOptions): Promise<void> {
   const api = apiClientOf(flags);
   const path = `/__api__/v1/content/${encodeURIComponent(flags.guid)}/oauth/integrations/associations`;
-  const wanted = flags.set === undefined ? undefined : flags.set.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const wanted = flags.set === undefined ? undefined : parseGuidList(flags.set);
   const list = api === undefined
     ? await withServices(flags, async (services) =>
         (wanted === undefined ? await services.integrations.content.associations(flags.guid) : await services.integrations.content.setAssociations(flags.guid, wanted, CLI)).map(toAssociationJson),

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
-import { loadConfig } from '../../config/index.ts';
-import { registerDevSts, DEV_ROLE_ARNS } from '../../sts/index.ts';
+import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
+import { createAwsSetup } from '../../aws/index.ts';
+import { systemClock } from '../../core/index.ts';
+import { parseRoleArn } from '../../iam/index.ts';
+import { registerDevSts, DEV_CLIENT_ID, DEV_ROLE_ARNS, type DevTrustPolicy } from '../../sts/index.ts';
 import { demoIdpUsers, startDemoIdp } from '../../demo-idp/index.ts';
 import { demoIdpPort, freePort } from '../dev-idp-port.ts';
 import { parsePort } from '../flags.ts';
@@ -84,7 +87,7 @@ export async function runDev(flags: DevOptions): Promise<void> {
     throw error;
   };
   const app = await createApplication(config).catch(stopIdp);
-  await registerDevSts(app.services.sts.registry, config.issuer);
+  await registerDevSts(app.services.sts.registry, config.issuer, devTrustPolicy(config));
   // A listener that fails (a port taken) must not leave the others open: the process would
   // live on, serving half of dev.
   const url = await app.listen().catch(async (error: unknown) => {
@@ -92,9 +95,12 @@ export async function runDev(flags: DevOptions): Promise<void> {
     return stopIdp(error);
   });
   const endpoints: DevEndpoints = { issuer: config.issuer, sts: app.stsUrl() ?? '', idp: idp.issuer, web: url, content: config.content.origin ?? '' };
+  // The CLI's commands on this data directory use the running issuer, not the config default.
+  writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
   if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
   else process.stdout.write(devBanner(endpoints, config.dataDir));
   await waitForShutdown(async () => {
+    removeDevRuntime(config.dataDir, process.pid);
     await app.close();
     await idp.close();
   });
@@ -122,13 +128,28 @@ export function devBanner(endpoints: DevEndpoints, dataDir: string): string {
     `    npx roleport login --url ${web}`,
     `    npx roleport run --role ${DEV_ROLE_ARNS[0]} --container-credentials --sts-endpoint ${sts} -- aws sts get-caller-identity --endpoint-url ${sts}`,
     `  curl ${issuer}/.well-known/openid-configuration`,
+    `  ROLEPORT_ISSUER=${issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
     `  ROLEPORT_DATA_DIR=${dataDir} npx roleport keys list`,
-    `  ROLEPORT_DATA_DIR=${dataDir} ROLEPORT_ISSUER=${issuer} npx roleport token mint --sub user:alice --aud sts.amazonaws.com`,
+    `  ROLEPORT_DATA_DIR=${dataDir} ROLEPORT_ISSUER=${issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
     '',
     `Data: ${dataDir}. Users, sessions and keys stay across restarts, and so does the demo IdP's address, so the demo users sign in again.`,
     'Stop with Ctrl-C. Warnings and errors appear below as they happen.',
     '',
   ].join('\n');
+}
+
+/**
+ * The demo roles' trust policies: what `roleport aws trust-policy --role-name NAME --account
+ * ACCOUNT --session-tags --source-identity` prints for the dev issuer and its subject template,
+ * so `roleport dev` refuses a token minted for another role as AWS would.
+ */
+export function devTrustPolicy(config: Pick<ReturnType<typeof loadConfig>, 'issuer' | 'tokens'>): DevTrustPolicy {
+  const setup = createAwsSetup({ issuer: config.issuer, subjectTemplate: config.tokens.subjectTemplate, defaultAudience: DEV_CLIENT_ID, clock: systemClock });
+  return (arn) => {
+    const role = parseRoleArn(arn)!;
+    const result = setup.trustPolicy({ roleName: role.name, account: role.account, partition: role.partition, sessionTags: true, sourceIdentity: true });
+    return result.policy as unknown as Readonly<Record<string, unknown>>;
+  };
 }
 
 /** The broker's client at the demo IdP. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { INTEGRATIONS_API_PATH, toIntegrationJson, type IntegrationJson } from '../../integrations/index.ts';
+import { INTEGRATIONS_API_PATH, toAccessJson, toIntegrationJson, type IntegrationAccessJson, type IntegrationJson } from '../../integrations/index.ts';
 import { apiClientOf, callOnce, CLIENT_SECRET_ENV, type ApiFlags } from '../api-target.ts';
 import { withServices } from '../context.ts';
-import { nonEmptyEnv } from '../flags.ts';
+import { nonEmptyEnv, parseGuidList } from '../flags.ts';
 import { UsageError, print, table } from '../output.ts';
 
 /** `roleport integrations create`: the body from flags, or whole from `--from-json`. */
@@ -28,6 +28,13 @@ export interface IntegrationCreateOptions extends ApiFlags {
 
 export interface IntegrationOptions extends ApiFlags {
   guid: string;
+}
+
+/** `roleport integrations access <guid>`: comma-separated content guids; none of them only shows the list. */
+export interface IntegrationAccessOptions extends IntegrationOptions {
+  set?: string | undefined;
+  add?: string | undefined;
+  remove?: string | undefined;
 }
 
 /*
@@ -74,6 +81,31 @@ export async function runIntegrationDelete(options: IntegrationOptions): Promise
   if (api === undefined) await withServices(options, (services) => services.integrations.integrations.delete(options.guid, { name: 'cli' }));
   else await callOnce(api, 'DELETE', `${INTEGRATIONS_API_PATH}/${encodeURIComponent(options.guid)}`);
   print(options, { guid: options.guid, deleted: true }, () => `integration ${options.guid} deleted`);
+}
+
+/**
+ * `roleport integrations access <guid>`: who may use the integration, the content on its access
+ * list. Without options it shows it; `--set` replaces it, `--add` / `--remove` change it (admins).
+ */
+export async function runIntegrationAccess(options: IntegrationAccessOptions): Promise<void> {
+  const changes = [options.set, options.add, options.remove].filter((value) => value !== undefined).length;
+  if (options.set !== undefined && changes > 1) throw new UsageError('--set replaces the list; it cannot be combined with --add or --remove');
+  const api = apiClientOf(options);
+  const path = `${INTEGRATIONS_API_PATH}/${encodeURIComponent(options.guid)}/access`;
+  let list = api === undefined
+    ? await withServices(options, async (services) => (await services.integrations.access.list(options.guid)).map(toAccessJson))
+    : ((await callOnce(api, 'GET', path)) as IntegrationAccessJson[]);
+  if (changes > 0) {
+    const current = list.map((entry) => entry.content_guid);
+    const removed = parseGuidList(options.remove);
+    const wanted = options.set !== undefined ? parseGuidList(options.set) : [...current.filter((c) => !removed.includes(c)), ...parseGuidList(options.add).filter((c) => !current.includes(c))];
+    list = api === undefined
+      ? await withServices(options, async (services) => (await services.integrations.access.set(options.guid, wanted, { name: 'cli' })).map(toAccessJson))
+      : ((await callOnce(api, 'PUT', path, wanted.map((contentGuid) => ({ content_guid: contentGuid })))) as IntegrationAccessJson[]);
+  }
+  print(options, list, () =>
+    list.length === 0 ? 'no content may use this integration' : table(['CONTENT', 'GRANTED', 'BY'], list.map((entry) => [entry.content_guid, entry.granted_time, entry.granted_by])),
+  );
 }
 
 function bodyFromFlags(flags: IntegrationCreateOptions): Record<string, unknown> {

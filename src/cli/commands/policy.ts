@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { isRoleportError, systemClock } from '../../core/index.ts';
-import { explainWebIdentity, formatExplanation, splitList } from '../../aws/index.ts';
+import { explainWebIdentity, formatExplanation, splitList, type ExplainResult } from '../../aws/index.ts';
+import { isTagKey, isTagValue, maxSessionDurationProblem, type OriginFlags } from '../../iam/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from '../../policy/index.ts';
-import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation } from '../../sts/index.ts';
+import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation, type ExplainAssumeRoleResult } from '../../sts/index.ts';
 import type { ConfigFlags } from '../context.ts';
 import { UsageError, print } from '../output.ts';
 
@@ -24,11 +26,17 @@ export interface PolicyExplainOptions extends ConfigFlags {
   trustPolicy?: string | undefined;
   externalId?: string | undefined;
   sourceIdentity?: string | undefined;
+  /** Both forms: what the STS reads off the role and the request, which explain cannot know. */
   durationSeconds?: string | undefined;
+  maxSessionDuration?: string | undefined;
+  roleTag?: string[] | undefined;
+  secureTransport?: string | undefined;
+  sourceIp?: string | undefined;
+  at?: string | undefined;
 }
 
 /** The flags of the `sts:AssumeRole` form; any of them selects it. */
-const ASSUME_ROLE_FLAGS = ['trustPolicy', 'identityPolicy', 'principal', 'resource', 'externalId', 'principalSessionName', 'sourceIdentity', 'durationSeconds'] as const;
+const ASSUME_ROLE_FLAGS = ['trustPolicy', 'identityPolicy', 'principal', 'resource', 'externalId', 'principalSessionName', 'sourceIdentity'] as const;
 /** The flags of the web identity form, which the AssumeRole form does not take. */
 const WEB_IDENTITY_FLAGS = { policy: '--policy', token: '--token', claims: '--claims', provider: '--provider', clientId: '--client-id' } as const;
 const KEBAB = (name: string): string => `--${name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`)}`;
@@ -59,9 +67,19 @@ function readClaims(file: string): Record<string, unknown> {
  * Exits 0 for allow and for deny.
  */
 export function runPolicyExplain(flags: PolicyExplainOptions): void {
+  const explained = explainPolicy(flags);
+  const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  print({ json: flags.json === true }, explained.result, () => explained.format(color));
+}
+
+/**
+ * The explanation {@link runPolicyExplain} prints: the web identity form, or the AssumeRole
+ * form when one of its flags is given; its result and its text form. `UsageError` for bad input.
+ */
+export function explainPolicy(flags: PolicyExplainOptions): { result: ExplainResult | ExplainAssumeRoleResult; format: (color: boolean) => string } {
   if (ASSUME_ROLE_FLAGS.some((name) => flags[name] !== undefined)) {
-    explainAssumeRoleCommand(flags);
-    return;
+    const result = explainAssumeRoleCommand(flags);
+    return { result, format: (color) => formatAssumeRoleExplanation(result, (evaluation) => formatEvaluation(evaluation, { color })) };
   }
   if (flags.policy === undefined) {
     throw new UsageError("required option '--policy <file>' not specified (for sts:AssumeRole give --trust-policy FILE --principal ARN --resource ROLE_ARN)");
@@ -82,10 +100,12 @@ export function runPolicyExplain(flags: PolicyExplainOptions): void {
       action: flags.action,
       sessionName: flags.sessionName,
       clientIds: flags.clientId === undefined ? undefined : splitList(flags.clientId),
+      ...requestFlags(flags),
     });
   } catch (error) {
     if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') throw new UsageError(`--policy ${flags.policy}: MalformedPolicyDocument: ${error.message}`);
     if (isRoleportError(error) && error.code === 'ERR_TOKEN_INVALID') throw new UsageError(`--token ${flags.token}: ${error.message}`);
+    if (isRoleportError(error) && error.code === 'ERR_INPUT_INVALID') throw new UsageError(error.message);
     throw error;
   }
   // AWS SDKs send a token file as it is, so whitespace explain ignored still reaches STS.
@@ -94,8 +114,8 @@ export function runPolicyExplain(flags: PolicyExplainOptions): void {
       `${flags.token} has whitespace around the token (ignored here): AWS SDKs send a token file as it is and STS refuses it (InvalidIdentityToken); as AWS_WEB_IDENTITY_TOKEN_FILE, write the bare token`,
     );
   }
-  const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-  print({ json: flags.json === true }, result, () => formatExplanation(result, { color }));
+  const explained = result;
+  return { result: explained, format: (color) => formatExplanation(explained, { color }) };
 }
 
 /**
@@ -103,15 +123,13 @@ export function runPolicyExplain(flags: PolicyExplainOptions): void {
  * --identity-policy FILE… --trust-policy FILE`: the decision of the local STS's own
  * AssumeRole check, and which policy, statement and condition made it.
  */
-function explainAssumeRoleCommand(flags: PolicyExplainOptions): void {
+function explainAssumeRoleCommand(flags: PolicyExplainOptions): ExplainAssumeRoleResult {
   for (const [name, flag] of Object.entries(WEB_IDENTITY_FLAGS)) {
     if (flags[name as keyof typeof WEB_IDENTITY_FLAGS] !== undefined) throw new UsageError(`${flag} is for web identity tokens; with --trust-policy, explain sts:AssumeRole takes --principal, --resource and --identity-policy`);
   }
   for (const name of ['trustPolicy', 'principal', 'resource'] as const) {
     if (flags[name] === undefined) throw new UsageError(`${KEBAB(name)} is required to explain sts:AssumeRole (--trust-policy FILE --principal ARN --resource ROLE_ARN [--identity-policy FILE…])`);
   }
-  const durationSeconds = flags.durationSeconds === undefined ? undefined : Number(flags.durationSeconds);
-  if (durationSeconds !== undefined && !(/^\d+$/.test(flags.durationSeconds!))) throw new UsageError(`--duration-seconds ${flags.durationSeconds}: expected a whole number of seconds`);
   const files = flags.identityPolicy ?? [];
   if (files.filter((file) => file === '-').length > 1) throw new UsageError('--identity-policy -: standard input can be read only once');
   const fileByName = new Map<string, string>();
@@ -136,7 +154,7 @@ function explainAssumeRoleCommand(flags: PolicyExplainOptions): void {
       sessionName: flags.sessionName,
       externalId: flags.externalId,
       sourceIdentity: flags.sourceIdentity,
-      durationSeconds,
+      ...requestFlags(flags),
       now: systemClock.now(),
     });
   } catch (error) {
@@ -148,7 +166,40 @@ function explainAssumeRoleCommand(flags: PolicyExplainOptions): void {
     }
     throw error;
   }
-  const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-  const explained = result;
-  print({ json: flags.json === true }, explained, () => formatAssumeRoleExplanation(explained, (evaluation) => formatEvaluation(evaluation, { color })));
+  return result;
+}
+
+/**
+ * The flags both forms share: what explain cannot know about the role (its maximum session,
+ * its tags) and about the request (transport, source address, time), which the STS reads off
+ * the role and the connection.
+ */
+function requestFlags(flags: PolicyExplainOptions): { durationSeconds: number | undefined; maxSessionDurationSeconds: number | undefined; roleTags: Record<string, string> | undefined } & OriginFlags {
+  const seconds = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(value)) throw new UsageError(`${flag} ${value}: expected a whole number of seconds`);
+    return Number(value);
+  };
+  const maxSessionDurationSeconds = seconds('--max-session-duration', flags.maxSessionDuration);
+  const problem = maxSessionDurationSeconds === undefined ? undefined : maxSessionDurationProblem(maxSessionDurationSeconds);
+  if (problem !== undefined) throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected ${problem}`);
+  let roleTags: Record<string, string> | undefined;
+  for (const pair of flags.roleTag ?? []) {
+    const equals = pair.indexOf('=');
+    const key = equals < 0 ? pair : pair.slice(0, equals);
+    const value = equals < 0 ? '' : pair.slice(equals + 1);
+    if (equals < 0 || !isTagKey(key) || !isTagValue(value)) throw new UsageError(`--role-tag ${pair}: expected KEY=VALUE, a key of 1-128 and a value of 0-256 letters, digits, spaces and _.:/=+-@`);
+    roleTags = { ...roleTags, [key]: value };
+  }
+  if (flags.secureTransport !== undefined && flags.secureTransport !== 'true' && flags.secureTransport !== 'false') {
+    throw new UsageError(`--secure-transport ${flags.secureTransport}: expected true or false`);
+  }
+  if (flags.sourceIp !== undefined && isIP(flags.sourceIp) === 0) throw new UsageError(`--source-ip ${flags.sourceIp}: expected an IPv4 or IPv6 address`);
+  let at: number | undefined;
+  if (flags.at !== undefined) {
+    at = /^\d{1,12}$/.test(flags.at) ? Number(flags.at) * 1000 : /^\d{4}-\d{2}-\d{2}T/.test(flags.at) ? Date.parse(flags.at) : Number.NaN;
+    if (Number.isNaN(at)) throw new UsageError(`--at ${flags.at}: expected an ISO 8601 time (2030-01-01T12:00:00Z) or epoch seconds`);
+  }
+  const secureTransport = flags.secureTransport === undefined ? undefined : flags.secureTransport === 'true';
+  return { durationSeconds: seconds('--duration-seconds', flags.durationSeconds), maxSessionDurationSeconds, roleTags, secureTransport, sourceIp: flags.sourceIp, at };
 }

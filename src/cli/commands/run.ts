@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { createAgent, SHADOWING_VARIABLES, type AgentSession, type ProfileStyle } from '../../agent/index.ts';
 import { createBrokerClient, defaultCredentialsPath, readCliCredentials, resolveBrokerUrl, type BrokerClient, type BrokerTokenSource } from '../../client/index.ts';
 import { RoleportError } from '../../core/index.ts';
-import { checkRoleArn } from '../../users/role-arn.ts';
+import { checkRoleArn } from '../../iam/index.ts';
 import { runChild } from '../run-child.ts';
 import { UsageError } from '../output.ts';
 import { CommandExitStatus } from '../exit-status.ts';

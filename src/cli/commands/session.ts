@@ -30,8 +30,13 @@ export interface SessionStopOptions extends ConfigFlags {
 /** The CLI on the data directory acts as an admin, like every command that changes state there. */
 const CLI: Principal = { name: 'cli', admin: true };
 
+/** Said wherever a viewer session is chosen: the IdP's tokens cannot carry the role binding. */
+const VIEWER_UNBOUND =
+  "viewer sessions hand out the IdP's own ID token, which names no role: AWS accepts it for every role that trusts the IdP and this user, not only the session's roles (broker sessions are bound)";
+
 /** `roleport session start`: a session for a user with roles they hold; prints its credential once. */
 export async function runSessionStart(options: SessionStartOptions): Promise<void> {
+  if (options.tokenSource === 'viewer') process.stderr.write(`warning: ${VIEWER_UNBOUND}\n`);
   const result = await withServices(options, (services) =>
     services.sessions.start({
       userName: options.user,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createStsApplication } from '../../app.ts';
 import { isRoleportError } from '../../core/index.ts';
-import { parseRoleArn, parseUserArn, type StsPrincipal, type StsProvider, type StsRole } from '../../sts/index.ts';
+import { checkRoleArn, maxSessionDurationProblem, parseRoleArn, parseUserArn } from '../../iam/index.ts';
+import type { StsPrincipal, StsProvider, StsRole } from '../../sts/index.ts';
 import { configFromFlags, withServices, type ConfigFlags } from '../context.ts';
 import { UsageError, print, table } from '../output.ts';
 import { serveUntilShutdown } from '../serve-listener.ts';
@@ -77,12 +78,12 @@ export async function runStsProviderRemove(flags: StsProviderRemoveOptions): Pro
 
 /** `roleport sts role add`: register a role (or replace its trust policy, maximum session duration and tags). */
 export async function runStsRoleAdd(flags: StsRoleAddOptions): Promise<void> {
-  if (parseRoleArn(flags.arn) === undefined) throw new UsageError(`--arn ${flags.arn}: not a role ARN (expected arn:aws:iam::123456789012:role/NAME)`);
+  const arnCheck = checkRoleArn(flags.arn);
+  if (!arnCheck.ok) throw new UsageError(`--arn ${flags.arn}: not a role ARN: ${arnCheck.reason}`);
   const permissionPolicies = readPolicyFiles(flags.permissionPolicy ?? [], '--permission-policy');
   const maxSessionDurationSeconds = Number(flags.maxSessionDuration);
-  if (!Number.isInteger(maxSessionDurationSeconds) || maxSessionDurationSeconds < 3600 || maxSessionDurationSeconds > 43200) {
-    throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected whole seconds from 3600 (1 hour) to 43200 (12 hours)`);
-  }
+  const durationProblem = maxSessionDurationProblem(maxSessionDurationSeconds);
+  if (durationProblem !== undefined) throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected ${durationProblem}`);
   const trustPolicy = readPolicyFile(flags.trustPolicy);
   const tags = parseTags(flags.tag ?? []);
   const result = await withServices(flags, async (services) => {

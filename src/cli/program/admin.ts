@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../context.ts';
-import { collect, parsePositiveSeconds, parseTokenSource } from '../flags.ts';
+import { collect, collectSafeText, parsePositiveSeconds, parseTokenSource, safeText } from '../flags.ts';
 
 /*
  * The admin commands that work on the data directory / database: `serve`, `config`, `keys`,
@@ -64,8 +64,8 @@ export function defineTokenCommands(program: Command): void {
   token
     .command('mint')
     .description('mint a token (admin; for testing trust policies) and print it bare')
-    .requiredOption('--sub <subject>', 'the sub claim')
-    .requiredOption('--aud <audience>', 'the aud claim (repeat for several)', collect)
+    .requiredOption('--sub <subject>', 'the sub claim', safeText('--sub', { minLength: 1, maxLength: 1024 }))
+    .requiredOption('--aud <audience>', 'the aud claim (repeat for several)', collectSafeText('--aud', { minLength: 1, maxLength: 255 }))
     .option('--ttl <seconds>', 'lifetime in seconds')
     .option('--claim <key=value>', 'an extra claim; JSON values allowed (repeatable)', collect)
     .option('--json', 'print {token, jti, kid, expires_at, claims}')
@@ -107,7 +107,7 @@ export function defineUsersCommands(program: Command): void {
   users
     .command('get-aws-role-arns')
     .description('print the user\'s role ARNs, one per line')
-    .argument('<username>', 'the user')
+    .argument('<username>', 'the user', safeText('username', { maxLength: 255 }))
     .option('--with-source', 'append a tab and the source (claim or cli) to each line')
     .option('--json', 'print JSON: {username, aws_role_arns, roles: [{arn, source}]}')
     .action(async (username: string, options: { withSource?: boolean }, command: Command) => {
@@ -117,8 +117,8 @@ export function defineUsersCommands(program: Command): void {
   users
     .command('set-aws-role-arns')
     .description('replace the user\'s roles (source cli); creates the user if they never signed in. Roles from the IdP\'s claim replace these at the user\'s next sign-in')
-    .argument('<username>', 'the user')
-    .argument('<arns>', 'comma-separated IAM role ARNs (arn:aws:iam::123456789012:role/NAME,…); "" removes every role')
+    .argument('<username>', 'the user', safeText('username', { maxLength: 255 }))
+    .argument('<arns>', 'comma-separated IAM role ARNs (arn:aws:iam::123456789012:role/NAME,…); "" removes every role', safeText('arns', { maxLength: 20_000 }))
     .option('--json', 'print JSON: {username, aws_role_arns, roles: [{arn, source}]}')
     .action(async (username: string, arns: string, _options: unknown, command: Command) => {
       const { runSetUserRoles } = await import('../commands/users.ts');
@@ -170,11 +170,11 @@ export function defineSessionCommands(program: Command): void {
   session
     .command('start')
     .description('start a session for a user with roles they hold; prints its credential once')
-    .requiredOption('--user <username>', 'the user the session is for')
-    .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collect)
-    .option('--token-source <source>', 'broker (Roleport signs) or viewer (the IdP\'s ID token)', 'broker')
-    .option('--audience <aud>', 'token audience (default tokens.defaultAudience)')
-    .option('--region <region>', 'AWS region (default sessions.defaultRegion)')
+    .requiredOption('--user <username>', 'the user the session is for', safeText('--user', { maxLength: 255 }))
+    .requiredOption('--role <arn>', 'an IAM role ARN the user holds (repeat for several)', collectSafeText('--role', { maxLength: 2048 }))
+    .option('--token-source <source>', 'broker (Roleport signs; each token names its role) or viewer (the IdP\'s ID token; not bound to the roles)', 'broker')
+    .option('--audience <aud>', 'token audience (default tokens.defaultAudience)', safeText('--audience', { minLength: 1, maxLength: 255 }))
+    .option('--region <region>', 'AWS region (default sessions.defaultRegion)', safeText('--region', { maxLength: 32 }))
     .option('--ttl <seconds>', 'token lifetime in seconds')
     .option('--json', 'print {session, credential}')
     .action(async (options: SessionStartFlags, command: Command) => {
@@ -186,7 +186,7 @@ export function defineSessionCommands(program: Command): void {
   session
     .command('list')
     .description('list sessions, newest first')
-    .option('--user <username>', 'only this user\'s sessions')
+    .option('--user <username>', 'only this user\'s sessions', safeText('--user', { maxLength: 255 }))
     .option('--state <state>', 'active, ended or revoked')
     .option('--json', 'print {sessions: […]}')
     .action(async (options: { user?: string; state?: string }, command: Command) => {
@@ -213,7 +213,7 @@ export function defineApiKeyCommands(program: Command): void {
   keys
     .command('create')
     .description('create an API key; prints it once')
-    .requiredOption('--name <name>', 'what the key is for (shown in the audit log)')
+    .requiredOption('--name <name>', 'what the key is for (shown in the audit log)', safeText('--name', { maxLength: 64 }))
     .requiredOption('--role <role>', 'admin (manages integrations) or publisher (manages content, reads integrations)')
     .option('--json', 'print {id, name, role, key, created_time}')
     .action(async (options: { name: string; role: string }, command: Command) => {

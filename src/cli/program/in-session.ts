@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, nonEmptyEnv, parsePort, parseSecondsFlag, parseTokenSource, parseUrlFlag } from '../flags.ts';
+import { collect, collectSafeText, nonEmptyEnv, parsePort, parseSecondsFlag, parseTokenSource, parseUrlFlag, safeText } from '../flags.ts';
 
 /*
  * The commands people run in and around their sessions: `login`/`logout`, `run`, `agent`,
@@ -101,13 +101,13 @@ export function defineRunCommand(program: Command): void {
     .command('run')
     .description('start a session with the signed-in user\'s role(s), run COMMAND with its AWS environment, end the session after')
     .usage('--role <arn> [--role <arn>…] [options] -- <command> [args…]')
-    .requiredOption('--role <arn>', 'IAM role ARN (repeat for several: the first is AWS_ROLE_ARN, each gets a profile)', collect)
+    .requiredOption('--role <arn>', 'IAM role ARN (repeat for several: the first is AWS_ROLE_ARN, each gets a profile)', collectSafeText('--role', { maxLength: 2048 }))
     .option('--container-credentials', 'serve container credentials on 127.0.0.1 (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of the token-file variables')
     .option('--credential-process', 'write credential_process profiles in AWS_CONFIG_FILE')
     .option('--sts-endpoint <url>', 'STS endpoint (e.g. the local STS; default env AWS_ENDPOINT_URL_STS); sets AWS_ENDPOINT_URL_STS')
     .option('--token-source <source>', 'broker or viewer', 'broker')
-    .option('--audience <aud>', 'token audience (default the broker\'s)')
-    .option('--region <region>', 'AWS region (default the broker\'s)')
+    .option('--audience <aud>', 'token audience (default the broker\'s)', safeText('--audience', { minLength: 1, maxLength: 255 }))
+    .option('--region <region>', 'AWS region (default the broker\'s)', safeText('--region', { maxLength: 32 }))
     .option('--ttl <seconds>', 'token lifetime in seconds')
     .option('--dir <dir>', 'session directory (default a temporary one, removed at the end)')
     .option('--url <url>', 'the broker (default env ROLEPORT_URL, else the one you signed in to)')
@@ -139,14 +139,15 @@ export function defineIdpCommands(program: Command): void {
   idp
     .command('token')
     .description('print a fresh identity token of the current session')
-    .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)')
+    .option('--audience <aud>', 'the aud claim (default the session\'s, e.g. sts.amazonaws.com)', safeText('--audience', { minLength: 1, maxLength: 255 }))
+    .option('--role-arn <arn>', 'the session role the token is for (default the first): its sub names that role, and other roles refuse it', safeText('--role-arn', { maxLength: 2048 }))
     .option('--decode', 'print the header and claims instead (not verified)')
     .option('--json', 'print JSON: {token, expires_in} (or {header, claims} with --decode)')
     .option('--session-dir <dir>', SESSION_DIR_HELP)
     .option('--url <url>', URL_HELP)
-    .action(async (options: { audience?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
+    .action(async (options: { audience?: string; roleArn?: string; decode?: boolean; json?: boolean; sessionDir?: string; url?: string }) => {
       const { runIdpToken } = await import('../commands/idp-token.ts');
-      await runIdpToken({ audience: options.audience, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
+      await runIdpToken({ audience: options.audience, roleArn: options.roleArn, decode: options.decode === true, json: options.json === true, sessionDir: options.sessionDir, url: options.url });
     });
 
   const login = idp.command('login').description('exchange the session\'s token for cloud credentials');
@@ -158,7 +159,7 @@ export function defineIdpCommands(program: Command): void {
     .option('--profile <name>', 'profile to write', 'default')
     .option('--sts-endpoint <url>', 'STS endpoint (default env AWS_ENDPOINT_URL_STS, else the regional endpoint)')
     .option('--region <region>', 'region (default env AWS_REGION, else the session\'s)')
-    .option('--audience <aud>', 'token audience (default the session\'s)')
+    .option('--audience <aud>', 'token audience (default the session\'s)', safeText('--audience', { minLength: 1, maxLength: 255 }))
     .option('--credential-process', 'write credential_process into the config (refreshes by itself) instead of static keys')
     .option('--json', 'print what was written as JSON')
     .option('--session-dir <dir>', SESSION_DIR_HELP)

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiFlags } from '../api-target.ts';
-import { CLIENT_SECRET_ENV } from '../flags.ts';
+import { CLIENT_SECRET_ENV, safeText } from '../flags.ts';
 import { configFlags } from './admin.ts';
 
 /*
@@ -37,25 +37,36 @@ export function defineIntegrationCommands(program: Command): void {
       .command('create')
       .description('create an integration (template aws); prints it, with its guid')
       .option('--from-json <file>', 'the whole request body as JSON ({template, name, description, config}); - reads stdin')
-      .option('--name <name>', 'name')
-      .option('--description <text>', 'description')
-      .option('--auth-type <type>', '"Service Account" or "Viewer"')
-      .option('--role-arn <arn>', 'IAM role the credentials are for')
-      .option('--sts-region <region>', 'region of the STS call')
+      .option('--name <name>', 'name', safeText('--name', { maxLength: 255 }))
+      .option('--description <text>', 'description (may span lines)', safeText('--description', { maxLength: 4096, kind: 'multiline' }))
+      .option('--auth-type <type>', '"Service Account" or "Viewer"', safeText('--auth-type', { maxLength: 32 }))
+      .option('--role-arn <arn>', 'IAM role the credentials are for', safeText('--role-arn', { maxLength: 2048 }))
+      .option('--sts-region <region>', 'region of the STS call', safeText('--sts-region', { maxLength: 32 }))
       .option('--session-duration <seconds>', 'DurationSeconds, 900-43200')
-      .option('--audience <aud>', 'Service Account: aud of the broker-signed token; Viewer: audience sent to the IdP')
-      .option('--auth-mode <mode>', 'Viewer: Confidential or Public')
-      .option('--client-id <id>', 'Viewer: client ID at the IdP')
+      .option('--audience <aud>', 'Service Account: aud of the broker-signed token; Viewer: audience sent to the IdP', safeText('--audience', { maxLength: 255 }))
+      .option('--auth-mode <mode>', 'Viewer: Confidential or Public', safeText('--auth-mode', { maxLength: 32 }))
+      .option('--client-id <id>', 'Viewer: client ID at the IdP', safeText('--client-id', { maxLength: 255 }))
       .option('--client-secret-file <file>', `Viewer: file holding the client secret (or env ${CLIENT_SECRET_ENV})`)
-      .option('--authorization-uri <url>', 'Viewer: the IdP\'s authorization endpoint')
-      .option('--token-uri <url>', 'Viewer: the IdP\'s token endpoint')
-      .option('--token-endpoint-auth-method <method>', 'Viewer: client_secret_basic, client_secret_post or none')
-      .option('--scopes <scopes>', 'Viewer: space-separated, with openid and offline_access')
+      .option('--authorization-uri <url>', 'Viewer: the IdP\'s authorization endpoint', safeText('--authorization-uri', { maxLength: 2048 }))
+      .option('--token-uri <url>', 'Viewer: the IdP\'s token endpoint', safeText('--token-uri', { maxLength: 2048 }))
+      .option('--token-endpoint-auth-method <method>', 'Viewer: client_secret_basic, client_secret_post or none', safeText('--token-endpoint-auth-method', { maxLength: 32 }))
+      .option('--scopes <scopes>', 'Viewer: space-separated, with openid and offline_access', safeText('--scopes', { maxLength: 1024 }))
       .option('--no-pkce', 'Viewer: send no PKCE challenge (use_pkce false)'),
   ).action(async (options: Record<string, string | boolean | undefined>, command: Command) => (await load()).runIntegrationCreate({ ...options, ...apiFlags(command) }));
 
   withApi(group.command('delete <guid>').description('delete an integration (its content associations and viewer grants go with it)')).action(async (guid: string, _options: unknown, command: Command) =>
     (await load()).runIntegrationDelete({ ...apiFlags(command), guid }),
+  );
+
+  withApi(
+    group
+      .command('access <guid>')
+      .description('who may use the integration: the content on its access list (admins change it); without options, show it')
+      .option('--set <content-guids>', 'replace the list: comma-separated content guids ("" empties it)')
+      .option('--add <content-guids>', 'grant these content items (comma-separated)')
+      .option('--remove <content-guids>', 'withdraw these (comma-separated): their credentials stop at the next exchange'),
+  ).action(async (guid: string, options: { set?: string; add?: string; remove?: string }, command: Command) =>
+    (await load()).runIntegrationAccess({ ...apiFlags(command), guid, set: options.set, add: options.add, remove: options.remove }),
   );
 }
 
@@ -74,9 +85,9 @@ export function defineContentCommands(program: Command): void {
     group
       .command('create')
       .description('register content; prints its guid')
-      .requiredOption('--name <name>', 'unique name (letters, digits, ._-)')
-      .option('--title <title>', 'title shown to viewers')
-      .option('--upstream-url <url>', 'where the broker proxies viewers of /content/<guid>/ to'),
+      .requiredOption('--name <name>', 'unique name (letters, digits, ._-)', safeText('--name', { maxLength: 64 }))
+      .option('--title <title>', 'title shown to viewers', safeText('--title', { minLength: 1, maxLength: 255 }))
+      .option('--upstream-url <url>', 'where the broker proxies viewers of /content/<guid>/ to', safeText('--upstream-url', { maxLength: 2048 })),
   ).action(async (options: { name: string; title?: string; upstreamUrl?: string }, command: Command) =>
     (await load()).runContentCreate({ ...apiFlags(command), name: options.name, title: options.title, upstreamUrl: options.upstreamUrl }),
   );
@@ -93,7 +104,7 @@ export function defineContentCommands(program: Command): void {
     group
       .command('integrations <guid>')
       .description('show the integrations content uses; --set replaces them')
-      .option('--set <guids>', 'comma-separated integration guids ("" removes all)'),
+      .option('--set <guids>', 'comma-separated integration guids ("" removes all)', safeText('--set', { maxLength: 4096 })),
   ).action(async (guid: string, options: { set?: string }, command: Command) => (await load()).runContentIntegrations({ ...apiFlags(command), guid, set: options.set }));
 
   withApi(group.command('token <guid>').description('print a content session token (sub content:<guid>)')).action(async (guid: string, _options: unknown, command: Command) =>

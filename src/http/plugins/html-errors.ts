@@ -18,7 +18,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   ERR_INPUT_INVALID: 'The request is not valid',
 };
 
-// Sign-in failures whose messages were written for the person signing in; shown even as 5xx.
+// Sign-in failures: their page offers to sign in again. (What a page may show follows the
+// one rule of core/errors.ts: a 5xx message never; the title by code says what happened.)
 const SIGN_IN_CODES = new Set<ErrorCode>(['ERR_SSO_STATE', 'ERR_SSO_IDP', 'ERR_SSO_UNREACHABLE', 'ERR_SSO_ID_TOKEN', 'ERR_SSO_ACCOUNT', 'ERR_SSO_DISABLED', 'ERR_SSO_REFRESH']);
 
 /**
@@ -29,7 +30,7 @@ const SIGN_IN_CODES = new Set<ErrorCode>(['ERR_SSO_STATE', 'ERR_SSO_IDP', 'ERR_S
 export function registerHtmlErrorHandler(scope: FastifyInstance, pageOf: (request: FastifyRequest) => Promise<PageContext>): void {
   scope.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     const view = errorViewFor(error);
-    if (view.status >= 500 && !(isRoleportError(error) && SIGN_IN_CODES.has(error.code))) request.log.error({ err: error }, 'page failed');
+    if (view.status >= 500) request.log.error({ err: error }, 'page failed');
     const page = await pageOf(request);
     return reply.status(view.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderErrorPage({ ...page, notice: undefined }, view));
   });
@@ -38,11 +39,10 @@ export function registerHtmlErrorHandler(scope: FastifyInstance, pageOf: (reques
 /** The page for an error: its status, a title by code, and the message where it may be shown. */
 export function errorViewFor(error: FastifyError | Error): ErrorView {
   if (isRoleportError(error)) {
-    const visible = error.expose || SIGN_IN_CODES.has(error.code);
     return {
       status: error.status,
       title: TITLES[error.code] ?? (error.status >= 500 ? 'Something went wrong' : 'The request could not be completed'),
-      message: visible ? error.message : 'an internal error occurred; the details are in the broker’s log',
+      message: error.expose ? error.message : 'an internal error occurred; the details are in the broker’s log',
       idpError: error instanceof IdpResponseError ? { error: error.idpError, description: error.idpErrorDescription } : undefined,
       retrySignIn: SIGN_IN_CODES.has(error.code) || error.code === 'ERR_CSRF',
     };

@@ -8,6 +8,7 @@ import * as stsPrincipals from './0005-sts-principals.ts';
 import * as integrations from './0006-integrations.ts';
 import * as cloudFederation from './0007-cloud-federation.ts';
 import * as contentHandoff from './0008-content-handoff.ts';
+import * as integrationAccess from './0009-integration-access.ts';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -26,6 +27,7 @@ const ordered: Record<string, DialectMigration> = {
   '0006-integrations': integrations,
   '0007-cloud-federation': cloudFederation,
   '0008-content-handoff': contentHandoff,
+  '0009-integration-access': integrationAccess,
 };
 
 export function buildMigrations(dialect: DialectName): Record<string, Migration> {

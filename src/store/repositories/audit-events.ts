@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
-import type { AuditEvent } from '../../core/index.ts';
+import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
 export type AuditEventRow = Selectable<AuditEventTable>;
@@ -51,6 +51,20 @@ export function createAuditEventRepository(db: Kysely<Database>) {
     async insertMany(events: readonly AuditEvent[]): Promise<void> {
       await bulkInsert(events.map(toRow));
     },
+    /**
+     * Inserts a probe row and rolls it back: resolves when the table takes rows right now,
+     * rejects with the database's refusal (down, read-only, INSERT revoked, a trigger).
+     */
+    async probeWrite(): Promise<void> {
+      try {
+        await db.transaction().execute(async (trx) => {
+          await trx.insertInto('audit_events').values({ occurred_at: Date.now(), type: 'audit.probe', actor: 'system' }).execute();
+          throw PROBE_ROLLBACK;
+        });
+      } catch (error) {
+        if (error !== PROBE_ROLLBACK) throw error;
+      }
+    },
     async query(query: AuditQuery = {}): Promise<AuditEvent[]> {
       let select = db.selectFrom('audit_events').selectAll();
       if (query.userName !== undefined) select = select.where('user_name', '=', query.userName);
@@ -82,21 +96,59 @@ export function createAuditEventRepository(db: Kysely<Database>) {
 
 export type AuditEventRepository = ReturnType<typeof createAuditEventRepository>;
 
+const PROBE_ROLLBACK = new Error('audit probe: rolled back');
+
+/** The widths of the varchar columns (migrations/0001); free-text columns are capped at TEXT_LIMIT. */
+const TEXT_LIMIT = 4096;
+const DETAILS_LIMIT = 16_384;
+
+/**
+ * The row for an event, made safe to write whatever the event holds — defence in depth
+ * behind the boundaries' validation: characters no text field may hold (NUL, which
+ * PostgreSQL refuses, other controls, lone surrogates, bidirectional controls) are written
+ * out as `\u{…}`, and every value fits its column (varchar widths differ on PostgreSQL,
+ * not on SQLite), so no caller can make a row that one database takes and the other refuses.
+ */
 function toRow(event: AuditEvent) {
   return {
     occurred_at: event.occurredAt,
-    type: event.type,
-    actor: event.actor,
-    user_name: event.userName ?? null,
-    session_id: event.sessionId ?? null,
-    jti: event.jti ?? null,
-    kid: event.kid ?? null,
-    subject: event.subject ?? null,
-    audience: event.audience ?? null,
-    role_arn: event.roleArn ?? null,
+    type: fit(event.type, 64),
+    actor: fit(event.actor, 255),
+    user_name: fitOptional(event.userName, 255),
+    session_id: fitOptional(event.sessionId, 64),
+    jti: fitOptional(event.jti, 64),
+    kid: fitOptional(event.kid, 64),
+    subject: fitOptional(event.subject, TEXT_LIMIT),
+    audience: fitOptional(event.audience, TEXT_LIMIT),
+    role_arn: fitOptional(event.roleArn, TEXT_LIMIT),
     expires_at: event.expiresAt ?? null,
-    details: event.details === undefined ? null : JSON.stringify(event.details),
+    details: event.details === undefined ? null : detailsJson(event.details),
   };
+}
+
+function fitOptional(value: string | undefined, width: number): string | null {
+  return value === undefined ? null : fit(value, width);
+}
+
+function fit(value: string, width: number): string {
+  const safe = isSafeText(value) ? value : escapeUnsafeText(value);
+  if (safe.length <= width || codePointLength(safe) <= width) return safe;
+  return `${[...safe].slice(0, width - 1).join('')}…`;
+}
+
+/** Details as JSON with every string (keys too) made safe; an oversized document is kept as a marked prefix. */
+function detailsJson(details: Record<string, unknown>): string {
+  const json = JSON.stringify(details, (_key, value: unknown) => {
+    if (typeof value === 'string') return isSafeText(value) ? value : escapeUnsafeText(value);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.every(([key]) => isSafeText(key))) return value;
+      return Object.fromEntries(entries.map(([key, inner]) => [escapeUnsafeText(key), inner]));
+    }
+    return value;
+  });
+  if (json.length <= DETAILS_LIMIT) return json;
+  return JSON.stringify({ truncated: true, json_prefix: json.slice(0, DETAILS_LIMIT / 2) });
 }
 
 function fromRow(row: AuditEventRow): AuditEvent {

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { formatWireTime, toAssociationJson, toContentJson, toIntegrationJson, type Integrations } from '../../../integrations/index.ts';
+import { formatWireTime, toAccessJson, toAssociationJson, toContentJson, toIntegrationJson, type Integrations } from '../../../integrations/index.ts';
 import { actorOf, requireApiKey } from './api-key-auth.ts';
+import { multilineText, nullableSafeText, safeText } from '../../schemas/text.ts';
+import { publishingApiErrorSchema as errorSchema } from '../../plugins/errors.ts';
 
 export interface IntegrationApiOptions {
   integrations: Integrations;
 }
 
-const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } as const;
-const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
-const guidParams = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
+const guidParams = { type: 'object', properties: { guid: safeText(64) }, required: ['guid'] } as const;
 
 /**
  * What an integration may look like in a response. Fastify serializes responses through this
@@ -54,28 +54,34 @@ export const integrationJsonSchema = {
 const integrationBodySchema = {
   type: 'object',
   properties: {
-    template: text(32),
-    name: text(255),
-    description: text(4096),
+    template: safeText(32),
+    name: safeText(255),
+    description: multilineText(4096),
     config: {
       type: 'object',
       properties: {
-        auth_type: text(32),
-        auth_mode: text(32),
-        client_id: text(255),
-        client_secret: { type: ['string', 'null'], maxLength: 4096 },
-        authorization_uri: { type: ['string', 'null'], maxLength: 2048 },
-        token_uri: { type: ['string', 'null'], maxLength: 2048 },
-        token_endpoint_auth_method: { type: ['string', 'null'], maxLength: 32 },
-        scopes: { anyOf: [text(1024), { type: 'array', maxItems: 50, items: text(255) }, { type: 'null' }] },
-        role_arn: text(2048),
-        sts_region: { type: ['string', 'null'], maxLength: 32 },
+        auth_type: safeText(32),
+        auth_mode: safeText(32),
+        client_id: safeText(255),
+        client_secret: nullableSafeText(4096),
+        authorization_uri: nullableSafeText(2048),
+        token_uri: nullableSafeText(2048),
+        token_endpoint_auth_method: nullableSafeText(32),
+        scopes: { anyOf: [safeText(1024), { type: 'array', maxItems: 50, items: safeText(255) }, { type: 'null' }] },
+        role_arn: safeText(2048),
+        sts_region: nullableSafeText(32),
         session_duration: { type: ['integer', 'null'] },
         use_pkce: { type: ['boolean', 'null'] },
-        audience: { type: ['string', 'null'], maxLength: 255 },
+        audience: nullableSafeText(255),
       },
     },
   },
+} as const;
+
+const accessJsonSchema = {
+  type: 'object',
+  properties: { content_guid: { type: 'string' }, granted_time: { type: 'string' }, granted_by: { type: 'string' } },
+  required: ['content_guid', 'granted_time', 'granted_by'],
 } as const;
 
 const contentJsonSchema = {
@@ -159,6 +165,31 @@ export function registerIntegrationApiRoutes(app: FastifyInstance, options: Inte
         return reply.status(204).send();
       });
 
+      // Who may use the integration: the content on its access list. Admins change it; publishers may read it.
+      api.get<{ Params: { guid: string } }>(
+        '/oauth/integrations/:guid/access',
+        { schema: { params: guidParams, response: { 200: { type: 'array', items: accessJsonSchema }, '4xx': errorSchema } } },
+        async (request, reply) => {
+          await requireApiKey(request, reply, apiKeys, ['admin', 'publisher']);
+          return (await integrations.access.list(request.params.guid)).map(toAccessJson);
+        },
+      );
+
+      api.put<{ Params: { guid: string }; Body: Array<{ content_guid: string }> }>(
+        '/oauth/integrations/:guid/access',
+        {
+          schema: {
+            params: guidParams,
+            body: { type: 'array', maxItems: 1000, items: { type: 'object', properties: { content_guid: safeText(64) }, required: ['content_guid'], additionalProperties: false } },
+            response: { 200: { type: 'array', items: accessJsonSchema }, '4xx': errorSchema },
+          },
+        },
+        async (request, reply) => {
+          const caller = await requireApiKey(request, reply, apiKeys, ['admin']);
+          return (await integrations.access.set(request.params.guid, request.body.map((entry) => entry.content_guid), actorOf(caller))).map(toAccessJson);
+        },
+      );
+
       api.get('/content', { schema: { response: { 200: { type: 'array', items: contentJsonSchema }, '4xx': errorSchema } } }, async (request, reply) => {
         await requireApiKey(request, reply, apiKeys, ['admin', 'publisher']);
         return (await integrations.content.list()).map(toContentJson);
@@ -168,7 +199,7 @@ export function registerIntegrationApiRoutes(app: FastifyInstance, options: Inte
         '/content',
         {
           schema: {
-            body: { type: 'object', properties: { name: text(64), title: text(255), upstream_url: text(2048) }, required: ['name'], additionalProperties: false },
+            body: { type: 'object', properties: { name: safeText(64), title: safeText(255), upstream_url: safeText(2048) }, required: ['name'], additionalProperties: false },
             response: { 201: contentJsonSchema, '4xx': errorSchema },
           },
         },
@@ -204,7 +235,7 @@ export function registerIntegrationApiRoutes(app: FastifyInstance, options: Inte
         {
           schema: {
             params: guidParams,
-            body: { type: 'array', maxItems: 50, items: { type: 'object', properties: { oauth_integration_guid: text(64) }, required: ['oauth_integration_guid'], additionalProperties: false } },
+            body: { type: 'array', maxItems: 50, items: { type: 'object', properties: { oauth_integration_guid: safeText(64) }, required: ['oauth_integration_guid'], additionalProperties: false } },
             response: { 200: { type: 'array', items: associationJsonSchema }, '4xx': errorSchema },
           },
         },

@@ -3,6 +3,8 @@ import { RoleportError } from '../../../core/index.ts';
 import type { AuthenticatedUser, Session, Sessions, TokenSource } from '../../../sessions/index.ts';
 import { bearerToken, unauthenticated } from './bearer.ts';
 import { sessionJsonSchema, toSessionJson } from './session-json.ts';
+import { safeText } from '../../schemas/text.ts';
+import { apiErrorSchema as errorSchema } from '../../plugins/errors.ts';
 
 export interface SessionApiOptions {
   sessions: Sessions;
@@ -16,8 +18,7 @@ interface StartBody {
   token_ttl_seconds?: number;
 }
 
-const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } as const;
-const roleList = { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', minLength: 20, maxLength: 2048 } } as const;
+const roleList = { type: 'array', minItems: 1, maxItems: 20, items: safeText(2048, 20) } as const;
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^ses_[a-z0-9]{1,60}$' } }, required: ['id'], additionalProperties: false } as const;
 const sessionResponse = { 200: sessionJsonSchema, '4xx': errorSchema } as const;
 
@@ -63,8 +64,8 @@ export function registerSessionApiRoutes(app: FastifyInstance, options: SessionA
               properties: {
                 roles: roleList,
                 token_source: { type: 'string', enum: ['broker', 'viewer'] },
-                audience: { type: 'string', minLength: 1, maxLength: 255 },
-                region: { type: 'string', minLength: 1, maxLength: 32 },
+                audience: safeText(255, 1),
+                region: safeText(32, 1),
                 token_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
               },
               required: ['roles'],
@@ -100,7 +101,7 @@ export function registerSessionApiRoutes(app: FastifyInstance, options: SessionA
               properties: {
                 all: { type: 'string', enum: ['0', '1', 'true', 'false'] },
                 state: { type: 'string', enum: ['active', 'ended', 'revoked'] },
-                user: { type: 'string', minLength: 1, maxLength: 255 },
+                user: safeText(255, 1),
               },
               additionalProperties: false,
             },
@@ -163,9 +164,9 @@ export function registerSessionApiRoutes(app: FastifyInstance, options: SessionA
             body: {
               type: 'object',
               properties: {
-                code: { type: 'string', minLength: 1, maxLength: 256 },
-                code_verifier: { type: 'string', minLength: 43, maxLength: 128 },
-                redirect_uri: { type: 'string', minLength: 1, maxLength: 2048 },
+                code: safeText(256, 1),
+                code_verifier: safeText(128, 43),
+                redirect_uri: safeText(2048, 1),
               },
               required: ['code', 'code_verifier', 'redirect_uri'],
               additionalProperties: false,

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { EntraResponse } from '../../../entra/index.ts';
 import { createNodeServerFactory, type TlsFiles } from '../../node-server.ts';
+import { formatSchemaErrors, safeTextMap } from '../../schemas/text.ts';
 import { securityHeaders } from '../../security-headers.ts';
 
 /** What the Entra routes need from the domain (src/entra's `Entra`). */
@@ -20,7 +21,7 @@ export interface AzureListenerOptions {
 const BODY_LIMIT = 64 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 const tenantParams = { type: 'object', properties: { tenant: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$' } }, required: ['tenant'] } as const;
-const stringMap = { type: 'object', additionalProperties: { type: 'string', maxLength: 16384 } } as const;
+const stringMap = safeTextMap(16384);
 
 function send(reply: FastifyReply, answer: EntraResponse): FastifyReply {
   for (const [name, value] of Object.entries(answer.headers ?? {})) void reply.header(name, value);
@@ -33,7 +34,7 @@ function send(reply: FastifyReply, answer: EntraResponse): FastifyReply {
  * scheme and host, as the authority the client was given.
  */
 export async function buildAzureListener(options: AzureListenerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: securityHeaders(undefined) }) });
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, schemaErrorFormatter: formatSchemaErrors, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: securityHeaders(undefined) }) });
   app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
     const values: Record<string, string> = {};
     for (const [name, value] of new URLSearchParams(body as string)) if (!(name in values)) values[name] = value;

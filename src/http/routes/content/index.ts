@@ -4,6 +4,7 @@ import { CONTENT_CALLBACK_PREFIX, CONTENT_HANDOFF_PATH, isContentGuid, type Cont
 import type { Sso } from '../../../sso/index.ts';
 import { registerCookieSupport } from '../../plugins/cookies.ts';
 import { proxyToContent } from './proxy.ts';
+import { safeText } from '../../schemas/text.ts';
 
 export interface ContentOriginRouteOptions {
   integrations: Pick<Integrations, 'content' | 'viewer' | 'handoff' | 'upstreams' | 'issueUserSessionToken'>;
@@ -22,8 +23,8 @@ export const CONTENT_VIEWER_COOKIE = 'roleport_viewer';
 /** The hand-off in progress (sealed `state` and the path asked for), sent only to the hand-off path. */
 export const CONTENT_HANDOFF_COOKIE = 'roleport_handoff';
 
-const GUID_PARAMS = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
-const CALLBACK_QUERY = { type: 'object', properties: { code: { type: 'string', maxLength: 256 }, state: { type: 'string', maxLength: 256 } } } as const;
+const GUID_PARAMS = { type: 'object', properties: { guid: safeText(64) }, required: ['guid'] } as const;
+const CALLBACK_QUERY = { type: 'object', properties: { code: safeText(256), state: safeText(256) } } as const;
 // User session tokens are reused across a viewer's requests until this close to expiry.
 const USER_TOKEN_REUSE_MARGIN_MS = 5 * 60 * 1000;
 

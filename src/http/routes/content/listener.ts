@@ -3,6 +3,7 @@ import { RoleportError } from '../../../core/index.ts';
 import { createNodeServerFactory, type TlsFiles } from '../../node-server.ts';
 import { registerHtmlErrorHandler } from '../../plugins/html-errors.ts';
 import { registerContentOriginRoutes, type ContentOriginRouteOptions } from './index.ts';
+import { formatSchemaErrors } from '../../schemas/text.ts';
 
 export interface ContentListenerOptions {
   logger: FastifyBaseLogger;
@@ -43,6 +44,7 @@ export async function buildContentListener(options: ContentListenerOptions): Pro
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: 256 * 1024,
+    schemaErrorFormatter: formatSchemaErrors,
     serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: options.securityHeaders }),
   });
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { GoogleResponse } from '../../../gcp-sts/index.ts';
 import { createNodeServerFactory, type TlsFiles } from '../../node-server.ts';
+import { formatSchemaErrors, ifType, safeText, safeTextIfString, safeTextMap } from '../../schemas/text.ts';
 import { securityHeaders } from '../../security-headers.ts';
 
 /** What the Google routes need from the domain (src/gcp-sts's `GoogleSts`). */
@@ -18,7 +19,10 @@ export interface GcpListenerOptions {
 const BODY_LIMIT = 64 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 const GENERATE_ACCESS_TOKEN = ':generateAccessToken';
-const stringMap = { type: 'object', additionalProperties: { type: 'string', maxLength: 16384 } } as const;
+const stringMap = safeTextMap(16384);
+const serviceAccountParams = { type: 'object', properties: { project: safeText(64), resource: safeText(1024) } } as const;
+/** Only what must be safe text; the domain checks the shape and says so in Google's words. */
+const generateAccessTokenBody = ifType('object', { properties: { scope: ifType('array', { items: safeTextIfString(1024) }), lifetime: safeTextIfString(32), delegates: ifType('array', { items: safeTextIfString(1024) }) } });
 
 /**
  * The local Google STS on a listener of its own, at the paths Google serves: `POST /v1/token`
@@ -28,7 +32,7 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string', maxL
  * their bodies and headers carry tokens.
  */
 export async function buildGcpListener(options: GcpListenerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: securityHeaders(undefined) }) });
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, schemaErrorFormatter: formatSchemaErrors, serverFactory: createNodeServerFactory({ tls: options.tls, logger: options.logger, headers: securityHeaders(undefined) }) });
   app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
     const values: Record<string, string> = {};
     for (const [name, value] of new URLSearchParams(body as string)) if (!(name in values)) values[name] = value;
@@ -44,7 +48,7 @@ export async function buildGcpListener(options: GcpListenerOptions): Promise<Fas
     const answer = await options.gcp.handleTokenExchange(request.body ?? {});
     return reply.status(answer.status).header('cache-control', 'no-store').send(answer.body);
   });
-  app.post<{ Params: { project: string; resource: string }; Body: unknown }>('/v1/projects/:project/serviceAccounts/:resource', { logLevel: 'warn' }, async (request, reply) => {
+  app.post<{ Params: { project: string; resource: string }; Body: unknown }>('/v1/projects/:project/serviceAccounts/:resource', { logLevel: 'warn', schema: { params: serviceAccountParams, body: generateAccessTokenBody } }, async (request, reply) => {
     const { project, resource } = request.params;
     if (!resource.endsWith(GENERATE_ACCESS_TOKEN) || project !== '-') {
       return reply.status(404).send({ error: { code: 404, message: `Method not found: ${request.url.split('?')[0]} (only projects/-/serviceAccounts/EMAIL:generateAccessToken is served)`, status: 'NOT_FOUND' } });

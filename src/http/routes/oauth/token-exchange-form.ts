@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { RoleportError, invalidInput } from '../../../core/index.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../../../sessions/index.ts';
+import { safeText } from '../../schemas/text.ts';
 
 /**
  * What the broker's two RFC 8693 endpoints share — the agents' `POST /oauth/token` and
@@ -20,10 +21,9 @@ export interface TokenExchangeForm {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
-const single = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 
 /**
- * The body schema. Strings only: a repeated parameter arrives as an array and is refused
+ * The body schema. Safe text only (no control characters; core/text.ts): a repeated parameter arrives as an array and is refused
  * (RFC 6749 §3.2). Only grant_type is required, so that another grant gets
  * unsupported_grant_type rather than a complaint about token-exchange parameters.
  */
@@ -31,14 +31,14 @@ export function tokenExchangeFormSchema(maxLength: { subjectToken: number; actor
   return {
     type: 'object',
     properties: {
-      grant_type: single(256),
-      subject_token: single(maxLength.subjectToken),
-      subject_token_type: single(256),
-      requested_token_type: single(256),
-      audience: single(255),
-      resource: single(2048),
-      actor_token: single(maxLength.actorToken),
-      scope: single(1024),
+      grant_type: safeText(256),
+      subject_token: safeText(maxLength.subjectToken),
+      subject_token_type: safeText(256),
+      requested_token_type: safeText(256),
+      audience: safeText(255),
+      resource: safeText(2048),
+      actor_token: safeText(maxLength.actorToken),
+      scope: safeText(1024),
     },
     required: ['grant_type'],
   } as const;

@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 export interface OpsRouteOptions {
   checkDatabase: () => Promise<void>;
   keysReady: () => boolean;
+  /** A probe write to the audit log: tokens are not issued while it fails, so neither is readiness. */
+  auditWritable: () => Promise<boolean>;
   metrics: Registry;
 }
 
@@ -19,6 +21,7 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRouteOptions
       checks['database'] = 'unreachable';
     }
     checks['signing_key'] = options.keysReady() ? 'ok' : 'not loaded';
+    checks['audit_log'] = checks['database'] === 'ok' && (await options.auditWritable().catch(() => false)) ? 'ok' : 'not writable';
     const ready = Object.values(checks).every((value) => value === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DISCOVERY_PATH, JWKS_PATH, type IssuerDocuments, type ServedDocument } from '../../../issuer/index.ts';
+import { safeText } from '../../schemas/text.ts';
 
 export interface IssuerRouteOptions {
   documents: () => IssuerDocuments;
@@ -37,7 +38,7 @@ export function registerIssuerRoutes(app: FastifyInstance, options: IssuerRouteO
   });
   app.get<{ Params: { kid: string } }>(
     `${JWKS_PATH}/:kid`,
-    { ...routeOptions, schema: { params: { type: 'object', properties: { kid: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['kid'] } } },
+    { ...routeOptions, schema: { params: { type: 'object', properties: { kid: safeText(64, 1) }, required: ['kid'] } } },
     (request, reply) => {
       const key = options.documents().keysByKid.get(request.params.kid);
       if (key === undefined) {

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { stsError } from '../../../sts/index.ts';
+import { stsError } from '../../../iam/index.ts';
 import { createNodeServerFactory } from '../../node-server.ts';
 import { createRequestOrigin } from '../../request-origin.ts';
+import { formatSchemaErrors } from '../../schemas/text.ts';
 import { createStsFastPath } from './fast-path.ts';
 import { registerStsRoutes, type StsRouteOptions } from './query-endpoint.ts';
 
@@ -26,6 +27,7 @@ export async function buildStsListener(options: StsListenerOptions): Promise<Fas
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: BODY_LIMIT,
+    schemaErrorFormatter: formatSchemaErrors,
     serverFactory: createNodeServerFactory({ fastPath: createStsFastPath({ sts: options.sts, origin, bodyLimit: BODY_LIMIT }), logger: options.logger, headers: options.securityHeaders }),
   });
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));

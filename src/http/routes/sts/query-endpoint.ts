@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { stsError, type StsQueryRequest, type StsQueryResponse } from '../../../sts/index.ts';
+import { stsError } from '../../../iam/index.ts';
+import type { StsQueryRequest, StsQueryResponse } from '../../../sts/index.ts';
 import type { RequestOrigin } from '../../request-origin.ts';
 
 /** What the STS route needs from the domain (src/sts's `Sts`). */

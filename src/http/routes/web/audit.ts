@@ -5,6 +5,7 @@ import { KNOWN_EVENT_TYPES, renderAuditPage, type AuditFilterView } from '../../
 import { plural } from '../../../web/format.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { listPage } from './paging.ts';
+import { safeText } from '../../schemas/text.ts';
 
 /** A page of the audit log as the pages ask for it (see the store's audit repository). */
 export interface AuditLogQuery {
@@ -29,10 +30,9 @@ export interface AuditPageOptions {
   clock: Clock;
 }
 
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const AUDIT_QUERY = {
   type: 'object',
-  properties: { user: TEXT(255), session: TEXT(64), role: TEXT(2048), event: TEXT(64), from: TEXT(32), to: TEXT(32), after: { type: 'string', pattern: '^\\d{1,18}$' } },
+  properties: { user: safeText(255), session: safeText(64), role: safeText(2048), event: safeText(64), from: safeText(32), to: safeText(32), after: { type: 'string', pattern: '^\\d{1,18}$' } },
 } as const;
 type AuditQuerystring = { Querystring: { user?: string; session?: string; role?: string; event?: string; from?: string; to?: string; after?: string } };
 const PAGE_SIZE = 50;

@@ -3,6 +3,7 @@ import { cliLoginDeniedRedirect, cliLoginRedirect, validateCliLoginRequest, type
 import { renderCliLoginConsent, renderCliLoginDone } from '../../../web/cli-login-page.ts';
 import { pageCsp } from '../../plugins/page-headers.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { safeText } from '../../schemas/text.ts';
 
 export interface CliLoginPageOptions {
   sessions: Pick<Sessions, 'cliLogin'>;
@@ -11,8 +12,7 @@ export interface CliLoginPageOptions {
 /** The broker page `roleport login`'s listener sends the browser to (client/cli-login.ts names it too). */
 export const CLI_LOGIN_DONE_PATH = '/cli/login/done';
 
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
-const REQUEST_FIELDS = { redirect_uri: TEXT(2048), state: TEXT(512), code_challenge: TEXT(128), code_challenge_method: TEXT(16), user_code: TEXT(16), device: TEXT(64) } as const;
+const REQUEST_FIELDS = { redirect_uri: safeText(2048), state: safeText(512), code_challenge: safeText(128), code_challenge_method: safeText(16), user_code: safeText(16), device: safeText(64) } as const;
 type CliLoginFields = Partial<Record<keyof typeof REQUEST_FIELDS, string>>;
 
 /**
@@ -51,7 +51,7 @@ export async function registerCliLoginPage(scope: FastifyInstance, auth: WebVisi
 
     page.post<{ Body: CliLoginFields & { csrf?: string; decision?: string } }>(
       '/cli/login',
-      { schema: { body: { type: 'object', properties: { ...REQUEST_FIELDS, csrf: TEXT(256), decision: { type: 'string', enum: ['allow', 'deny'] } }, required: ['decision'] } } },
+      { schema: { body: { type: 'object', properties: { ...REQUEST_FIELDS, csrf: safeText(256), decision: { type: 'string', enum: ['allow', 'deny'] } }, required: ['decision'] } } },
       async (request, reply) => {
         const login = validateCliLoginRequest(request.body);
         if (request.body.decision !== 'allow') return reply.redirect(cliLoginDeniedRedirect(login), 303);

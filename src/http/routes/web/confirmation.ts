@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeReturnTo } from '../../../sso/index.ts';
 import { renderConfirmPage, type NoticeKey, type SignedInPage } from '../../../web/index.ts';
+import { safeText } from '../../schemas/text.ts';
 
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 
 /** The fields every destructive action's form posts besides its own. */
 export interface ConfirmableBody {
@@ -13,9 +13,9 @@ export interface ConfirmableBody {
 
 /** Body schema properties of a destructive action's form (add the action's own). */
 export const CONFIRMABLE_FIELDS = {
-  csrf: TEXT(256),
+  csrf: safeText(256),
   confirmed: { type: 'string', enum: ['yes'] },
-  return_to: TEXT(1024),
+  return_to: safeText(1024),
 } as const;
 
 export interface Confirmation {

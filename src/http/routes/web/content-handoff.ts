@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RoleportError } from '../../../core/index.ts';
 import { CONTENT_CALLBACK_PREFIX, CONTENT_HANDOFF_PATH, isContentGuid, type Integrations } from '../../../integrations/index.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { safeText } from '../../schemas/text.ts';
 
 export interface ContentHandoffPageOptions {
   integrations: Pick<Integrations, 'content' | 'viewer' | 'handoff'>;
@@ -11,7 +12,7 @@ export interface ContentHandoffPageOptions {
   consentPath: string;
 }
 
-const GUID_PARAMS = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
+const GUID_PARAMS = { type: 'object', properties: { guid: safeText(64) }, required: ['guid'] } as const;
 /** The content origin's `state`: random base64url (integrations/content-handoff.ts). */
 export const HANDOFF_STATE = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -46,7 +47,7 @@ export async function registerContentHandoffPages(scope: FastifyInstance, auth: 
     requireVisitorOn(viewer, auth, 'visitor');
     viewer.get<{ Querystring: { content: string; state: string } }>(
       CONTENT_HANDOFF_PATH,
-      { schema: { querystring: { type: 'object', properties: { content: { type: 'string', maxLength: 64 }, state: { type: 'string', pattern: HANDOFF_STATE.source } }, required: ['content', 'state'] } } },
+      { schema: { querystring: { type: 'object', properties: { content: safeText(64), state: { type: 'string', pattern: HANDOFF_STATE.source } }, required: ['content', 'state'] } } },
       async (request, reply) => {
         const origin = requireOrigin();
         const visitor = auth.signedIn(request);

@@ -52,6 +52,21 @@ export interface WebRouteOptions {
   stsEndpoint: string | undefined;
 }
 
+/** `?notice=` after an action (web/notices.ts): a catalogue key, checked like every other parameter. */
+const NOTICE_PARAM = { type: 'string', maxLength: 40, pattern: '^[a-z-]*$' } as const;
+
+/**
+ * Every page of the scope takes `?notice=KEY` (the page shows the catalogue's text for it):
+ * added to each GET route's query schema as it is registered, so no route repeats it.
+ */
+function registerNoticeParameter(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    if (route.method !== 'GET' && !(Array.isArray(route.method) && route.method.includes('GET'))) return;
+    const querystring = (route.schema?.querystring ?? { type: 'object' }) as { properties?: Record<string, unknown> };
+    route.schema = { ...route.schema, querystring: { ...querystring, properties: { ...querystring.properties, notice: NOTICE_PARAM } } };
+  });
+}
+
 /**
  * Every page people open in a browser, in one encapsulated scope with its own HTML error
  * pages, cookie handling, page headers and visitor check, so the JSON API's behaviour is
@@ -62,6 +77,7 @@ export interface WebRouteOptions {
 export async function registerWebRoutes(app: FastifyInstance, options: WebRouteOptions): Promise<void> {
   await app.register(async (scope) => {
     await registerCookieSupport(scope);
+    registerNoticeParameter(scope);
     registerPageHeaders(scope);
     const auth = createWebVisitorAuth({ sso: options.sso, users: options.users, sessionUsers: options.sessions, publicUrl: options.publicUrl });
     registerHtmlErrorHandler(scope, auth.pageOf);

@@ -16,6 +16,7 @@ import { pageCsp } from '../../plugins/page-headers.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { backWithNotice, CONFIRMABLE_FIELDS, confirmed, type ConfirmableBody } from './confirmation.ts';
 import { contentHandoffUrl, HANDOFF_STATE } from './content-handoff.ts';
+import { multilineText, safeText } from '../../schemas/text.ts';
 
 export interface IntegrationPageOptions {
   integrations: Integrations;
@@ -29,26 +30,25 @@ export interface IntegrationPageOptions {
 export const INTEGRATION_AUTH_COOKIE = 'roleport_integration_auth';
 export const CONSENT_PATH = '/__oauth__/integrations/consent';
 
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
-const GUID_PARAMS = { type: 'object', properties: { guid: { type: 'string', maxLength: 64 } }, required: ['guid'] } as const;
+const GUID_PARAMS = { type: 'object', properties: { guid: safeText(64) }, required: ['guid'] } as const;
 const STATE = { type: 'string', pattern: HANDOFF_STATE.source } as const;
 const FORM_FIELDS = {
-  csrf: TEXT(256),
-  name: TEXT(255),
-  description: TEXT(4096),
-  auth_type: TEXT(32),
-  auth_mode: TEXT(32),
-  client_id: TEXT(255),
-  client_secret: TEXT(4096),
-  authorization_uri: TEXT(2048),
-  token_uri: TEXT(2048),
-  token_endpoint_auth_method: TEXT(32),
-  scopes: TEXT(1024),
-  role_arn: TEXT(2048),
-  sts_region: TEXT(32),
-  session_duration: TEXT(16),
-  use_pkce: TEXT(8),
-  audience: TEXT(255),
+  csrf: safeText(256),
+  name: safeText(255),
+  description: multilineText(4096),
+  auth_type: safeText(32),
+  auth_mode: safeText(32),
+  client_id: safeText(255),
+  client_secret: safeText(4096),
+  authorization_uri: safeText(2048),
+  token_uri: safeText(2048),
+  token_endpoint_auth_method: safeText(32),
+  scopes: safeText(1024),
+  role_arn: safeText(2048),
+  sts_region: safeText(32),
+  session_duration: safeText(16),
+  use_pkce: safeText(8),
+  audience: safeText(255),
 } as const;
 type IntegrationForm = Partial<Record<keyof typeof FORM_FIELDS, string>>;
 
@@ -67,7 +67,7 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
   };
 
   // The callback finds the visitor itself: one whose sign-in ended meanwhile is told so, not sent round again.
-  scope.get(INTEGRATION_CALLBACK_PATH, { schema: { querystring: { type: 'object', properties: { code: TEXT(4096), state: TEXT(512), error: TEXT(256), error_description: TEXT(1024) } } } }, async (request, reply) => {
+  scope.get(INTEGRATION_CALLBACK_PATH, { schema: { querystring: { type: 'object', properties: { code: safeText(4096), state: safeText(512), error: safeText(256), error_description: safeText(1024) } } } }, async (request, reply) => {
     // The transaction is single-use: the cookie goes whatever the outcome.
     const transactionCookie = request.cookies[INTEGRATION_AUTH_COOKIE];
     reply.clearCookie(INTEGRATION_AUTH_COOKIE, { ...baseCookie, path: INTEGRATION_CALLBACK_PATH });
@@ -84,7 +84,7 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
 
     viewer.get<{ Querystring: { content: string; state: string } }>(
       CONSENT_PATH,
-      { schema: { querystring: { type: 'object', properties: { content: TEXT(64), state: STATE }, required: ['content', 'state'] } } },
+      { schema: { querystring: { type: 'object', properties: { content: safeText(64), state: STATE }, required: ['content', 'state'] } } },
       async (request, reply) => {
         const visitor = auth.signedIn(request);
         if (!isContentGuid(request.query.content)) throw new RoleportError('ERR_NOT_FOUND', `no content ${request.query.content}`);
@@ -110,13 +110,14 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
 
     viewer.post<{ Body: { csrf?: string; integration: string; content: string; state: string } }>(
       '/__oauth__/integrations/authorize',
-      { schema: { body: { type: 'object', properties: { csrf: TEXT(256), integration: TEXT(64), content: TEXT(64), state: STATE }, required: ['integration', 'content', 'state'] } } },
+      { schema: { body: { type: 'object', properties: { csrf: safeText(256), integration: safeText(64), content: safeText(64), state: STATE }, required: ['integration', 'content', 'state'] } } },
       async (request, reply) => {
         const visitor = auth.signedIn(request);
         const { integration: integrationGuid, content: contentGuid, state } = request.body;
         // Only an integration the content uses, and of the Viewer kind, can be authorized from its page.
         const associated = (await integrations.content.associations(contentGuid)).find((a) => a.integration.guid === integrationGuid);
-        if (associated === undefined || associated.integration.config.authType !== 'Viewer') {
+        // …and that it may use: an integration not granted to the content is never authorized from its page.
+        if (associated === undefined || !associated.granted || associated.integration.config.authType !== 'Viewer') {
           throw new RoleportError('ERR_NOT_FOUND', `content ${contentGuid} has no Viewer integration ${integrationGuid}`);
         }
         const consentAgain = `${CONSENT_PATH}?${new URLSearchParams({ content: contentGuid, state })}`;

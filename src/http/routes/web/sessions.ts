@@ -16,6 +16,7 @@ import {
 import { requireVisitorOn, type Visitor, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { backWithNotice, CONFIRMABLE_FIELDS, confirmed, type ConfirmableBody } from './confirmation.ts';
 import { listPage } from './paging.ts';
+import { safeText } from '../../schemas/text.ts';
 
 export interface SessionPageOptions {
   sessions: Sessions;
@@ -27,11 +28,10 @@ export interface SessionPageOptions {
 }
 
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^ses_[a-z0-9]{1,60}$' } }, required: ['id'] } as const;
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 /** A page of sessions, newest first: `after` is the last one of the page before (`<createdAt>.<id>`). */
 const LIST_QUERY = {
   type: 'object',
-  properties: { state: { type: 'string', enum: ['', 'active', 'ended', 'revoked'] }, user: TEXT(255), after: { type: 'string', pattern: '^\\d{1,16}\\.ses_[a-z0-9]{1,60}$' } },
+  properties: { state: { type: 'string', enum: ['', 'active', 'ended', 'revoked'] }, user: safeText(255), after: { type: 'string', pattern: '^\\d{1,16}\\.ses_[a-z0-9]{1,60}$' } },
 } as const;
 type ListQuery = { Querystring: { state?: string; user?: string; after?: string } };
 const PAGE_SIZE = 25;
@@ -91,10 +91,10 @@ export async function registerSessionPages(scope: FastifyInstance, auth: WebVisi
           body: {
             type: 'object',
             properties: {
-              csrf: TEXT(256),
-              roles: { type: 'array', maxItems: 20, items: TEXT(2048) },
+              csrf: safeText(256),
+              roles: { type: 'array', maxItems: 20, items: safeText(2048) },
               token_source: { type: 'string', enum: ['broker', 'viewer'] },
-              region: TEXT(32),
+              region: safeText(32),
               token_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
             },
           },

@@ -3,12 +3,27 @@ import type { Sso } from '../../../sso/index.ts';
 import { renderHomePage, renderLandingPage } from '../../../web/index.ts';
 import { createCookieSigner } from '../../plugins/cookies.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { safeText } from '../../schemas/text.ts';
 
 export interface SignInRouteOptions {
   sso: Pick<Sso, 'enabled' | 'redirectPath' | 'secureCookies' | 'cookieSecret' | 'sessionTtlSeconds' | 'beginSignIn' | 'completeSignIn' | 'sessions' | 'signOut'>;
   /** Name of the role claim, for the home page's explanation of sources. */
   roleClaim: string;
 }
+
+/**
+ * The one text field not held to safe text: a link such as `/login?return_to=…` must sign the
+ * user in whatever it holds (issue 10, item 8). It is never stored or shown — the SSO module
+ * resolves it as a URL on this site (`safeReturnTo`) and anything else becomes `/` — so the
+ * length limit is all the schema adds.
+ */
+const RETURN_TO = { type: 'string', maxLength: 1024 } as const;
+
+/** The authorization response's parameters (RFC 6749 §4.1.2, RFC 9207 `iss`, OIDC session management's `session_state`). */
+const CALLBACK_QUERY = {
+  type: 'object',
+  properties: { code: safeText(4096), state: safeText(512), iss: safeText(2048), session_state: safeText(1024), error: safeText(256), error_description: safeText(1024), error_uri: safeText(2048) },
+} as const;
 
 /** The sealed login transaction (state, nonce, PKCE verifier), sent only to the callback path. */
 export const LOGIN_COOKIE = 'roleport_login';
@@ -49,7 +64,7 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
 
   scope.get<{ Querystring: { return_to?: string } }>(
     '/login',
-    { schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 1024 } } } } },
+    { schema: { querystring: { type: 'object', properties: { return_to: RETURN_TO } } } },
     async (request, reply) => {
       const start = await sso.beginSignIn({ returnTo: request.query.return_to });
       reply.setCookie(LOGIN_COOKIE, start.transactionCookie, { ...baseCookie, path: sso.redirectPath, maxAge: start.transactionMaxAgeSeconds });
@@ -57,7 +72,8 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
     },
   );
 
-  scope.get(sso.redirectPath, async (request: FastifyRequest, reply: FastifyReply) => {
+  // The IdP's redirect: read raw by the SSO module, but only once every parameter it names is safe text.
+  scope.get(sso.redirectPath, { schema: { querystring: CALLBACK_QUERY } }, async (request: FastifyRequest, reply: FastifyReply) => {
     // The transaction is single-use: the cookie goes whatever the outcome.
     const transactionCookie = request.cookies[LOGIN_COOKIE];
     reply.clearCookie(LOGIN_COOKIE, { ...baseCookie, path: sso.redirectPath });
@@ -70,7 +86,7 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
   // Signing out is a form post of a signed-in visitor with its CSRF token, like every other.
   await scope.register(async (signedIn) => {
     requireVisitorOn(signedIn, auth, 'visitor');
-    signedIn.post('/logout', { schema: { body: { type: 'object', properties: { csrf: { type: 'string', maxLength: 256 } } } } }, async (request, reply) => {
+    signedIn.post('/logout', { schema: { body: { type: 'object', properties: { csrf: safeText(256) } } } }, async (request, reply) => {
       const visitor = auth.signedIn(request);
       await sso.signOut(visitor.browserSessionId, visitor.account.username);
       clearSessionCookie(reply);

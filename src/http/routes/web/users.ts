@@ -7,6 +7,7 @@ import { errorsFromMessage, type FieldErrors, type FormFieldName } from '../../.
 import { renderUserPage, renderUsersPage, type RoleFormValues, type UserRowView } from '../../../web/users-page.ts';
 import { requireVisitorOn, type Visitor, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { backWithNotice, CONFIRMABLE_FIELDS, confirmed, type ConfirmableBody } from './confirmation.ts';
+import { multilineText, safeText } from '../../schemas/text.ts';
 
 export interface UserPageOptions {
   users: Pick<UserService, 'list' | 'findByUsername' | 'setRoleArns' | 'unbind' | 'remove'>;
@@ -18,8 +19,7 @@ export interface UserPageOptions {
   roleClaim: string;
 }
 
-const TEXT = (maxLength: number) => ({ type: 'string', maxLength }) as const;
-const USER_PARAMS = { type: 'object', properties: { username: TEXT(255) }, required: ['username'] } as const;
+const USER_PARAMS = { type: 'object', properties: { username: safeText(255) }, required: ['username'] } as const;
 /** The role form's fields as the users module's messages name them. */
 const ROLE_FORM_FIELDS: readonly FormFieldName[] = [
   { wire: 'username', id: 'username', label: 'Username' },
@@ -58,7 +58,7 @@ export async function registerUserPages(scope: FastifyInstance, auth: WebVisitor
 
     admin.post<{ Body: { csrf?: string; username?: string; role_arns?: string } }>(
       '/admin/users',
-      { schema: { body: { type: 'object', properties: { csrf: TEXT(256), username: TEXT(255), role_arns: TEXT(64 * 2048) } } } },
+      { schema: { body: { type: 'object', properties: { csrf: safeText(256), username: safeText(255), role_arns: multilineText(64 * 2048) } } } },
       async (request, reply) => {
         const values: RoleFormValues = { username: request.body.username ?? '', arns: request.body.role_arns ?? '' };
         const existing = await users.findByUsername(values.username);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StsError } from './errors.ts';
+import { StsError } from './sts-errors.ts';
 import { packedPolicySize, readSourceIdentityClaim, readTagsClaim, TAGS_CLAIM, SOURCE_IDENTITY_CLAIM } from './session-tags.ts';
 
 function code(read: () => unknown): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StsError } from './errors.ts';
-import { readAssumeRoleParams, readAssumeRoleWithWebIdentityParams } from './params.ts';
+import { StsError } from './sts-errors.ts';
+import { readAssumeRoleParams, readAssumeRoleWithWebIdentityParams } from './sts-parameters.ts';
 
 const base = { RoleArn: 'arn:aws:iam::111111111111:role/path/Name', RoleSessionName: 'alice', WebIdentityToken: 'eyJ.eyJ.sig' };
 

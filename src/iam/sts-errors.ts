@@ -24,6 +24,7 @@ export const stsErrorStatus = {
   ExpiredToken: 403,
   RequestExpired: 400,
   InternalFailure: 500,
+  ServiceUnavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type StsErrorCode = keyof typeof stsErrorStatus;
@@ -47,10 +48,12 @@ export function stsError(awsCode: StsErrorCode, message: string, options?: { cau
   return new StsError(awsCode, message, options);
 }
 
-/** What AWS would answer for any failure: STS errors as they are, malformed policies as `MalformedPolicyDocument`, the rest as `InternalFailure`. */
+/** What AWS would answer for any failure: STS errors as they are, malformed policies as `MalformedPolicyDocument`, an unwritable database as `ServiceUnavailable`, the rest as `InternalFailure`. */
 export function toStsError(error: unknown): StsError {
   if (error instanceof StsError) return error;
   if (isRoleportError(error) && error.code === 'ERR_POLICY_MALFORMED') return new StsError('MalformedPolicyDocument', error.message, { cause: error });
+  // The database (the credentials or their audit row) refused the write: temporary, worth a retry.
+  if (isRoleportError(error) && error.code === 'ERR_STORE_UNAVAILABLE') return new StsError('ServiceUnavailable', 'The request has failed due to a temporary failure of the server.', { cause: error });
   return new StsError('InternalFailure', 'An internal error occurred. Try again.', { cause: error });
 }
 

@@ -4,15 +4,31 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_adding-assume-role-idp
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html
  */
-import { stsError } from './errors.ts';
+import { stsError } from './sts-errors.ts';
+import { isSourceIdentity } from './session-name.ts';
 
 export const TAGS_CLAIM = 'https://aws.amazon.com/tags';
 export const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
-export const MAX_SESSION_TAGS = 50;
-const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
-const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
+/** At most 50 session tags; keys of 1–128 and values of 0–256 characters. */
+export const SESSION_TAG_LIMITS = { tags: 50, keyLength: 128, valueLength: 256 } as const;
+export const MAX_SESSION_TAGS = SESSION_TAG_LIMITS.tags;
+/** The characters of tag keys and values: letters, digits and spaces in any script, and `_.:/=+-@`. */
+export const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_TEXT_DISALLOWED = /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu;
+
+export function isTagKey(key: string): boolean {
+  return key.length >= 1 && key.length <= SESSION_TAG_LIMITS.keyLength && TAG_TEXT.test(key);
+}
+
+export function isTagValue(value: string): boolean {
+  return value.length <= SESSION_TAG_LIMITS.valueLength && TAG_TEXT.test(value);
+}
+
+/** A value made acceptable as a tag value: disallowed characters become `_`, cut to 256. */
+export function sanitizeTagValue(value: string): string {
+  return value.replace(TAG_TEXT_DISALLOWED, '_').slice(0, SESSION_TAG_LIMITS.valueLength);
+}
 
 export interface SessionTags {
   /** Tag key → value, keys as given. */
@@ -37,11 +53,11 @@ export function checkTags(tags: Readonly<Record<string, string>>, fail: (reason:
   }
   const seen = new Set<string>();
   for (const key of keys) {
-    if (!TAG_KEY.test(key)) throw fail(`tag key ${JSON.stringify(key)} must be 1-128 of letters, digits, spaces and _.:/=+-@`);
+    if (!isTagKey(key)) throw fail(`tag key ${JSON.stringify(key)} must be 1-128 of letters, digits, spaces and _.:/=+-@`);
     if (key.toLowerCase().startsWith('aws:')) throw fail(`tag key ${JSON.stringify(key)} must not start with aws:`);
     if (seen.has(key.toLowerCase())) throw fail(`tag key ${JSON.stringify(key)} repeats another key that differs only in case`);
     seen.add(key.toLowerCase());
-    if (!TAG_VALUE.test(tags[key] as string)) throw fail(`the value of tag ${JSON.stringify(key)} must be 0-256 of letters, digits, spaces and _.:/=+-@`);
+    if (!isTagValue(tags[key] as string)) throw fail(`the value of tag ${JSON.stringify(key)} must be 0-256 of letters, digits, spaces and _.:/=+-@`);
   }
 }
 
@@ -76,7 +92,7 @@ export function readTagsClaim(claims: Readonly<Record<string, unknown>>): Sessio
 
 /** Validates a source identity (from the claim or the parameter); the pattern also keeps out AWS's reserved `aws:` prefix. */
 export function checkSourceIdentity(value: unknown, fail: (reason: string) => Error): string {
-  if (typeof value !== 'string' || !SOURCE_IDENTITY.test(value)) throw fail('it must be 2-64 of [\\w+=,.@-]');
+  if (typeof value !== 'string' || !isSourceIdentity(value)) throw fail('it must be 2-64 of [\\w+=,.@-]');
   return value;
 }
 
