@@ -79,6 +79,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
           sessions: services.sessions,
           integrations: services.integrations,
           keys: services.keys,
+          stsRegistry: services.sts.registry,
           // Flushed first, so the page shows what just happened.
           readAudit: async (query) => {
             await services.audit.flush();

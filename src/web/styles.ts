@@ -115,9 +115,14 @@ time[title] { text-decoration: underline dotted var(--muted); text-underline-off
 .verdict.allow { color: var(--good); }
 .verdict.deny { color: var(--bad); }
 .trace { list-style: none; padding: 0; }
-.trace > li { border: 1px solid var(--line); border-radius: .35rem; padding: .5rem .75rem; margin-bottom: .5rem; max-width: none; }
+.trace > li.statement { border: 1px solid var(--line); border-radius: .35rem; padding: .25rem .75rem; margin-bottom: .5rem; max-width: none; }
+.trace > li.statement > p { margin: .25rem 0; }
 .trace ul { list-style: none; padding-left: 1rem; margin: .25rem 0; }
+.trace li { max-width: none; }
+.trace.checks > li { padding: .1rem .5rem; }
 .trace li.failing { background: var(--soft); border-left: 4px solid var(--bad); padding-left: .5rem; }
+.explain-result { border-bottom: 1px solid var(--line); padding-bottom: 1rem; margin-bottom: 1.5rem; }
+.explain-result h3 { font-size: 1.05rem; margin: 1.25rem 0 .4rem; }
 .mark { display: inline-block; width: 1.2em; font-weight: 700; }
 .mark.yes { color: var(--good); }
 .mark.no { color: var(--bad); }

@@ -80,7 +80,7 @@ ${view.now <= end ? html`<line class="tl-now" x1="${fixed(x(view.now))}" y1="${T
 }
 
 /**
- * Puts each token (oldest first) on the lowest row whose last bar ended before it was issued:
+ * Puts each token (oldest first) on the lowest row whose last bar ended by the time it was issued:
  * as many rows as tokens ever overlapped, and no bar drawn over another.
  */
 export function layoutRows(tokens: readonly TimelineToken[]): { placed: Array<{ token: TimelineToken; row: number }>; rows: number } {
@@ -88,7 +88,7 @@ export function layoutRows(tokens: readonly TimelineToken[]): { placed: Array<{ 
   const placed = [...tokens]
     .sort((a, b) => a.issuedAt - b.issuedAt)
     .map((token) => {
-      let row = rowEnds.findIndex((end) => end < token.issuedAt);
+      let row = rowEnds.findIndex((end) => end <= token.issuedAt);
       if (row === -1) row = rowEnds.length;
       rowEnds[row] = token.expiresAt ?? token.issuedAt;
       return { token, row };

@@ -175,6 +175,9 @@ describe('the web console in roleport dev (Chromium)', () => {
       assert.equal(forbidden?.status(), 403);
       assert.equal(await bob.locator('#current-user').textContent(), 'bob', 'the error page shows who is signed in');
       await check(bob, 'bob-admin-forbidden');
+      for (const path of ['/admin/sessions', '/admin/integrations', '/admin/keys', '/admin/audit', '/admin/explain']) {
+        assert.equal((await bob.goto(`${endpoints['web']}${path}`))?.status(), 403, path);
+      }
 
       const alice = await signIn(aliceContext, 'alice');
       const visit = async (path: string, name: string): Promise<void> => {
@@ -188,6 +191,7 @@ describe('the web console in roleport dev (Chromium)', () => {
       await visit('/admin/users', 'alice-users');
       await visit('/admin/users/bob', 'alice-user-bob');
       await visit('/admin/keys', 'alice-keys');
+      await visit('/admin/explain', 'alice-explain');
 
       // A form refused by the server keeps what was typed and names the field by its label.
       await visit('/admin/integrations/new', 'alice-integration-new');

@@ -4,6 +4,7 @@ import type { Integrations } from '../../../integrations/index.ts';
 import { JWKS_PATH, type KeyManager } from '../../../issuer/index.ts';
 import type { Sessions } from '../../../sessions/index.ts';
 import type { Sso } from '../../../sso/index.ts';
+import type { StsRegistry } from '../../../sts/index.ts';
 import type { UserService } from '../../../users/index.ts';
 import type { CommandSettings } from '../../../web/session-commands.ts';
 import { registerCookieSupport } from '../../plugins/cookies.ts';
@@ -13,6 +14,7 @@ import { createWebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { registerAuditPages, type AuditLogReader } from './audit.ts';
 import { registerCliLoginPage } from './cli-login.ts';
 import { registerContentHandoffPages } from './content-handoff.ts';
+import { registerExplainPage } from './explain.ts';
 import { CONSENT_PATH, registerIntegrationPages } from './integrations.ts';
 import { registerKeyPages } from './keys.ts';
 import { registerSessionPages } from './sessions.ts';
@@ -36,6 +38,8 @@ export interface WebRouteOptions {
   sessions: Sessions;
   integrations: Integrations;
   keys: Pick<KeyManager, 'list' | 'rotate' | 'policy'>;
+  /** The local STS's providers and roles, for the explain page. */
+  stsRegistry: Pick<StsRegistry, 'listRoles' | 'listProviders' | 'findRole' | 'findProvider'>;
   /** Reads the audit log (written through first) for the admins' audit page. */
   readAudit: AuditLogReader;
   clock: Clock;
@@ -71,7 +75,8 @@ function registerNoticeParameter(scope: FastifyInstance): void {
  * Every page people open in a browser, in one encapsulated scope with its own HTML error
  * pages, cookie handling, page headers and visitor check, so the JSON API's behaviour is
  * untouched: sign-in and the home page, sessions, the admin pages (all sessions, users,
- * integrations, signing keys, audit log), the viewers' consent, and the CLI's browser sign-in.
+ * integrations, signing keys, audit log, the trust-policy explainer), the viewers' consent,
+ * and the CLI's browser sign-in.
  * Each group declares who may open it (`requireVisitorOn`); no handler checks it again.
  */
 export async function registerWebRoutes(app: FastifyInstance, options: WebRouteOptions): Promise<void> {
@@ -95,6 +100,7 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRouteO
       rotationIntervalMs: options.keys.policy.rotationIntervalMs,
       jwksUrl: `${commands.brokerUrl}${JWKS_PATH}`,
     });
+    await registerExplainPage(scope, auth, { registry: options.stsRegistry, clock: options.clock });
     await registerIntegrationPages(scope, auth, { integrations: options.integrations, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion, contentOrigin: options.contentOrigin });
     await registerCliLoginPage(scope, auth, { sessions: options.sessions });
     await registerContentHandoffPages(scope, auth, { integrations: options.integrations, contentOrigin: options.contentOrigin, consentPath: CONSENT_PATH });
