@@ -117,7 +117,7 @@ function details(event: AuditEventView): SafeHtml {
   if (pairs.length === 0) return html`<span class="muted">—</span>`;
   const summary = pairs
     .slice(0, 2)
-    .map(([key, value]) => `${key} ${value.length > 40 ? `${value.slice(0, 39)}…` : value}`)
+    .map(([key, value]) => `${key} ${value.length > 22 ? `${value.slice(0, 21)}…` : value}`)
     .join(' · ');
   return html`<details><summary>${summary}${pairs.length > 2 ? ` · ${pairs.length - 2} more` : ''}</summary><dl>${pairs.map(([key, value]) => html`<dt>${key}</dt><dd><code>${value}</code></dd>`)}</dl></details>`;
 }

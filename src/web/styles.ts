@@ -80,6 +80,7 @@ form:not(.filters) .field input:not([type]), form:not(.filters) .field input[typ
 form:not(.filters) .field select { max-width: min(100%, 34rem); }
 form:not(.filters) .field textarea { max-width: 48rem; }
 .filters input, .filters select { height: 2.4rem; }
+.filters > a { padding: .5rem 0; }
 .field { margin-bottom: .9rem; }
 .field.invalid input, .field.invalid select, .field.invalid textarea { border: 2px solid var(--bad); }
 .field-error { display: block; color: var(--bad); font-weight: 600; margin-top: .2rem; }
