@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
-import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent } from '../../core/index.ts';
+import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent, type AuditPageQuery, type StoredAuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
 export type AuditEventRow = Selectable<AuditEventTable>;
@@ -13,29 +13,6 @@ export interface AuditQuery {
   jti?: string | undefined;
   since?: number | undefined;
   limit?: number | undefined;
-}
-
-/** A page of the audit log, by id (the order events were written), with the audit page's filters. */
-export interface AuditPageQuery {
-  userName?: string | undefined;
-  sessionId?: string | undefined;
-  roleArn?: string | undefined;
-  /** Exactly this type, or with `typePrefix` every type starting with it (`session.`). */
-  type?: string | undefined;
-  typePrefix?: string | undefined;
-  /** occurred_at range, epoch milliseconds, both inclusive. */
-  from?: number | undefined;
-  to?: number | undefined;
-  /** Keyset paging: only events with a smaller id (newest first) or a larger one (oldest first). */
-  beforeId?: number | undefined;
-  afterId?: number | undefined;
-  limit: number;
-  order: 'newest' | 'oldest';
-}
-
-/** A stored event with its id (the cursor of the audit page and of the export). */
-export interface StoredAuditEvent extends AuditEvent {
-  id: number;
 }
 
 // SQLite limits bound parameters per statement; 12 columns × 60 rows stays far below it.

@@ -1,29 +1,14 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { AuditEvent, Clock } from '../../../core/index.ts';
+import type { AuditEvent, AuditPageQuery, Clock, StoredAuditEvent } from '../../../core/index.ts';
 import { KNOWN_EVENT_TYPES, renderAuditPage, type AuditFilterView } from '../../../web/audit-page.ts';
 import { plural } from '../../../web/format.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { listPage } from './paging.ts';
 import { safeText } from '../../schemas/text.ts';
 
-/** A page of the audit log as the pages ask for it (see the store's audit repository). */
-export interface AuditLogQuery {
-  userName?: string | undefined;
-  sessionId?: string | undefined;
-  roleArn?: string | undefined;
-  type?: string | undefined;
-  typePrefix?: string | undefined;
-  from?: number | undefined;
-  to?: number | undefined;
-  beforeId?: number | undefined;
-  afterId?: number | undefined;
-  limit: number;
-  order: 'newest' | 'oldest';
-}
-
 /** Reads a page of the audit log (written through first, so it shows what just happened). */
-export type AuditLogReader = (query: AuditLogQuery) => Promise<Array<AuditEvent & { id: number }>>;
+export type AuditLogReader = (query: AuditPageQuery) => Promise<StoredAuditEvent[]>;
 
 export interface AuditPageOptions {
   readAudit: AuditLogReader;
@@ -105,7 +90,7 @@ export async function registerAuditPages(scope: FastifyInstance, auth: WebVisito
 }
 
 /** The filter as typed (kept in links and shown in the form) and as the query reads it; a time that cannot be read is named beside its field. */
-function readFilter(raw: AuditQuerystring['Querystring']): { filter: AuditFilterView & Record<string, string | undefined>; query: Omit<AuditLogQuery, 'limit' | 'order'>; errors: Record<string, string> } {
+function readFilter(raw: AuditQuerystring['Querystring']): { filter: AuditFilterView & Record<string, string | undefined>; query: Omit<AuditPageQuery, 'limit' | 'order'>; errors: Record<string, string> } {
   const filter = {
     user: nonEmpty(raw.user),
     session: nonEmpty(raw.session),

@@ -24,7 +24,7 @@ import { registerUserPages } from './users.ts';
 
 export { SESSION_COOKIE, sessionCookieName } from '../../plugins/web-visitor.ts';
 export { LOGIN_COOKIE } from './sign-in.ts';
-export type { AuditLogQuery, AuditLogReader } from './audit.ts';
+export type { AuditLogReader } from './audit.ts';
 
 /** What the web pages need; app.ts passes the services. */
 export interface WebRouteOptions {
