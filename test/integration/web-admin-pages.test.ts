@@ -177,5 +177,25 @@ describe('the console\'s lists and admin pages (headless)', () => {
     assert.equal(unknown.status, 200);
     assert.doesNotMatch(unknown.text, /id="notice"/);
     assert.equal((await page(alice, '/sessions?notice=%3Cb%3E')).status, 400);
+    // A path with no page: a page for a browser, the API's JSON for anything else.
+    const lost = await alice.fetch(`${env.url}/no/such/page`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.equal(lost.status, 404);
+    const lostPage = await lost.text();
+    assert.match(lostPage, /<h1 id="error-title">Page not found<\/h1>/);
+    assert.match(lostPage, /Signed in as <strong id="current-user">alice<\/strong>/);
+    const api = await fetch(`${env.url}/no/such/page`);
+    assert.equal(api.status, 404);
+    assert.deepEqual(await api.json(), { code: 'ERR_NOT_FOUND', message: 'no route for GET /no/such/page' });
+  });
+
+  test('a refused session start keeps the form as sent and names the field by its label', async () => {
+    const csrf = csrfOf((await page(alice, '/sessions/new')).text);
+    const refused = await postForm(alice, `${env.url}/sessions`, { csrf, roles: [DS, RO], region: 'mars-1', token_ttl_seconds: '900' });
+    assert.equal(refused.status, 400);
+    const body = await refused.text();
+    assert.match(body, /<span class="field-error" id="region-error">AWS region: &quot;mars-1&quot; is not an AWS region such as us-east-1<\/span>/);
+    assert.match(body, /<input id="region" name="region" value="mars-1"/);
+    assert.match(body, /name="roles" value="arn:aws:iam::222222222222:role\/ReadOnly" checked/, 'both roles still picked');
+    assert.match(body, /<option value="900" selected>/);
   });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../../../core/index.ts';
+import { RoleportError, type Clock } from '../../../core/index.ts';
 import type { Integrations } from '../../../integrations/index.ts';
 import { JWKS_PATH, type KeyManager } from '../../../issuer/index.ts';
 import type { Sessions } from '../../../sessions/index.ts';
@@ -104,5 +104,12 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRouteO
     await registerIntegrationPages(scope, auth, { integrations: options.integrations, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion, contentOrigin: options.contentOrigin });
     await registerCliLoginPage(scope, auth, { sessions: options.sessions });
     await registerContentHandoffPages(scope, auth, { integrations: options.integrations, contentOrigin: options.contentOrigin, consentPath: CONSENT_PATH });
+
+    // A browser asking for a page that does not exist gets one, in the console's layout;
+    // any other client the API's 404, as before.
+    scope.get('/*', async (request, reply) => {
+      if (!(request.headers.accept ?? '').includes('text/html')) return reply.callNotFound();
+      throw new RoleportError('ERR_NOT_FOUND', `there is no page at ${new URL(request.url, 'http://roleport.invalid').pathname}`);
+    });
   });
 }
