@@ -6,6 +6,7 @@ import { plural } from '../../../web/format.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { listPage } from './paging.ts';
 import { safeText } from '../../schemas/text.ts';
+import { nonEmpty } from './form-text.ts';
 
 /** Reads a page of the audit log (written through first, so it shows what just happened). */
 export type AuditLogReader = (query: AuditPageQuery) => Promise<StoredAuditEvent[]>;
@@ -141,8 +142,4 @@ function auditEventJson(event: AuditEvent) {
     expires_at: event.expiresAt === undefined ? null : new Date(event.expiresAt).toISOString(),
     details: event.details ?? null,
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

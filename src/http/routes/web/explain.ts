@@ -5,6 +5,7 @@ import type { StsRegistry } from '../../../sts/index.ts';
 import { EXPLAIN_LABELS, renderExplainPage, type ExplainFormValues } from '../../../web/explain-page.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { multilineText, safeText } from '../../schemas/text.ts';
+import { nonEmpty } from './form-text.ts';
 
 export interface ExplainPageOptions {
   /** The local STS's providers and roles, to pick from. */
@@ -134,8 +135,4 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function nonEmpty(value: string): string | undefined {
-  return value.trim() === '' ? undefined : value.trim();
 }

@@ -17,6 +17,7 @@ import { requireVisitorOn, type Visitor, type WebVisitorAuth } from '../../plugi
 import { backWithNotice, CONFIRMABLE_FIELDS, confirmed, type ConfirmableBody } from './confirmation.ts';
 import { listPage } from './paging.ts';
 import { safeText } from '../../schemas/text.ts';
+import { nonEmpty } from './form-text.ts';
 
 export interface SessionPageOptions {
   sessions: Sessions;
@@ -236,8 +237,4 @@ function parseCursor(value: string | undefined): { createdAt: number; id: string
 
 function roleName(arn: string | undefined): string {
   return arn === undefined ? 'role' : arn.slice(arn.lastIndexOf('/') + 1);
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
