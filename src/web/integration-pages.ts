@@ -1,5 +1,5 @@
 import { actionForm, errorSummary, field, type FieldErrors, type FormFieldName } from './components.ts';
-import { roleLabel } from './format.ts';
+import { relativeTime, roleLabel } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 import { renderPage, type SignedInPage } from './layout.ts';
 
@@ -28,7 +28,24 @@ export interface IntegrationView {
   usePkce: boolean | undefined;
   hasClientSecret: boolean;
   updatedAt: number;
-  usedBy: ReadonlyArray<{ guid: string; name: string }>;
+  /** The content associated with it; `granted` false: associated, but not on the access list, so inert. */
+  usedBy: ReadonlyArray<ContentUseView>;
+  /** Its access list: the content an admin allowed to use it. */
+  access: ReadonlyArray<AccessEntryView>;
+}
+
+export interface ContentUseView {
+  guid: string;
+  name: string;
+  granted: boolean;
+}
+
+export interface AccessEntryView {
+  contentGuid: string;
+  /** The content's name (its guid when it is gone). */
+  name: string;
+  grantedAt: number;
+  grantedBy: string;
 }
 
 export interface IntegrationListView {
@@ -64,6 +81,9 @@ export interface IntegrationFormView {
   /** The errors of the last submission, by field id; or one that names no field. */
   errors?: FieldErrors | undefined;
   error?: string | undefined;
+  /** Content not on the access list yet, to grant (an existing integration's page). */
+  grantable?: ReadonlyArray<{ guid: string; name: string }> | undefined;
+  now: number;
 }
 
 export interface ConsentView {
@@ -125,7 +145,7 @@ ${
     ? html`<p class="muted" id="no-integrations">No integrations yet.</p>`
     : html`<div class="table-scroll"><table id="integrations">
 <caption class="sr-only">Integrations</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Role</th><th scope="col">Region</th><th scope="col">Used by</th></tr></thead>
+<thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Role</th><th scope="col">Region</th><th scope="col">Access list</th><th scope="col">Used by</th></tr></thead>
 <tbody>
 ${view.integrations.map(
   (integration) => html`<tr data-guid="${integration.guid}">
@@ -133,7 +153,8 @@ ${view.integrations.map(
 <td>${integration.authType}</td>
 <td>${roleLabel(integration.roleArn)}</td>
 <td>${integration.stsRegion}</td>
-<td class="used-by">${integration.usedBy.length === 0 ? html`<span class="muted">no content</span>` : integration.usedBy.map((content, index) => html`${index > 0 ? ', ' : ''}<code title="${content.guid}">${content.name}</code>`)}</td>
+<td class="access-list">${integration.access.length === 0 ? html`<span class="muted">no content</span>` : integration.access.map((entry, index) => html`${index > 0 ? ', ' : ''}<code title="${entry.contentGuid}">${entry.name}</code>`)}</td>
+<td class="used-by">${usedBy(integration.usedBy)}</td>
 </tr>`,
 )}
 </tbody>
@@ -156,7 +177,7 @@ export function renderIntegrationForm(view: IntegrationFormView): string {
     }</div>`;
   const body = html`<h1>${isNew ? 'New integration' : html`Integration <span id="integration-name">${current.name}</span>`}</h1>
 ${errorSummary(errors, LABELS, view.error)}
-${isNew ? '' : html`<p class="hint">GUID <code id="integration-guid">${current.guid}</code>. Used by: <span id="used-by">${current.usedBy.length === 0 ? 'no content' : current.usedBy.map((c) => c.name).join(', ')}</span></p>`}
+${isNew ? '' : html`<p class="hint">GUID <code id="integration-guid">${current.guid}</code>. Used by: <span id="used-by">${usedBy(current.usedBy)}</span></p>`}
 <form method="post" action="${isNew ? '/admin/integrations' : `/admin/integrations/${current.guid}`}" id="integration-form">
 <input type="hidden" name="csrf" value="${view.page.user.csrfToken}">
 <fieldset>
@@ -197,6 +218,7 @@ ${input('scopes', 'scopes', values.scopes, { attributes: html` maxlength="1024"`
 </fieldset>
 <p class="actions"><button type="submit" id="save-integration">${isNew ? 'Create integration' : 'Save changes'}</button> <a href="/admin/integrations">Cancel</a></p>
 </form>
+${isNew ? '' : accessSection(current, view)}
 ${
   isNew
     ? ''
@@ -207,12 +229,79 @@ ${
         csrf: view.page.user.csrfToken,
         label: 'Delete integration',
         id: 'delete-integration',
-        confirm: `Delete the integration ${current.name}? ${current.usedBy.length === 0 ? 'No content uses it.' : `Content using it (${current.usedBy.length}) loses its AWS access.`}`,
+        confirm: `Delete the integration ${current.name}? ${deleteConsequence(current)}`,
         returnTo: '/admin/integrations',
         danger: true,
       })}</p>`
 }`;
   return renderPage(view.page, { title: isNew ? 'New integration' : `Integration ${current.name}`, body });
+}
+
+/**
+ * The content that uses an integration: names with access plainly, and an association not on
+ * the access list marked as such (it gets no credentials), never as if it had access.
+ */
+function usedBy(uses: readonly ContentUseView[]): SafeHtml {
+  if (uses.length === 0) return html`<span class="muted">no content</span>`;
+  return html`${uses.map(
+    (use, index) =>
+      html`${index > 0 ? ', ' : ''}${use.granted ? html`<code title="${use.guid}">${use.name}</code>` : html`<span class="not-granted" data-guid="${use.guid}"><code title="${use.guid}">${use.name}</code> <span class="muted">(not granted: no access)</span></span>`}`,
+  )}`;
+}
+
+/** What deleting the integration does to content: only content with access loses any. */
+export function deleteConsequence(integration: IntegrationView): string {
+  const losing = integration.usedBy.filter((use) => use.granted);
+  return losing.length === 0 ? 'No content gets credentials through it.' : `Content that uses it (${losing.map((use) => use.name).join(', ')}) loses its AWS access at its next credentials exchange.`;
+}
+
+/** The access list of an existing integration: who may use it, withdraw one, grant another. */
+function accessSection(integration: IntegrationView, view: IntegrationFormView): SafeHtml {
+  const csrf = view.page.user.csrfToken;
+  const back = `/admin/integrations/${integration.guid}`;
+  const grantable = view.grantable ?? [];
+  return html`<section aria-labelledby="access-title">
+<h2 id="access-title">Content access</h2>
+<p>Only content on this list may use the integration: a publisher can associate it with their content only once it is granted here, and a grant withdrawn stops that content's credentials at its next exchange. The same list as <code>roleport integrations access</code>.</p>
+${
+  integration.access.length === 0
+    ? html`<p class="muted" id="no-access">No content may use this integration yet.</p>`
+    : html`<div class="table-scroll"><table id="access">
+<caption class="sr-only">Content allowed to use ${integration.name}</caption>
+<thead><tr><th scope="col">Content</th><th scope="col">Granted</th><th scope="col">By</th><th scope="col">Uses it</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+<tbody>
+${integration.access.map(
+  (entry) => html`<tr class="access-entry" data-guid="${entry.contentGuid}">
+<th scope="row">${entry.name}<span class="hint"><code>${entry.contentGuid}</code></span></th>
+<td class="nowrap">${relativeTime(entry.grantedAt, view.now)}</td>
+<td>${entry.grantedBy}</td>
+<td>${integration.usedBy.some((use) => use.guid === entry.contentGuid) ? 'yes' : html`<span class="muted">not yet</span>`}</td>
+<td>${actionForm({
+    action: `/admin/integrations/${integration.guid}/access/withdraw`,
+    csrf,
+    label: 'Withdraw',
+    id: `withdraw-${entry.contentGuid}`,
+    confirm: `Withdraw ${entry.name}'s access to ${integration.name}? It gets no more AWS credentials through it.`,
+    returnTo: back,
+    fields: { content: entry.contentGuid },
+    danger: true,
+    small: true,
+  })}</td>
+</tr>`,
+)}
+</tbody>
+</table></div>`
+}
+${
+  grantable.length === 0
+    ? html`<p class="hint" id="nothing-to-grant">All content is on the list, or there is no content yet.</p>`
+    : html`<form method="post" action="/admin/integrations/${integration.guid}/access/grant" class="grant-access" id="grant-form">
+<input type="hidden" name="csrf" value="${csrf}">
+<div class="field"><label for="grant-content">Grant access to</label><select id="grant-content" name="content">${grantable.map((content) => html`<option value="${content.guid}">${content.name} (${content.guid})</option>`)}</select></div>
+<p class="actions"><button type="submit" id="grant-access">Grant access</button></p>
+</form>`
+}
+</section>`;
 }
 
 /** Asks the viewer to authorize each Viewer integration of the content before it is shown. */

@@ -9,6 +9,8 @@ export const NOTICES = {
   'integration-created': 'Integration created.',
   'integration-saved': 'Integration saved.',
   'integration-deleted': 'Integration deleted.',
+  'access-granted': 'Access granted: the content may use this integration.',
+  'access-withdrawn': 'Access withdrawn: the content gets no more credentials through this integration.',
   'roles-saved': 'Roles saved.',
   'user-unbound': 'The user is no longer bound to an IdP identity: their next sign-in binds them again.',
   'user-deleted': 'User deleted; their active sessions were revoked.',

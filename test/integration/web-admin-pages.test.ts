@@ -165,6 +165,60 @@ describe('the console\'s lists and admin pages (headless)', () => {
     assert.equal((await postForm(alice, `${env.url}/admin/keys/rotate`, { csrf: csrfOf((await page(alice, '/')).text), confirmed: 'yes' })).status, 403);
   });
 
+  test('an integration\'s access list on its page: granted and withdrawn by the domain\'s rule (withdrawal asks first); "used by" marks an association without access', async () => {
+    const { integrations, audit, repositories } = env.broker.app.services;
+    const admin = { name: 'setup' };
+    const integration = await integrations.integrations.create({ template: 'aws', name: 'reports-reader', config: { auth_type: 'Service Account', role_arn: DS } }, admin);
+    const granted = await integrations.content.create({ name: 'sales-dashboard', actor: admin });
+    const stale = await integrations.content.create({ name: 'old-report', actor: admin });
+    const other = await integrations.content.create({ name: 'new-notebook', actor: admin });
+    // old-report was granted and associated, then its grant withdrawn: an inert association.
+    await integrations.access.set(integration.guid, [granted.guid, stale.guid], admin);
+    await integrations.content.setAssociations(granted.guid, [integration.guid], admin);
+    await integrations.content.setAssociations(stale.guid, [integration.guid], admin);
+    await integrations.access.set(integration.guid, [granted.guid], admin);
+
+    const list = await page(bob, '/admin/integrations');
+    const row = new RegExp(`<tr data-guid="${integration.guid}">[\\s\\S]*?</tr>`).exec(list.text)?.[0] ?? '';
+    assert.match(row, /<td class="access-list"><code title="[^"]+">sales-dashboard<\/code><\/td>/);
+    assert.match(row, new RegExp(`<span class="not-granted" data-guid="${stale.guid}"><code title="${stale.guid}">old-report</code> <span class="muted">\\(not granted: no access\\)</span></span>`));
+    assert.doesNotMatch(row, /<td class="access-list">[^<]*(<code[^>]*>[^<]*<\/code>[^<]*)*old-report/, 'old-report is not on the access list');
+
+    const detail = await page(bob, `/admin/integrations/${integration.guid}`);
+    assert.match(detail.text, new RegExp(`<tr class="access-entry" data-guid="${granted.guid}">`));
+    assert.doesNotMatch(detail.text, new RegExp(`<tr class="access-entry" data-guid="${stale.guid}">`));
+    const grantSelect = /<select id="grant-content" name="content">([\s\S]*?)<\/select>/.exec(detail.text)?.[1] ?? '';
+    const options = [...grantSelect.matchAll(/<option value="([^"]+)">([^ <]+) \(/g)].map((m) => m[2]);
+    assert.deepEqual(options.sort(), ['new-notebook', 'old-report'], 'only content not on the list is offered');
+    const csrf = csrfOf(detail.text);
+
+    const grantedNow = await postForm(bob, `${env.url}/admin/integrations/${integration.guid}/access/grant`, { csrf, content: other.guid });
+    assert.equal(grantedNow.status, 303);
+    assert.equal(grantedNow.headers.get('location'), `/admin/integrations/${integration.guid}?notice=access-granted`);
+    assert.deepEqual((await integrations.access.list(integration.guid)).map((entry) => [entry.contentGuid, entry.grantedBy]).sort(), [[granted.guid, 'setup'], [other.guid, 'bob']].sort());
+    assert.match((await page(bob, `/admin/integrations/${integration.guid}?notice=access-granted`)).text, /id="notice">Access granted: the content may use this integration\./);
+
+    const asked = await postForm(bob, `${env.url}/admin/integrations/${integration.guid}/access/withdraw`, { csrf, content: granted.guid, return_to: `/admin/integrations/${integration.guid}` });
+    assert.equal(asked.status, 200);
+    const question = await asked.text();
+    assert.match(question, /<strong>Withdraw sales-dashboard&#39;s access to the integration reports-reader\?<\/strong>/);
+    assert.match(question, new RegExp(`<input type="hidden" name="content" value="${granted.guid}">`), 'the answer posts the same content again');
+    assert.equal((await integrations.access.list(integration.guid)).length, 2, 'nothing withdrawn before the answer');
+    const withdrawn = await postForm(bob, `${env.url}/admin/integrations/${integration.guid}/access/withdraw`, { csrf, content: granted.guid, confirmed: 'yes', return_to: `/admin/integrations/${integration.guid}` });
+    assert.equal(withdrawn.headers.get('location'), `/admin/integrations/${integration.guid}?notice=access-withdrawn`);
+    assert.deepEqual((await integrations.access.list(integration.guid)).map((entry) => entry.contentGuid), [other.guid]);
+    await audit.flush();
+    const events = await repositories.auditEvents.query({ type: 'integration.access_set' });
+    assert.ok(events.some((event) => event.actor === 'bob' && JSON.stringify(event.details).includes(`"withdrawn":["${granted.guid}"]`)), 'the withdrawal is audited as bob');
+
+    // Content that is not on the list cannot be withdrawn; unknown content cannot be granted; a non-admin changes nothing.
+    assert.equal((await postForm(bob, `${env.url}/admin/integrations/${integration.guid}/access/withdraw`, { csrf, content: stale.guid, confirmed: 'yes' })).status, 404);
+    assert.equal((await postForm(bob, `${env.url}/admin/integrations/${integration.guid}/access/grant`, { csrf, content: '00000000-0000-4000-8000-000000000000' })).status, 404);
+    const aliceCsrf = csrfOf((await page(alice, '/')).text);
+    assert.equal((await postForm(alice, `${env.url}/admin/integrations/${integration.guid}/access/grant`, { csrf: aliceCsrf, content: stale.guid })).status, 403);
+    assert.deepEqual((await integrations.access.list(integration.guid)).map((entry) => entry.contentGuid), [other.guid]);
+  });
+
   test('error pages keep the navigation and who is signed in; a notice outside the catalogue says nothing', async () => {
     const missing = await page(alice, '/sessions/ses_doesnotexist0');
     assert.equal(missing.status, 404);

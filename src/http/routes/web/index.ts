@@ -101,7 +101,7 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRouteO
       jwksUrl: `${commands.brokerUrl}${JWKS_PATH}`,
     });
     await registerExplainPage(scope, auth, { registry: options.stsRegistry, clock: options.clock });
-    await registerIntegrationPages(scope, auth, { integrations: options.integrations, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion, contentOrigin: options.contentOrigin });
+    await registerIntegrationPages(scope, auth, { integrations: options.integrations, clock: options.clock, secureCookies: options.sso.secureCookies, defaultRegion: options.defaultRegion, contentOrigin: options.contentOrigin });
     await registerCliLoginPage(scope, auth, { sessions: options.sessions });
     await registerContentHandoffPages(scope, auth, { integrations: options.integrations, contentOrigin: options.contentOrigin, consentPath: CONSENT_PATH });
 
