@@ -204,7 +204,8 @@ describe('the explain page and roleport policy explain agree (Chromium)', () => 
     });
   }
 
-  it('bad input is named beside its field and the form keeps what was typed', async () => {
+  it('bad input is named beside its field and the form keeps what was typed', async (t) => {
+    t.diagnostic(`screenshots: ${shots}`);
     await page.goto(`${endpoints['web']}/admin/explain`);
     await page.fill('#explain-policy', '{"Version": "2012-10-17", "Statement": [');
     await page.fill('#explain-claims', '{"sub": "x"}');

@@ -209,7 +209,37 @@ describe('the web console in roleport dev (Chromium)', () => {
       await alice.waitForSelector('#notice');
       assert.equal(await alice.locator('#notice').textContent(), 'Integration created.');
       await check(alice, 'alice-integration-edit');
+
+      // The integration's access list: granted on its page; content associated, then withdrawn, shows as having no access.
+      const integrationGuid = new URL(alice.url()).pathname.split('/').pop()!;
+      const cli = async (args: string[]): Promise<unknown> => {
+        const result = await runCli([...args, '--json'], { ROLEPORT_DATA_DIR: dataDir });
+        assert.equal(result.code, 0, result.stderr);
+        return JSON.parse(result.stdout);
+      };
+      const dashboard = ((await cli(['content', 'create', '--name', 'sales-dashboard'])) as { guid: string }).guid;
+      const report = ((await cli(['content', 'create', '--name', 'old-report'])) as { guid: string }).guid;
+      for (const content of [dashboard, report]) {
+        await alice.reload();
+        await alice.selectOption('#grant-content', content);
+        await alice.click('#grant-access');
+        await alice.waitForURL((url) => url.searchParams.get('notice') === 'access-granted');
+        assert.equal(await alice.locator(`tr.access-entry[data-guid="${content}"]`).count(), 1);
+      }
+      assert.equal(await alice.locator('#nothing-to-grant').count(), 1, 'all content is on the list');
+      for (const content of [dashboard, report]) await cli(['content', 'integrations', content, '--set', integrationGuid]);
+      await alice.reload();
+      await check(alice, 'alice-integration-access');
+      alice.once('dialog', (dialog) => void dialog.accept());
+      await alice.click(`#withdraw-${report}`);
+      await alice.waitForURL((url) => url.searchParams.get('notice') === 'access-withdrawn');
+      assert.equal(await alice.locator('#notice').textContent(), 'Access withdrawn: the content gets no more credentials through this integration.');
+      assert.deepEqual(((await cli(['integrations', 'access', integrationGuid])) as Array<{ content_guid: string }>).map((entry) => entry.content_guid), [dashboard], 'the CLI reads the same list');
+      await check(alice, 'alice-integration-access-withdrawn');
       await visit('/admin/integrations', 'alice-integrations');
+      const usedBy = alice.locator(`tr[data-guid="${integrationGuid}"] .used-by`);
+      assert.equal(await usedBy.locator(`.not-granted[data-guid="${report}"]`).count(), 1, 'old-report is marked as having no access');
+      assert.equal(await usedBy.locator('.not-granted').count(), 1, 'sales-dashboard is not');
 
       await visit('/admin/audit', 'alice-audit');
       await visit(`/admin/audit?session=${sessionId}`, 'alice-audit-session');
