@@ -100,9 +100,14 @@ ${pager(view.pager)}`;
   return renderPage(view.page, { title: 'Audit log', body });
 }
 
-/** Who acted: a user, `cli`, `system`, or a session's agent (`session:ses_…`, its id shortened). */
-function actor(text: string): SafeHtml | string {
-  return text.startsWith('session:') ? html`session ${shortId(text.slice('session:'.length))}` : text;
+/**
+ * Who acted: a user, `cli`, `system`, or a session's agent (`session:ses_…`, its id shortened).
+ * A long one (`user:alice:role:111111111111:DataScientist`) may wrap after its colons, never
+ * inside a word.
+ */
+function actor(text: string): SafeHtml {
+  if (text.startsWith('session:')) return html`session ${shortId(text.slice('session:'.length))}`;
+  return html`${text.split(':').map((part, index) => html`${index > 0 ? html`:<wbr>` : ''}${part}`)}`;
 }
 
 /** The event's other fields as key/value pairs: a one-line summary, the rest when expanded. */

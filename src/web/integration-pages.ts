@@ -152,8 +152,8 @@ ${view.integrations.map(
 <th scope="row"><a href="/admin/integrations/${integration.guid}">${integration.name}</a><span class="hint"><code>${integration.guid}</code></span></th>
 <td>${integration.authType}</td>
 <td>${roleLabel(integration.roleArn)}</td>
-<td>${integration.stsRegion}</td>
-<td class="access-list">${integration.access.length === 0 ? html`<span class="muted">no content</span>` : integration.access.map((entry, index) => html`${index > 0 ? ', ' : ''}<code title="${entry.contentGuid}">${entry.name}</code>`)}</td>
+<td class="nowrap">${integration.stsRegion}</td>
+<td class="access-list">${integration.access.length === 0 ? html`<span class="muted">no content</span>` : integration.access.map((entry, index) => html`${index > 0 ? ', ' : ''}<code class="nowrap" title="${entry.contentGuid}">${entry.name}</code>`)}</td>
 <td class="used-by">${usedBy(integration.usedBy)}</td>
 </tr>`,
 )}
@@ -177,7 +177,7 @@ export function renderIntegrationForm(view: IntegrationFormView): string {
     }</div>`;
   const body = html`<h1>${isNew ? 'New integration' : html`Integration <span id="integration-name">${current.name}</span>`}</h1>
 ${errorSummary(errors, LABELS, view.error)}
-${isNew ? '' : html`<p class="hint">GUID <code id="integration-guid">${current.guid}</code>. Used by: <span id="used-by">${usedBy(current.usedBy)}</span></p>`}
+${isNew ? '' : html`<p class="hint">GUID <code id="integration-guid">${current.guid}</code>. Used by: <span id="used-by">${usedBy(current.usedBy)}</span>. <a href="#access-title">Content access (${current.access.length})</a></p>`}
 <form method="post" action="${isNew ? '/admin/integrations' : `/admin/integrations/${current.guid}`}" id="integration-form">
 <input type="hidden" name="csrf" value="${view.page.user.csrfToken}">
 <fieldset>
@@ -245,7 +245,7 @@ function usedBy(uses: readonly ContentUseView[]): SafeHtml {
   if (uses.length === 0) return html`<span class="muted">no content</span>`;
   return html`${uses.map(
     (use, index) =>
-      html`${index > 0 ? ', ' : ''}${use.granted ? html`<code title="${use.guid}">${use.name}</code>` : html`<span class="not-granted" data-guid="${use.guid}"><code title="${use.guid}">${use.name}</code> <span class="muted">(not granted: no access)</span></span>`}`,
+      html`${index > 0 ? ', ' : ''}${use.granted ? html`<code class="nowrap" title="${use.guid}">${use.name}</code>` : html`<span class="not-granted" data-guid="${use.guid}"><code class="nowrap" title="${use.guid}">${use.name}</code> <span class="muted">(not granted: no access)</span></span>`}`,
   )}`;
 }
 

@@ -107,7 +107,7 @@ time[title] { text-decoration: underline dotted var(--muted); text-underline-off
 .pager .muted { margin-right: auto; }
 
 .audit td.details { min-width: 14rem; max-width: 26rem; overflow-wrap: anywhere; }
-.audit td.audit-actor { overflow-wrap: anywhere; }
+.audit td.audit-actor { overflow-wrap: break-word; }
 .audit details summary { cursor: pointer; color: var(--accent); }
 .audit details dl { font-size: .9rem; margin: .4rem 0 0; }
 .audit .audit-type code { white-space: nowrap; }

@@ -180,8 +180,8 @@ describe('the console\'s lists and admin pages (headless)', () => {
 
     const list = await page(bob, '/admin/integrations');
     const row = new RegExp(`<tr data-guid="${integration.guid}">[\\s\\S]*?</tr>`).exec(list.text)?.[0] ?? '';
-    assert.match(row, /<td class="access-list"><code title="[^"]+">sales-dashboard<\/code><\/td>/);
-    assert.match(row, new RegExp(`<span class="not-granted" data-guid="${stale.guid}"><code title="${stale.guid}">old-report</code> <span class="muted">\\(not granted: no access\\)</span></span>`));
+    assert.match(row, /<td class="access-list"><code class="nowrap" title="[^"]+">sales-dashboard<\/code><\/td>/);
+    assert.match(row, new RegExp(`<span class="not-granted" data-guid="${stale.guid}"><code class="nowrap" title="${stale.guid}">old-report</code> <span class="muted">\\(not granted: no access\\)</span></span>`));
     assert.doesNotMatch(row, /<td class="access-list">[^<]*(<code[^>]*>[^<]*<\/code>[^<]*)*old-report/, 'old-report is not on the access list');
 
     const detail = await page(bob, `/admin/integrations/${integration.guid}`);
