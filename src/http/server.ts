@@ -31,7 +31,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: 256 * 1024,
     // Path parameters are checked by each route's schema (a username may have 255 characters), not cut at Fastify's default 100.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     schemaErrorFormatter: formatSchemaErrors,
     serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: createIssuerFastPath(options.issuer), logger: options.logger, headers: options.securityHeaders }),
   });
