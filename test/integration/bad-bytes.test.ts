@@ -193,6 +193,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       add('POST /admin/integrations/:guid', 'html', 'form', { name: 255, description: 4096 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}`, { ...adminForm, [field]: value }), ['description']);
       add('GET /admin/integrations', 'html', 'query', { notice: 40 }, (_field, value) => query('/admin/integrations', { notice: value }));
       add('POST /admin/integrations/:guid/delete', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}/delete`, { csrf: 'x', [field]: value }));
+      add('POST /admin/integrations/:guid/access/grant', 'html', 'form', { csrf: 256, content: 64 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}/access/grant`, { csrf: 'x', content: contentGuid, [field]: value }));
+      add('POST /admin/integrations/:guid/access/withdraw', 'html', 'form', { return_to: 1024, csrf: 256, content: 64 }, (field, value) =>
+        postForm(`/admin/integrations/${integrationGuid}/access/withdraw`, { csrf: 'x', content: contentGuid, [field]: value }),
+      );
       // The console's other pages and forms: lists, the users and keys admin pages, confirmations.
       add('GET /sessions', 'html', 'query', { after: 78, notice: 40 }, (field, value) => query('/sessions', { [field]: value }));
       add('POST /sessions/:id/end', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm(`/sessions/${sessionId}/end`, { csrf: 'x', [field]: value }));
