@@ -19,7 +19,7 @@ import { buildAzureListener } from './http/routes/azure/listener.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 import { RoleportError } from './core/index.ts';
 import { CREDENTIALS_PATH } from './integrations/index.ts';
-import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH } from './sessions/index.ts';
+import { CLI_TOKEN_PATH, TOKEN_ENDPOINT_PATH, isAdmin } from './sessions/index.ts';
 import { createLogger } from './logger.ts';
 
 export interface Application {
@@ -43,7 +43,7 @@ export interface ApplicationOptions extends ServicesOptions {
 
 /** The composition root: services plus the HTTP adapter, wired. No logic lives here. */
 export async function createApplication(config: ResolvedConfig, options: ApplicationOptions = {}): Promise<Application> {
-  const logger = createLogger(config.log.level, options.logDestination);
+  const logger = createLogger(config.log.level, options.logDestination, config.log.format);
   const services = await createServices(config, { background: true, logger, ...options });
   const tls = config.tls.certFile !== undefined && config.tls.keyFile !== undefined ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined;
   const http = await buildHttpServer({
@@ -90,18 +90,23 @@ export async function createApplication(config: ResolvedConfig, options: Applica
         registerWebRoutes(app, {
           sso: services.sso,
           users: services.users,
+          isAdmin: (user) => isAdmin(config.admins, user),
           sessions: services.sessions,
           integrations: services.integrations,
+          keys: services.keys,
+          stsRegistry: services.sts.registry,
           // Flushed first, so the page shows what just happened.
           readAudit: async (query) => {
             await services.audit.flush();
-            return services.repositories.auditEvents.query(query);
+            return services.repositories.auditEvents.page(query);
           },
           clock: services.clock,
           publicUrl: config.issuer,
           roleClaim: config.sso.claims.roleArn,
           defaultRegion: config.sessions.defaultRegion,
           contentOrigin: config.content.origin,
+          cliCommand: config.web.cliCommand,
+          stsEndpoint: config.web.stsEndpoint,
         }),
       (app) => registerSessionApiRoutes(app, { sessions: services.sessions }),
       (app) => registerOAuthTokenRoutes(app, { sessions: services.sessions }),
@@ -171,7 +176,7 @@ export async function createApplication(config: ResolvedConfig, options: Applica
  */
 export async function createStsApplication(config: ResolvedConfig, options: ServicesOptions = {}): Promise<Application> {
   if (config.sts.listen === undefined) throw new TypeError('createStsApplication needs config.sts.listen');
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, config.log.format);
   const services = await createServices(config, { background: false, logger, ...options });
   const http = await buildStsListener({ logger, trustedProxies: config.trustedProxies, sts: services.sts, securityHeaders: securityHeaders(undefined) });
   let url: string | undefined;
@@ -235,7 +240,7 @@ async function buildCloudListeners(config: ResolvedConfig, services: Services, l
 export async function createCloudApplication(config: ResolvedConfig, cloud: 'gcp' | 'azure', options: ServicesOptions = {}): Promise<Application> {
   const listen = cloud === 'gcp' ? config.gcp.listen : config.azure.listen;
   if (listen === undefined) throw new TypeError(`createCloudApplication needs config.${cloud}.listen`);
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, config.log.format);
   const only = { ...config, gcp: { ...config.gcp, enabled: cloud === 'gcp' }, azure: { ...config.azure, enabled: cloud === 'azure' } };
   const services = await createServices(config, { background: false, logger, ...options });
   let http: FastifyInstance;

@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import { redactedLogPaths, redactUrlForLog } from './core/index.ts';
+import { humanLogDestination, type LogFormat } from './log-format.ts';
 
 /** The request fields Fastify logs (its own `req` serializer), with the URL's secrets redacted. */
 interface LoggedRequest {
@@ -14,9 +15,10 @@ interface LoggedRequest {
  * The one pino instance of a process: structured JSON, secrets censored wherever they
  * appear — in log objects by path, and in request URLs by query parameter (a sign-in
  * callback's `?code=`, a hand-off code, a token in an STS GET). Fastify and every domain
- * module log through it; its `req` serializer replaces Fastify's.
+ * module log through it; its `req` serializer replaces Fastify's. With `format: 'pretty'`
+ * (`roleport dev`) each line is written for a person instead, after the same redaction.
  */
-export function createLogger(level: string, destination?: DestinationStream): PinoLogger {
+export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = 'json'): PinoLogger {
   return pino(
     {
       level,
@@ -31,6 +33,6 @@ export function createLogger(level: string, destination?: DestinationStream): Pi
         }),
       },
     },
-    destination ?? pino.destination(2),
+    destination ?? (format === 'pretty' ? humanLogDestination(process.stderr) : pino.destination(2)),
   );
 }

@@ -33,6 +33,7 @@ export {
   type StsCheckName,
 } from './explain.ts';
 export { formatExplanation, type FormatExplanationOptions } from './explain-format.ts';
+export { readExplainRequest, type ExplainRequestInput, type ExplainRequestProblem, type ExplainRequestValues } from './explain-request.ts';
 export { buildTrustPolicy, subjectPattern, ACCOUNT_PLACEHOLDER, type TrustPolicyOptions, type TrustPolicyResult, type TrustedTokenSource } from './trust-policy.ts';
 export { buildPermissionSetPolicy, type PermissionSetPolicyOptions, type PermissionSetPolicyResult } from './permission-set-policy.ts';
 export { buildPermissionSetTrustPolicy, type PermissionSetTrustPolicyOptions, type PermissionSetTrustPolicyResult } from './permission-set-trust-policy.ts';

@@ -188,7 +188,7 @@ describe('createBrokerClient against a protocol-speaking server', () => {
 });
 
 describe('loginWithLoopbackRedirect', () => {
-  test('state and PKCE round-trip through a redirecting broker; the browser sees a success page', async () => {
+  test('state and PKCE round-trip through a redirecting broker; the browser is sent to the broker\'s outcome page', async () => {
     // The broker's part of the contract: /cli/login redirects back with a code bound to the
     // challenge; /api/v1/cli/token checks the verifier and the redirect URI.
     const codes = new Map<string, { challenge: string; redirectUri: string }>();
@@ -199,6 +199,11 @@ describe('loginWithLoopbackRedirect', () => {
         codes.set('code-1', { challenge: target.searchParams.get('code_challenge')!, redirectUri });
         response.writeHead(302, { location: `${redirectUri}?code=code-1&state=${encodeURIComponent(target.searchParams.get('state')!)}` });
         response.end();
+        return;
+      }
+      if (target.pathname === '/cli/login/done') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(`<h1 data-outcome="${target.searchParams.get('outcome') ?? ''}">outcome</h1>`);
         return;
       }
       let body = '';
@@ -217,7 +222,7 @@ describe('loginWithLoopbackRedirect', () => {
     await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
     try {
       const client = createBrokerClient({ baseUrl: `http://127.0.0.1:${(broker.address() as AddressInfo).port}` });
-      let page: Promise<string> | undefined;
+      let page: Promise<{ url: string; text: string }> | undefined;
       const result = await loginWithLoopbackRedirect({
         client,
         onLoginUrl: (loginUrl) => {
@@ -225,11 +230,14 @@ describe('loginWithLoopbackRedirect', () => {
           assert.equal(parsed.pathname, '/cli/login');
           assert.match(parsed.searchParams.get('redirect_uri')!, /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
           // The "browser": follows the redirect to the CLI's loopback listener.
-          page = fetch(loginUrl).then((r) => r.text());
+          page = fetch(loginUrl).then(async (r) => ({ url: r.url, text: await r.text() }));
         },
       });
       assert.deepEqual(result, { token: 'rpu_abc.secret', username: 'alice', expiresAt: Date.parse('2026-02-01T00:00:00Z') });
-      assert.match(await page!, /Signed in as alice/);
+      // The listener names only the outcome; the broker's page shows who is signed in there.
+      const shown = await page!;
+      assert.equal(new URL(shown.url).pathname + new URL(shown.url).search, '/cli/login/done?outcome=signed-in');
+      assert.match(shown.text, /data-outcome="signed-in"/);
     } finally {
       broker.closeAllConnections();
       await new Promise<void>((resolve) => broker.close(() => resolve()));

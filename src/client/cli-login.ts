@@ -88,16 +88,16 @@ export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): 
     const code = url.searchParams.get('code');
     if (error !== null || code === null) {
       const description = url.searchParams.get('error_description') ?? error ?? 'no code in the redirect';
-      respond(response, 400, `Sign-in failed: ${description}. You can close this window.`);
+      showOutcome(response, options.client.baseUrl, error === 'access_denied' ? 'cancelled' : 'failed');
       settle?.reject(new RoleportError('ERR_UNAUTHENTICATED', `sign-in failed: ${description}`));
       return;
     }
     try {
       const result = await options.client.exchangeCliLoginCode({ code, codeVerifier: pkce.verifier, redirectUri });
-      respond(response, 200, `Signed in as ${result.username}. You can close this window and return to the terminal.`);
+      showOutcome(response, options.client.baseUrl, 'signed-in');
       settle?.resolve(result);
     } catch (exchangeError) {
-      respond(response, 400, 'Sign-in failed while completing the login; see the terminal. You can close this window.');
+      showOutcome(response, options.client.baseUrl, 'failed');
       settle?.reject(exchangeError);
     }
   }
@@ -126,6 +126,15 @@ export async function loginWithLoopbackRedirect(options: LoopbackLoginOptions): 
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/**
+ * Sends the browser back to the broker's own page for the outcome (styled as the rest of the
+ * web interface, with who is signed in there); the listener tells it nothing but the outcome.
+ */
+function showOutcome(response: ServerResponse, baseUrl: string, outcome: 'signed-in' | 'cancelled' | 'failed'): void {
+  response.writeHead(303, { location: `${baseUrl}/cli/login/done?outcome=${outcome}`, 'cache-control': 'no-store', connection: 'close' });
+  response.end();
 }
 
 function respond(response: ServerResponse, status: number, message: string): void {

@@ -226,6 +226,24 @@ const contentSchema = z
   .prefault({});
 
 /**
+ * What the web pages tell people to run: the commands on the session page must work when
+ * pasted, so they name the roleport command and the STS endpoint as this deployment has them.
+ */
+const webSchema = z
+  .object({
+    cliCommand: z
+      .string()
+      .regex(/^[A-Za-z0-9 ./_@-]{1,128}$/, 'must be a command such as roleport or npx roleport')
+      .default('roleport')
+      .describe('How the session page spells the roleport command in the commands it shows: roleport where it is installed on PATH, npx roleport in a checkout (roleport dev sets that).'),
+    stsEndpoint: httpUrl
+      .optional()
+      .describe('STS endpoint the session page\'s commands use instead of AWS\'s regional one (--sts-endpoint of the agent, --endpoint-url of the AWS CLI): roleport dev sets its local STS. Unset: AWS.'),
+  })
+  .strict()
+  .prefault({});
+
+/**
  * The whole configuration: one schema, a default and a description per option. The
  * reference in docs/configuration.md is generated from it (`npm run docs:config`).
  */
@@ -359,10 +377,15 @@ export const configSchema = z
     integrations: integrationsSchema,
     content: contentSchema,
     rateLimits: rateLimitsSchema,
+    web: webSchema,
     trustedProxies: z.array(z.string()).default([]).describe('Addresses/CIDRs whose X-Forwarded-* headers are trusted.'),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+        format: z
+          .enum(['json', 'pretty'])
+          .default('json')
+          .describe('json: one JSON object per line (for log shippers). pretty: one line for a person, `12:00:00 WARN  message (key=value)`, as roleport dev writes them. Secrets are redacted in both. Env ROLEPORT_LOG_FORMAT.'),
       })
       .strict()
       .prefault({}),
@@ -381,6 +404,7 @@ export const environmentOverrides = {
   ROLEPORT_MASTER_KEY: 'masterKey',
   ROLEPORT_MODE: 'mode',
   ROLEPORT_LOG_LEVEL: 'log.level',
+  ROLEPORT_LOG_FORMAT: 'log.format',
   ROLEPORT_KEYS_ALGORITHM: 'keys.algorithm',
   ROLEPORT_SSO_ENABLED: 'sso.enabled',
   ROLEPORT_SSO_ISSUER: 'sso.issuer',

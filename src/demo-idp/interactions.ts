@@ -37,7 +37,7 @@ export async function handleInteraction(
     return;
   }
   if (action !== undefined || req.method !== 'GET') {
-    sendHtml(res, 405, page('Method not allowed', '<p>Method not allowed.</p>'));
+    sendHtml(res, 405, page('Method not allowed', '<h1>Method not allowed</h1>'));
     return;
   }
   switch (details.prompt.name) {
@@ -51,7 +51,7 @@ export async function handleInteraction(
       await provider.interactionFinished(req, res, { consent: { grantId: await grantPromptDetails(provider, details) } });
       return;
     default:
-      sendHtml(res, 501, page('Not implemented', `<p>prompt ${htmlEscape(details.prompt.name)} is not supported</p>`));
+      sendHtml(res, 501, page('Not implemented', `<h1>Not implemented</h1><p>prompt ${htmlEscape(details.prompt.name)} is not supported</p>`));
   }
 }
 

@@ -75,12 +75,12 @@ export async function createProvider(issuer: string, options: ProviderOptions, u
         logoutSource: async (ctx: OidcContext, form: string) => {
           ctx.body = page(
             'Sign out',
-            `${form}<button id="logout-yes" type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>` +
-              '<button id="logout-no" type="submit" form="op.logoutForm">Stay signed in</button>',
+            `<h1>Sign out of the demo IdP?</h1>${form}<p class="actions"><button id="logout-yes" type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button> ` +
+              '<button id="logout-no" type="submit" form="op.logoutForm" class="secondary">Stay signed in</button></p>',
           );
         },
         postLogoutSuccessSource: async (ctx: OidcContext) => {
-          ctx.body = page('Signed out', '<p id="signed-out">You are signed out.</p>');
+          ctx.body = page('Signed out', '<h1>Signed out</h1><p id="signed-out">You are signed out.</p>');
         },
       },
     },
@@ -89,7 +89,8 @@ export async function createProvider(issuer: string, options: ProviderOptions, u
       ctx.type = 'html';
       ctx.body = page(
         'Error',
-        Object.entries(out)
+        '<h1>The sign-in could not go on</h1>' +
+          Object.entries(out)
           .map(([key, value]) => `<p class="error-${htmlEscape(key)}">${htmlEscape(key)}: ${htmlEscape(String(value))}</p>`)
           .join(''),
       );

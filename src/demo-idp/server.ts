@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleInteraction, isSessionNotFound } from './interactions.ts';
-import { htmlEscape, page, type LoginFormText } from './pages.ts';
+import { htmlEscape, page, serveStaticFile, type LoginFormText } from './pages.ts';
 import { createProvider, keepOfflineAccess, type ProviderOptions } from './provider.ts';
 import type { IdpUser } from './types.ts';
 
@@ -41,6 +41,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
 
   const server = createServer((req, res) => {
     if (options.intercept?.(req, res) === true) return;
+    if (serveStaticFile(req, res)) return;
     if (!handle) {
       res.writeHead(503).end();
       return;
@@ -69,7 +70,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
           const status = isSessionNotFound(error) ? 400 : 500;
           res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
         }
-        res.end(page('Sign-in failed', `<p id="interaction-error">${htmlEscape(String(error))}</p>`));
+        res.end(page('Sign-in failed', `<h1>Sign-in failed</h1><p class="notice error" id="interaction-error">${htmlEscape(String(error))}</p>`));
       });
     };
   } catch (error) {

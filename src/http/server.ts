@@ -54,6 +54,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     loggerInstance: options.logger,
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     bodyLimit: BODY_LIMIT,
+    // Path parameters are checked by each route's schema (a username may have 255 characters), not cut at Fastify's default 100.
+    routerOptions: { maxParamLength: 2048 },
     schemaErrorFormatter: formatSchemaErrors,
     serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: (request, response) => fastPaths.some((answer) => answer(request, response)), logger: options.logger, headers: options.securityHeaders }),
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RoleportError, assertSafeText, invalidInput, type Clock, type EventSink } from '../core/index.ts';
 import type { ContentRepository, ContentRow, OAuthIntegrationRepository } from '../store/index.ts';
 import { isIntegrationGuid, toIntegration } from './integration-service.ts';
-import type { Actor, Content, ContentAssociation, Integration } from './types.ts';
+import type { Actor, Content, ContentAssociation, ContentUse, Integration } from './types.ts';
 
 export interface ContentDeps {
   repository: ContentRepository;
@@ -104,14 +104,17 @@ export function createContentRegistry(deps: ContentDeps) {
       return this.associations(guid);
     },
 
-    /** For each integration guid, the content that uses it (the admin pages show it). */
-    async usage(): Promise<Map<string, Content[]>> {
+    /**
+     * For each integration guid, the content associated with it and whether it is granted (the
+     * admin pages show it): an association without a grant is inert, and is shown as such.
+     */
+    async usage(): Promise<Map<string, ContentUse[]>> {
       const contentByGuid = new Map((await repository.list()).map((row) => [row.guid, toContent(row)]));
-      const usage = new Map<string, Content[]>();
+      const usage = new Map<string, ContentUse[]>();
       for (const association of await repository.allAssociations()) {
         const content = contentByGuid.get(association.content_guid);
         if (content === undefined) continue;
-        usage.set(association.integration_guid, [...(usage.get(association.integration_guid) ?? []), content]);
+        usage.set(association.integration_guid, [...(usage.get(association.integration_guid) ?? []), { content, granted: association.granted }]);
       }
       return usage;
     },

@@ -76,6 +76,12 @@ export interface Content {
   updatedAt: number;
 }
 
+/** Content that uses an integration, and whether the integration's access list allows it (see ContentAssociation.granted). */
+export interface ContentUse {
+  content: Content;
+  granted: boolean;
+}
+
 /** One content item's use of an integration. */
 export interface ContentAssociation {
   contentGuid: string;

@@ -51,6 +51,8 @@ export interface KeyManager {
   documents(): IssuerDocuments;
   publishedKeys(): readonly PublicJwk[];
   ready(): boolean;
+  /** The rotation policy it follows (pre-publication window, rotation interval), for the pages that explain it. */
+  readonly policy: LifecyclePolicy;
 }
 
 const sealedKeyAad = (kid: string): string => `signing_keys:${kid}:private_key`;
@@ -163,6 +165,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   };
 
   return {
+    policy: options.policy,
     refresh,
     start() {
       if (timer !== undefined) return;

@@ -26,6 +26,11 @@ export interface AdminSettings {
   groups: readonly string[];
 }
 
+/** Whether config `admins` makes the user an admin: named, or a member of a named group. */
+export function isAdmin(admins: AdminSettings, user: { username: string; groups: readonly string[] }): boolean {
+  return admins.users.includes(user.username) || user.groups.some((group) => admins.groups.includes(group));
+}
+
 /** Adapts the users module to this module's `UserDirectory`, deciding who is an admin. */
 export function userDirectoryFrom(users: UserSource, admins: AdminSettings): UserDirectory {
   return {
@@ -41,7 +46,7 @@ export function userDirectoryFrom(users: UserSource, admins: AdminSettings): Use
         gcpTargets: user.gcpTargets,
         azureTargets: user.azureTargets,
         roleSessionName: user.roleSessionName ?? undefined,
-        admin: admins.users.includes(user.username) || user.groups.some((group) => admins.groups.includes(group)),
+        admin: isAdmin(admins, user),
       };
     },
   };

@@ -30,7 +30,7 @@ export type { IssuedToken } from './token-sources.ts';
 export { principalOf } from './session-service.ts';
 export { checkSessionClaimSettings, type SessionClaimSettings } from './settings-check.ts';
 export { toSessionJson, type SessionJson } from './session-json.ts';
-export { userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
+export { isAdmin, userDirectoryFrom, viewerTokensFrom, type AdminSettings, type UserRecord, type UserSource, type IdTokenSource } from './adapters.ts';
 export { validateCliLoginRequest, cliLoginRedirect, cliLoginDeniedRedirect, isLoopbackRedirect } from './cli-login.ts';
 export { renderSessionName, shortSessionId, profileNames } from './session-name.ts';
 export { buildSessionTags, renderSourceIdentity, type SessionTagsClaim } from './session-tags.ts';

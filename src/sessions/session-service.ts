@@ -44,6 +44,8 @@ export interface ListSessionsOptions {
   userName?: string | undefined;
   state?: SessionState | undefined;
   limit?: number | undefined;
+  /** Keyset paging, newest first: only sessions listed after this one (see `sessionCursor`). */
+  after?: { createdAt: number; id: string } | undefined;
   by: Principal;
 }
 
@@ -200,7 +202,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (!options.by.admin && (userName === undefined || (options.userName !== undefined && options.userName !== userName))) {
         throw new RoleportError('ERR_FORBIDDEN', 'only admins list other users\' sessions');
       }
-      const rows = await repository.list({ userName, state: options.state, limit: options.limit });
+      const rows = await repository.list({ userName, state: options.state, limit: options.limit, after: options.after });
       return rows.map(toSession);
     },
 
@@ -213,6 +215,14 @@ export function createSessionService(deps: SessionServiceDeps) {
     async revoke(id: string, by: Principal): Promise<Session> {
       if (!by.admin) throw new RoleportError('ERR_FORBIDDEN', 'only admins revoke sessions');
       return finish(id, 'revoked', by);
+    },
+
+    /** Revokes every active session of a user (admins only; a deleted user's, say); returns how many. */
+    async revokeAllOf(userName: string, by: Principal): Promise<number> {
+      if (!by.admin) throw new RoleportError('ERR_FORBIDDEN', 'only admins revoke sessions');
+      const active = await repository.list({ userName, state: 'active', limit: 100_000 });
+      for (const row of active) await finish(row.id, 'revoked', by);
+      return active.length;
     },
 
     /** Replaces the roles of an active session; the agent picks them up at its next poll. */

@@ -18,7 +18,7 @@ export { parseRoleArnList, validateRoleArns, type SignInInput, type UserRole, ty
 export interface UsersDeps {
   repository: UserRepository;
   clock: Clock;
-  /** Audit log: `user.created`, `user.signed_in`, `user.roles_set`. */
+  /** Audit log: `user.created`, `user.signed_in`, `user.roles_set`, `user.unbound`, `user.deleted`. */
   events: EventSink;
   /** Warnings for dropped claim values name the user and the value. */
   logger: Logger;

@@ -72,6 +72,18 @@ export interface UserService {
   /** The same for Azure targets (`name=…,tenant_id=…,client_id=…[,subject_scope=…]`); a name is one application, tenant and scope. */
   setAzureTargets(username: string, targets: readonly unknown[], actor: string): Promise<UserView>;
   /**
+   * Forgets which IdP identity the user is bound to (the IdP changed its issuer, or a demo
+   * IdP restarted elsewhere): their next sign-in binds them again. Roles and sessions stay.
+   * @throws ERR_NOT_FOUND for an unknown user.
+   */
+  unbind(username: string, actor: string): Promise<UserView>;
+  /**
+   * Deletes the user with their roles, stored IdP tokens and browser sign-ins. Their
+   * sessions' agents get no new token from then on (the sessions module finds no user).
+   * @throws ERR_NOT_FOUND for an unknown user.
+   */
+  remove(username: string, actor: string): Promise<UserView>;
+  /**
    * Creates or updates the user an ID token describes and applies its role claim: present,
    * it replaces every role (the IdP is the source of truth); absent, the CLI's roles stay.
    */
@@ -215,7 +227,7 @@ export function createUserService(options: UsersOptions): UserService {
       const named = await users.findByUsername(identity.username);
       if (named !== undefined && named.subject !== null) {
         // The name is bound to another IdP identity: signing in would take over that account.
-        throw new RoleportError('ERR_SSO_ACCOUNT', `the username ${identity.username} belongs to another identity at the IdP; ask an admin`, {
+        throw new RoleportError('ERR_SSO_ACCOUNT', `the username ${identity.username} belongs to another identity at the IdP. If the IdP changed its issuer, an admin unbinds the user (the Users page, or roleport users unbind ${identity.username}); otherwise ask an admin`, {
           detail: `bound to ${named.idp_issuer ?? ''} ${named.subject}, sign-in from ${input.issuer} ${identity.subject}`,
         });
       }
@@ -266,6 +278,34 @@ export function createUserService(options: UsersOptions): UserService {
     }
   };
 
+  const existing = async (users: UserRepository, username: string): Promise<UserWithRoles> => {
+    const user = await users.findByUsername(username);
+    if (user === undefined) throw new RoleportError('ERR_NOT_FOUND', `no user named ${username}`);
+    return user;
+  };
+
+  const unbind = async (username: string, actor: string): Promise<UserView> => {
+    const now = clock.now();
+    const { before, after } = await repository.transaction(async (users) => {
+      const user = await existing(users, username);
+      await users.update(user.id, { idp_issuer: null, subject: null, updated_at: now });
+      return { before: user, after: (await users.findById(user.id))! };
+    });
+    events.record({ type: 'user.unbound', actor, occurredAt: now, userName: username, details: { issuer: before.idp_issuer, subject: before.subject } });
+    return toView(after);
+  };
+
+  const remove = async (username: string, actor: string): Promise<UserView> => {
+    const now = clock.now();
+    const removed = await repository.transaction(async (users) => {
+      const user = await existing(users, username);
+      await users.delete(user.id);
+      return user;
+    });
+    events.record({ type: 'user.deleted', actor, occurredAt: now, userName: username, details: { issuer: removed.idp_issuer, subject: removed.subject, roles: removed.roles.map(toRole) } });
+    return toView(removed);
+  };
+
   return {
     list: async () => (await repository.list()).map(toView),
     findByUsername: async (username) => {
@@ -284,6 +324,8 @@ export function createUserService(options: UsersOptions): UserService {
     setRoleArns,
     setGcpTargets: (username, targets, actor) => setTargets(GCP_TARGETS, username, targets, actor),
     setAzureTargets: (username, targets, actor) => setTargets(AZURE_TARGETS, username, targets, actor),
+    unbind,
+    remove,
     recordSignIn,
   };
 }

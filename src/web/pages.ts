@@ -1,5 +1,6 @@
+import { splitRoleArn } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
-import { renderPage, type SignedInHeader } from './layout.ts';
+import { renderPage, type PageContext, type SignedInPage } from './layout.ts';
 
 /** A role as the home page lists it. */
 export interface RoleRow {
@@ -8,7 +9,9 @@ export interface RoleRow {
 }
 
 export interface HomeView {
-  user: SignedInHeader & {
+  page: SignedInPage;
+  profile: {
+    username: string;
     displayName: string | null;
     email: string | null;
     groups: readonly string[];
@@ -20,6 +23,7 @@ export interface HomeView {
 }
 
 export interface LandingView {
+  page: PageContext;
   ssoEnabled: boolean;
   signedOut: boolean;
 }
@@ -28,21 +32,22 @@ export interface LandingView {
 export function renderLandingPage(view: LandingView): string {
   const body = html`<h1>Roleport</h1>
 ${view.signedOut ? html`<p class="notice" role="status" id="signed-out">You are signed out.</p>` : ''}
+<p class="lead">Short-lived AWS credentials for your sessions and published content, from your company sign-in: no access keys anywhere.</p>
 ${
   view.ssoEnabled
-    ? html`<p>Sign in with your company account to see the AWS roles you can use.</p>
+    ? html`<p>Sign in with your company account to see the AWS roles you can use and start a session.</p>
 <p><a class="button" id="sign-in" href="/login">Sign in</a></p>`
     : html`<p class="notice">Single sign-on is not configured on this broker. An admin sets <code>sso.enabled</code>, <code>sso.issuer</code> and <code>sso.clientId</code>; see “Connect your IdP” in the README.</p>`
 }`;
-  return renderPage({ title: view.signedOut ? 'Signed out' : 'Welcome', body });
+  return renderPage(view.page, { title: view.signedOut ? 'Signed out' : 'Welcome', body });
 }
 
 /** The signed-in user's roles, each with where it came from. */
 export function renderHomePage(view: HomeView): string {
-  const { user } = view;
+  const user = view.profile;
   const body = html`<h1>Your AWS roles</h1>
 ${view.roles.length === 0 ? noRoles(view.roleClaim) : rolesTable(view.roles, view.roleClaim)}
-<p>${view.roles.length === 0 ? '' : html`<a class="button" id="start-session" href="/sessions/new">Start a session</a> `}<a href="/sessions">Your sessions</a></p>
+<p class="actions">${view.roles.length === 0 ? '' : html`<a class="button" id="start-session" href="/sessions/new">Start a session</a> `}<a href="/sessions">Your sessions</a></p>
 <h2>Your account</h2>
 <dl id="profile">
 <dt>Username</dt><dd id="profile-username">${user.username}</dd>
@@ -51,7 +56,7 @@ ${user.email === null ? '' : html`<dt>Email</dt><dd>${user.email}</dd>`}
 <dt>Groups</dt><dd>${user.groups.length === 0 ? html`<span class="muted">none</span>` : user.groups.join(', ')}</dd>
 <dt>AWS session name</dt><dd>${user.roleSessionName ?? html`<span class="muted">chosen per session</span>`}</dd>
 </dl>`;
-  return renderPage({ title: 'Your AWS roles', body, user });
+  return renderPage(view.page, { title: 'Your AWS roles', body });
 }
 
 function noRoles(roleClaim: string): SafeHtml {
@@ -69,8 +74,7 @@ ${roles.map((role) => roleRow(role, roleClaim))}
 }
 
 function roleRow(role: RoleRow, roleClaim: string): SafeHtml {
-  const [, , , , account = '', resource = ''] = role.arn.split(':');
-  const name = resource.slice(resource.lastIndexOf('/') + 1);
+  const { account, name } = splitRoleArn(role.arn);
   const source = role.source === 'claim' ? html`identity provider (<code>${roleClaim}</code> claim)` : html`admin (CLI)`;
   return html`<tr class="role" data-source="${role.source}">
 <th scope="row" class="role-name">${name}</th>
@@ -89,10 +93,9 @@ export interface ErrorView {
   idpError?: { error: string; description: string | undefined } | undefined;
   /** Offer "sign in again" (failures of the sign-in itself). */
   retrySignIn: boolean;
-  user?: SignedInHeader | undefined;
 }
 
-export function renderErrorPage(view: ErrorView): string {
+export function renderErrorPage(page: PageContext, view: ErrorView): string {
   const body = html`<h1 id="error-title">${view.title}</h1>
 <div class="notice error" role="alert">
 <p id="error-message">${capitalize(view.message)}</p>
@@ -105,9 +108,9 @@ ${view.idpError.description === undefined ? '' : html`<dt>error_description</dt>
 </dl>`
 }
 </div>
-<p>${view.retrySignIn ? html`<a class="button" id="retry" href="/login">Sign in again</a> ` : ''}<a href="/">Home</a></p>
+<p class="actions">${view.retrySignIn ? html`<a class="button" id="retry" href="/login">Sign in again</a> ` : ''}<a href="/">Home</a></p>
 <p class="muted">HTTP ${String(view.status)}</p>`;
-  return renderPage({ title: view.title, body, user: view.user });
+  return renderPage(page, { title: view.title, body });
 }
 
 function capitalize(text: string): string {

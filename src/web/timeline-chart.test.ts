@@ -37,3 +37,20 @@ test('the chart: one lane per role, a dot per token, a text summary, and every l
 test('the chart with no token says so instead of drawing an empty frame', () => {
   assert.match(renderTimelineChart({ tokens: [], now: T0 }).value, /id="timeline-empty"/);
 });
+
+test('layoutRows: each token on the lowest row free when it was issued, so no bar covers another', async () => {
+  const { layoutRows } = await import('./timeline-chart.ts');
+  // Refreshed every 20 s with 60 s lifetimes: three tokens overlap at any time, so three rows.
+  const tokens = [0, 20, 40, 60, 80, 100].map((s) => token(s, 60));
+  const { placed, rows } = layoutRows(tokens);
+  assert.equal(rows, 3);
+  assert.deepEqual(placed.map((p) => p.row), [0, 1, 2, 0, 1, 2]);
+  for (const a of placed) {
+    for (const b of placed) {
+      if (a !== b && a.row === b.row) assert.ok(a.token.expiresAt! <= b.token.issuedAt || b.token.expiresAt! <= a.token.issuedAt, 'bars on one row never overlap');
+    }
+  }
+  // Timely refreshes at 80 % need two rows; one token needs one.
+  assert.equal(layoutRows([0, 48, 96].map((s) => token(s, 60))).rows, 2);
+  assert.equal(layoutRows([token(0, 60)]).rows, 1);
+});

@@ -248,7 +248,7 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       const page = await context.newPage();
       await page.goto(`${broker.url}/admin/integrations`);
       await passIdp(page, 'bob', (url) => url.pathname === '/admin/integrations');
-      assert.deepEqual(await page.locator('#integrations tbody tr td:first-child a').allTextContents(), ['viewer-pkce', 'viewer-plain']);
+      assert.deepEqual(await page.locator('#integrations tbody tr th a').allTextContents(), ['viewer-pkce', 'viewer-plain']);
       assert.match((await page.locator(`tr[data-guid="${pkceIntegration}"] .used-by`).textContent()) ?? '', /sales/);
       assert.equal(await page.locator('#callback-url').textContent(), `${broker.url}/__oauth__/integrations/callback`);
 
@@ -261,7 +261,8 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       await page.fill('#authorization-uri', endpoints.authorization_endpoint);
       await page.fill('#token-uri', endpoints.token_endpoint);
       await page.click('#save-integration');
-      await page.waitForURL((url) => url.pathname.startsWith('/admin/integrations/') && url.searchParams.get('done') === 'created');
+      await page.waitForURL((url) => url.pathname.startsWith('/admin/integrations/') && url.searchParams.get('notice') === 'integration-created');
+      assert.equal(await page.locator('#notice').textContent(), 'Integration created.');
       const guid = (await page.locator('#integration-guid').textContent())!;
       assert.equal(await page.locator('#client-secret').inputValue(), '', 'the secret field is write-only');
       assert.match((await page.locator('#client-secret-state').textContent()) ?? '', /A secret is stored/);
@@ -271,22 +272,28 @@ describe('Viewer integrations in a real browser (Chromium) against the test IdP'
       await page.locator('#integration-form').evaluate((form) => ((form as { noValidate: boolean }).noValidate = true));
       await page.fill('#session-duration', '60');
       await page.click('#save-integration');
-      assert.match((await page.locator('#form-error').textContent()) ?? '', /config.session_duration must be a whole number of seconds between 900 and 43200/);
+      // Named by its label, beside the field, which keeps what was typed.
+      assert.match((await page.locator('#session-duration-error').textContent()) ?? '', /^Session duration: must be a whole number of seconds between 900 and 43200/);
+      assert.match((await page.locator('#form-error').textContent()) ?? '', /Session duration: must be a whole number/);
+      assert.equal(await page.locator('#session-duration').inputValue(), '60');
       assert.equal((await broker.app.services.integrations.integrations.get(guid)).config.sessionDuration, 3600);
 
       // An edit that leaves the secret empty keeps it.
       await page.fill('#session-duration', '1800');
       await page.fill('#description', 'edited in the browser');
       await page.click('#save-integration');
-      await page.waitForURL(`${broker.url}/admin/integrations?done=updated`);
+      await page.waitForURL(`${broker.url}/admin/integrations?notice=integration-saved`);
       const edited = await broker.app.services.integrations.integrations.get(guid);
       assert.equal(edited.config.sessionDuration, 1800);
       assert.equal(edited.description, 'edited in the browser');
       assert.equal(edited.hasClientSecret, true);
 
       await page.goto(`${broker.url}/admin/integrations/${guid}`);
+      // Deleting asks first.
+      page.once('dialog', (dialog) => void dialog.accept());
       await page.click('#delete-integration');
-      await page.waitForURL(`${broker.url}/admin/integrations?done=deleted`);
+      await page.waitForURL(`${broker.url}/admin/integrations?notice=integration-deleted`);
+      assert.equal(await page.locator('#notice').textContent(), 'Integration deleted.');
       assert.equal(await page.locator(`tr[data-guid="${guid}"]`).count(), 0);
     } finally {
       await context.close();

@@ -78,8 +78,12 @@ describe('a session from sign-in to GetCallerIdentity', () => {
     assert.equal(toCli.status, 303);
     const callback = toCli.headers.get('location')!;
     assert.match(callback, /^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
-    const page = await fetch(callback);
-    assert.match(await page.text(), /Signed in as alice/);
+    // The CLI's listener sends the browser back to the broker's own page for the outcome.
+    const back = await fetch(callback, { redirect: 'manual' });
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), `${env.url}/cli/login/done?outcome=signed-in`);
+    const page = await jar.fetch(back.headers.get('location')!);
+    assert.match(await page.text(), /The Roleport CLI is signed in[\s\S]*Signed in as alice/);
     assert.equal(await exited, 0, stderr);
     assert.equal(JSON.parse(stdout).username, 'alice');
     const stored = readCliCredentials(credentialsFile)!;

@@ -67,7 +67,9 @@ describe('sessions in a real browser (Chromium)', () => {
       const row = page.locator(`#session-${id}`);
       assert.equal(await row.getAttribute('data-state'), 'active');
       assert.equal(await row.locator('.session-roles').textContent(), 'DataScientist');
-      assert.match((await row.locator('.session-last-token').textContent())!, /UTC/);
+      // Readable dates: relative, the exact time as the tooltip.
+      assert.match((await row.locator('.session-last-token').textContent())!, /^(now|\d+ s ago)$/);
+      assert.match((await row.locator('.session-last-token time').getAttribute('title'))!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
       assert.match((await row.locator('.session-token-expires').textContent())!, /in 1[45] min/);
 
       await row.getByRole('link').first().click();
@@ -77,9 +79,12 @@ describe('sessions in a real browser (Chromium)', () => {
       assert.equal(await page.locator('#refresh-timeline').getAttribute('role'), 'img');
       assert.ok(!(await page.content()).includes(credential), 'the credential is not shown again');
 
+      // Ending asks first; then the page says so, and shows no token expiry for an ended session.
+      page.once('dialog', (dialog) => void dialog.accept());
       await page.click('#end-session');
-      await page.waitForURL(`${env.url}/sessions/${id}`);
+      await page.waitForURL(`${env.url}/sessions/${id}?notice=session-ended`);
       assert.equal(await page.locator('#session-summary .state').textContent(), 'ended');
+      assert.equal(await page.locator('#session-token-expires').count(), 0);
       assert.equal(await page.locator('#end-session').count(), 0);
       assert.equal((await exchangeToken(env.url, credential)).body['error'], 'invalid_grant');
     } finally {
@@ -101,8 +106,9 @@ describe('sessions in a real browser (Chromium)', () => {
       const row = page.locator(`#session-${id}`);
       assert.equal(await row.locator('.session-user').textContent(), 'alice');
       assert.equal(await row.locator('.session-roles').textContent(), 'DataScientist, ReadOnly');
+      page.once('dialog', (dialog) => void dialog.accept());
       await row.getByRole('button', { name: 'Revoke' }).click();
-      await page.waitForURL(`${env.url}/admin/sessions`);
+      await page.waitForURL(`${env.url}/admin/sessions?notice=session-revoked`);
       assert.equal(await page.locator(`#session-${id}`).getAttribute('data-state'), 'revoked');
       assert.equal(await page.locator(`#session-${id}`).getByRole('button', { name: 'Revoke' }).count(), 0);
       const refused = await exchangeToken(env.url, credential);

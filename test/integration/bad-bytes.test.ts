@@ -175,7 +175,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         return postForm('/sessions', { csrf, roles: ROLE, [field]: value });
       });
       add('GET /admin/sessions', 'html', 'query', { user: 255 }, (_field, value) => query('/admin/sessions', { user: value }));
-      add('GET /admin/audit', 'html', 'query', { user: 255, session: 64, role: 2048, event: 64 }, (field, value) => query('/admin/audit', { [field]: value }));
+      add('GET /admin/audit', 'html', 'query', { user: 255, session: 64, role: 2048, event: 64, from: 32, to: 32, after: 18 }, (field, value) => query('/admin/audit', { [field]: value }));
       const cliLogin = { redirect_uri: 'http://127.0.0.1:9/callback', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256', user_code: 'BCDF-GHJK', device: 'laptop' };
       const cliFields = { redirect_uri: 2048, state: 512, code_challenge: 128, code_challenge_method: 16, user_code: 16, device: 64 };
       add('GET /cli/login', 'html', 'query', cliFields, (field, value) => query('/cli/login', { ...cliLogin, [field]: value }));
@@ -191,7 +191,22 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const formFields = { name: 255, description: 4096, auth_type: 32, auth_mode: 32, client_id: 255, client_secret: 4096, authorization_uri: 2048, token_uri: 2048, token_endpoint_auth_method: 32, scopes: 1024, role_arn: 2048, sts_region: 32, session_duration: 16, use_pkce: 8, audience: 255, csrf: 256 };
       add('POST /admin/integrations', 'html', 'form', formFields, (field, value) => postForm('/admin/integrations', { ...adminForm, [field]: value }), ['description']);
       add('POST /admin/integrations/:guid', 'html', 'form', { name: 255, description: 4096 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}`, { ...adminForm, [field]: value }), ['description']);
-      add('GET /admin/integrations', 'html', 'query', { done: 16 }, (_field, value) => query('/admin/integrations', { done: value }));
+      add('GET /admin/integrations', 'html', 'query', { notice: 40 }, (_field, value) => query('/admin/integrations', { notice: value }));
+      add('POST /admin/integrations/:guid/delete', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}/delete`, { csrf: 'x', [field]: value }));
+      add('POST /admin/integrations/:guid/access/grant', 'html', 'form', { csrf: 256, content: 64 }, (field, value) => postForm(`/admin/integrations/${integrationGuid}/access/grant`, { csrf: 'x', content: contentGuid, [field]: value }));
+      add('POST /admin/integrations/:guid/access/withdraw', 'html', 'form', { return_to: 1024, csrf: 256, content: 64 }, (field, value) =>
+        postForm(`/admin/integrations/${integrationGuid}/access/withdraw`, { csrf: 'x', content: contentGuid, [field]: value }),
+      );
+      // The console's other pages and forms: lists, the users and keys admin pages, confirmations.
+      add('GET /sessions', 'html', 'query', { after: 78, notice: 40 }, (field, value) => query('/sessions', { [field]: value }));
+      add('POST /sessions/:id/end', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm(`/sessions/${sessionId}/end`, { csrf: 'x', [field]: value }));
+      add('POST /admin/sessions/:id/revoke', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm(`/admin/sessions/${sessionId}/revoke`, { csrf: 'x', [field]: value }));
+      add('GET /admin/users/:username', 'html', 'path', { username: 255 }, (_field, value) => jar.fetch(url(`/admin/users/${encodeURIComponent(value)}`)));
+      add('POST /admin/users', 'html', 'form', { username: 255, role_arns: 64 * 2048, csrf: 256 }, (field, value) => postForm('/admin/users', { csrf: 'x', username: 'dora', role_arns: '', [field]: value }), ['role_arns']);
+      add('POST /admin/users/:username/unbind', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm('/admin/users/alice/unbind', { csrf: 'x', [field]: value }));
+      add('POST /admin/users/:username/delete', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm('/admin/users/alice/delete', { csrf: 'x', [field]: value }));
+      add('POST /admin/keys/rotate', 'html', 'form', { return_to: 1024, csrf: 256 }, (field, value) => postForm('/admin/keys/rotate', { csrf: 'x', [field]: value }));
+      add('GET /cli/login/done', 'html', 'query', { outcome: 0 }, (_field, value) => query('/cli/login/done', { outcome: value }));
       add('GET /content/:guid/ (broker)', 'html', 'path', { guid: 64 }, (_field, value) => jar.fetch(url(`/content/${encodeURIComponent(value)}/`)));
       // The content origin's own listener: the proxied content and the hand-off callback.
       add('GET /content/:guid/ (content origin)', 'html', 'path', { guid: 64 }, (_field, value) => fetch(`${contentUrl}/content/${encodeURIComponent(value)}/`, { redirect: 'manual' }));

@@ -90,6 +90,14 @@ describe(`revocation across two brokers on one ${backend} database`, () => {
     await one.users.setRoleArns('alice', [ROLE, OTHER_ROLE], 'test');
   });
 
+  test('a user deleted on one broker gets no token for their sessions from the other at once', async () => {
+    await one.users.setRoleArns('carol', [ROLE], 'test');
+    const started = await one.sessions.start({ userName: 'carol', roles: [ROLE], tokenTtlSeconds: 900, by: ADMIN });
+    await exchangeTwice(two, started.credential);
+    await one.users.remove('carol', 'test');
+    await assert.rejects(two.sessions.exchange({ credential: started.credential }), refused(/no longer exists|is revoked/));
+  });
+
   test('cached entries answer while nothing is logged; with the log unreadable, the exchange reads the rows itself', async () => {
     const session = await startSession();
     await exchangeTwice(two, session.credential);

@@ -89,7 +89,7 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     assert.equal(response.status, 201, JSON.stringify(started));
     const id = started.session.id;
     const detail = await page(alice, `/sessions/${id}`);
-    const block = /<pre id="session-env"><code>([^<]*)<\/code><\/pre>/.exec(detail.text)?.[1] ?? '';
+    const block = /<pre id="session-env" tabindex="0"><code>([^<]*)<\/code><\/pre>/.exec(detail.text)?.[1] ?? '';
     const dir = `$HOME/.roleport/sessions/${id}`;
     assert.deepEqual(block.split('\n').slice(-5), [
       `export GOOGLE_APPLICATION_CREDENTIALS=&quot;${dir}/gcp/analytics.json&quot;`,
@@ -138,16 +138,29 @@ describe('session pages, admin pages and the CLI sign-in (headless)', () => {
     const all = await page(bob, '/admin/sessions?user=alice&state=active');
     assert.equal(all.status, 200);
     assert.match(all.text, new RegExp(`id="session-${id}"`));
-    const revoke = await postForm(bob, `${env.url}/admin/sessions/${id}/revoke`, { csrf: csrfOf(all.text) });
+    // Revoking asks first: without confirmed=yes (a browser without JavaScript) the answer is a page asking, and nothing changes.
+    const asked = await postForm(bob, `${env.url}/admin/sessions/${id}/revoke`, { csrf: csrfOf(all.text), return_to: '/admin/sessions?user=alice&state=active' });
+    assert.equal(asked.status, 200);
+    const question = await asked.text();
+    assert.match(question, /<form method="post" action="\/admin\/sessions\/ses_[a-z0-9]+\/revoke" class="actions" id="confirm-form">/);
+    assert.match(question, /<input type="hidden" name="confirmed" value="yes">/);
+    assert.match(question, /<a class="button secondary" id="confirm-cancel" href="\/admin\/sessions\?user=alice&amp;state=active">Cancel<\/a>/);
+    assert.match((await page(alice, `/sessions/${id}`)).text, /state-active/, 'not revoked before the answer');
+    const revoke = await postForm(bob, `${env.url}/admin/sessions/${id}/revoke`, { csrf: csrfOf(all.text), confirmed: 'yes', return_to: '/admin/sessions?user=alice&state=active' });
     assert.equal(revoke.status, 303);
-    assert.equal(revoke.headers.get('location'), '/admin/sessions');
+    assert.equal(revoke.headers.get('location'), '/admin/sessions?user=alice&state=active&notice=session-revoked', 'back to the list with its filter, and a notice');
+    assert.match((await page(bob, revoke.headers.get('location')!)).text, /<p class="notice success" role="status" id="notice">Session revoked\./);
+    // A return_to off this site goes nowhere but here.
+    const offsite = await postForm(bob, `${env.url}/admin/sessions/${id}/revoke`, { csrf: csrfOf(all.text), confirmed: 'yes', return_to: '//evil.example/x' });
+    assert.equal(offsite.headers.get('location'), '/?notice=session-revoked');
     const detail = await page(alice, `/sessions/${id}`);
     assert.match(detail.text, /<span class="state state-revoked">revoked<\/span>/);
 
     const second = await postForm(jar, `${env.url}/sessions`, { csrf: csrfOf((await page(jar, '/sessions/new')).text), roles: RO });
     const secondId = /<code id="session-id">([^<]+)<\/code>/.exec(await second.text())![1]!;
-    const end = await postForm(jar, `${env.url}/sessions/${secondId}/end`, { csrf: csrfOf((await page(jar, '/sessions')).text) });
+    const end = await postForm(jar, `${env.url}/sessions/${secondId}/end`, { csrf: csrfOf((await page(jar, '/sessions')).text), confirmed: 'yes' });
     assert.equal(end.status, 303);
+    assert.equal(end.headers.get('location'), `/sessions/${secondId}?notice=session-ended`);
     assert.match((await page(jar, `/sessions/${secondId}`)).text, /state-ended/);
   });
 

@@ -86,5 +86,37 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const names = (await services.users.list()).map((user) => user.username);
       assert.deepEqual(names, [...names].sort());
     });
+
+    it('unbinds a user from an IdP that changed its issuer, so the next sign-in from the new issuer binds them again', async () => {
+      await signIn({ sub: 'sub-fay', preferred_username: 'fay', aws_role_arn: ROLE_1 });
+      const moved = (claims: Record<string, unknown>) => services.users.recordSignIn({ issuer: 'https://new-idp.example.test', claims, kind: 'sign-in' });
+      await assert.rejects(moved({ sub: 'sub-fay', preferred_username: 'fay' }), (error: unknown) => isRoleportError(error) && error.code === 'ERR_SSO_ACCOUNT');
+      const unbound = await services.users.unbind('fay', 'cli');
+      assert.equal(unbound.subject, null);
+      assert.equal(unbound.idpIssuer, null);
+      assert.deepEqual(unbound.roles, [{ arn: ROLE_1, source: 'claim' }], 'the roles stay');
+      const rebound = await moved({ sub: 'sub-fay', preferred_username: 'fay' });
+      assert.equal(rebound.idpIssuer, 'https://new-idp.example.test');
+      assert.equal(rebound.id, unbound.id);
+      await services.audit.flush();
+      const [event] = await services.repositories.auditEvents.query({ userName: 'fay', type: 'user.unbound' });
+      assert.deepEqual(event?.details, { issuer: ISSUER, subject: 'sub-fay' });
+      await assert.rejects(services.users.unbind('nobody', 'cli'), (error: unknown) => isRoleportError(error) && error.code === 'ERR_NOT_FOUND');
+    });
+
+    it('deletes a user with their roles; signing in again creates them anew', async () => {
+      const gus = await signIn({ sub: 'sub-gus', preferred_username: 'gus', aws_role_arn: [ROLE_1, ROLE_2] });
+      const removed = await services.users.remove('gus', 'admin-alice');
+      assert.equal(removed.id, gus.id);
+      assert.equal(await services.users.findByUsername('gus'), undefined);
+      await assert.rejects(services.users.getRoles('gus'), (error: unknown) => isRoleportError(error) && error.code === 'ERR_NOT_FOUND');
+      const again = await signIn({ sub: 'sub-gus', preferred_username: 'gus' });
+      assert.notEqual(again.id, gus.id);
+      assert.deepEqual(again.roles, []);
+      await services.audit.flush();
+      const [event] = await services.repositories.auditEvents.query({ userName: 'gus', type: 'user.deleted' });
+      assert.equal(event?.actor, 'admin-alice');
+      await assert.rejects(services.users.remove('nobody', 'cli'), (error: unknown) => isRoleportError(error) && error.code === 'ERR_NOT_FOUND');
+    });
   });
 }

@@ -148,6 +148,27 @@ for (const backend of backends) {
       assert.deepEqual(await repos.auditEvents.query({ jti: 'missing' }), []);
     });
 
+    test('audit pages: by id newest or oldest first, a type family by prefix (an underscore is no wildcard), a time range', async () => {
+      const base = T0 + 10_000_000;
+      const types = ['page.one', 'page.two', 'page_x.three', 'pageX.four'];
+      await repos.auditEvents.insertMany(Array.from({ length: 40 }, (_, i) => ({ ...auditEvent(i), type: types[i % 4]!, occurredAt: base + i * 1000, userName: 'pager' })));
+      const newest = await repos.auditEvents.page({ userName: 'pager', limit: 15, order: 'newest' });
+      assert.equal(newest.length, 15);
+      assert.ok(newest.every((e, i) => i === 0 || e.id < newest[i - 1]!.id), 'ids descending');
+      const next = await repos.auditEvents.page({ userName: 'pager', limit: 100, order: 'newest', beforeId: newest.at(-1)!.id });
+      assert.equal(next.length, 25, 'the rest, after the cursor');
+      const oldest = await repos.auditEvents.page({ userName: 'pager', limit: 100, order: 'oldest', afterId: 0 });
+      assert.deepEqual(oldest.map((e) => e.id), [...newest, ...next].map((e) => e.id).reverse());
+      const family = await repos.auditEvents.page({ userName: 'pager', typePrefix: 'page.', limit: 100, order: 'oldest' });
+      assert.deepEqual([...new Set(family.map((e) => e.type))].sort(), ['page.one', 'page.two']);
+      const underscore = await repos.auditEvents.page({ userName: 'pager', typePrefix: 'page_', limit: 100, order: 'oldest' });
+      assert.deepEqual([...new Set(underscore.map((e) => e.type))], ['page_x.three'], '`_` matches itself only');
+      const exact = await repos.auditEvents.page({ userName: 'pager', type: 'pageX.four', limit: 100, order: 'oldest' });
+      assert.equal(exact.length, 10);
+      const ranged = await repos.auditEvents.page({ userName: 'pager', from: base + 5000, to: base + 9000, limit: 100, order: 'oldest' });
+      assert.deepEqual(ranged.map((e) => e.occurredAt - base), [5000, 6000, 7000, 8000, 9000], 'both ends inclusive');
+    });
+
     test('sts credentials: batches beyond one statement, a taken access key ID skipped and reported, expired rows purged', async () => {
       const row = (i: number, fields: Partial<NewStsCredentialRow> = {}): NewStsCredentialRow => ({
         access_key_id: `ASIATEST${String(i).padStart(12, '0')}`,

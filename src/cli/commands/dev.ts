@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createApplication } from '../../app.ts';
 import { loadConfig, removeDevRuntime, writeDevRuntime } from '../../config/index.ts';
@@ -13,6 +12,7 @@ import { DEV_GCP_SERVICE_ACCOUNT, DEV_GCP_TARGETS, registerDevGcp } from '../../
 import { DEV_AZURE_TARGETS, registerDevEntra } from '../../entra/index.ts';
 import { formatGcpTarget } from '../../gcp/index.ts';
 import { formatAzureTarget } from '../../azure/index.ts';
+import { demoIdpPort, freePort } from '../dev-idp-port.ts';
 import { parsePort } from '../flags.ts';
 import { waitForShutdown } from '../shutdown.ts';
 
@@ -39,35 +39,36 @@ export interface DevEndpoints {
 export async function runDev(flags: DevOptions): Promise<void> {
   const port = await resolvePort(flags.port);
   const listen = `127.0.0.1:${port}`;
-  // The demo IdP's address is fixed first so that the config can name it; it starts once the config is valid.
-  const idpPort = await resolvePort('0');
+  const dataDir = resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport');
   // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
   // free port (port + 1 may be some client socket's ephemeral port at that moment).
-  const stsPort = flags.port === '0' || port >= 65535 ? await resolvePort('0') : port + 1;
+  const stsPort = flags.port === '0' || port >= 65535 ? await freePort() : port + 1;
   // Published content gets a site of its own: the same loopback address under another host
   // name (localhost), so that it shares no cookie with the broker on 127.0.0.1.
-  const contentPort = flags.port === '0' || port >= 65534 ? await resolvePort('0') : port + 2;
+  const contentPort = flags.port === '0' || port >= 65534 ? await freePort() : port + 2;
+  // The demo IdP keeps its address across restarts of this data directory (users are bound to its issuer).
+  const idpPort = await demoIdpPort(dataDir, flags.port === '0' || port >= 65533 ? undefined : port + 3);
   // The local Google STS and the local Entra endpoint (TLS) on the two ports after those.
-  const gcpPort = flags.port === '0' || port >= 65533 ? await resolvePort('0') : port + 3;
-  const azurePort = flags.port === '0' || port >= 65532 ? await resolvePort('0') : port + 4;
-  const dataDir = resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport');
+  const gcpPort = flags.port === '0' || port >= 65532 ? await freePort() : port + 4;
+  const azurePort = flags.port === '0' || port >= 65531 ? await freePort() : port + 5;
   // MSAL takes only https:// authorities: the Entra listener's certificate comes from a dev CA
   // kept in the data directory, so that NODE_EXTRA_CA_CERTS keeps working across restarts.
   const ca = ensureDevCa(join(dataDir, 'dev-ca'));
   const demoClientSecret = randomBytes(24).toString('base64url');
-  const config = loadConfig({
+  const stsUrl = `http://127.0.0.1:${stsPort}`;
+  const loaded = loadConfig({
     file: flags.config,
     overrides: {
       mode: 'development',
       listen,
       issuer: `http://${listen}`,
       dataDir,
-      log: { level: process.env['ROLEPORT_LOG_LEVEL'] ?? 'warn' },
+      log: { level: process.env['ROLEPORT_LOG_LEVEL'] ?? 'warn', format: process.env['ROLEPORT_LOG_FORMAT'] ?? 'pretty' },
       // The local STS on the next port; registerDevSts (below) makes it trust the dev issuer for two demo roles.
       'sts.enabled': true,
       'sts.listen': `127.0.0.1:${stsPort}`,
       // Content's credentials exchange calls the same local STS, not AWS.
-      'integrations.stsEndpoint': `http://127.0.0.1:${stsPort}`,
+      'integrations.stsEndpoint': stsUrl,
       'content.origin': `http://localhost:${contentPort}`,
       'content.listen': `127.0.0.1:${contentPort}`,
       // The demo's content runs on this machine: loopback upstreams are allowed here (and only here).
@@ -89,8 +90,13 @@ export async function runDev(flags: DevOptions): Promise<void> {
       'sso.clientSecret': demoClientSecret,
       'sso.tokenEndpointAuthMethod': 'client_secret_basic',
       'sso.redirectPath': DEMO_REDIRECT_PATH,
+      // What the session page tells people to paste works in this checkout, against this STS.
+      'web.cliCommand': 'npx roleport',
+      'web.stsEndpoint': stsUrl,
     },
   });
+  // alice administers the demo, so the admin pages the README points to open for her.
+  const config = { ...loaded, admins: { ...loaded.admins, users: [...new Set([...loaded.admins.users, DEMO_ADMIN])] } };
   // The demo IdP, with the broker as its client: its users hold the roles the local STS knows.
   const idp = await startDemoIdp({
     mode: config.mode,
@@ -126,43 +132,52 @@ export async function runDev(flags: DevOptions): Promise<void> {
   // The CLI's commands on this data directory use the running issuer, not the config default.
   writeDevRuntime(config.dataDir, { issuer: config.issuer, web: url, sts: endpoints['sts'] ?? '', idp: idp.issuer, pid: process.pid, startedAt: new Date().toISOString() });
   if (flags.json) process.stdout.write(`${JSON.stringify(endpoints)}\n`);
-  else {
-    process.stdout.write(
-      [
-        `issuer: ${endpoints.issuer}`,
-        `sts: ${endpoints['sts']}`,
-        `demo idp: ${idp.issuer}`,
-        `content: ${endpoints['content']}`,
-        `gcp sts: ${endpoints['gcp']}`,
-        `web: ${endpoints.web}`,
-        '',
-        'Try next:',
-        `  open ${endpoints.web}/ and sign in as alice / alice (two roles) or bob / bob (one role)`,
-        `  start a session in the browser at ${endpoints.web}/sessions/new, or from the CLI:`,
-        `    npx roleport login --url ${endpoints.web}`,
-        `    npx roleport run --role ${DEV_ROLE_ARNS[0]} --container-credentials --sts-endpoint ${endpoints['sts']} -- aws sts get-caller-identity --endpoint-url ${endpoints['sts']}`,
-        '    (prints the assumed role. Debian\'s AWS CLI 2.9 ignores AWS_ENDPOINT_URL_STS for its own web-identity',
-        '    provider, so the container-credentials endpoint (or credential_process) is the path that works with it.)',
-        `  curl ${endpoints.issuer}/.well-known/openid-configuration`,
-        `  ROLEPORT_ISSUER=${endpoints.issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
-        `  ROLEPORT_DATA_DIR=${config.dataDir} ROLEPORT_ISSUER=${endpoints.issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
-        `  ROLEPORT_DATA_DIR=${config.dataDir} npx roleport keys list`,
-        '',
-        'Google Cloud and Azure, offline:',
-        `  local entra: ${endpoints['azure']}   (TLS by the dev CA ${ca.caFile}: clients need NODE_EXTRA_CA_CERTS=${ca.caFile})`,
-        `  demo targets: alice --gcp analytics, deployer (impersonates ${DEV_GCP_SERVICE_ACCOUNT}) --azure analytics; bob --gcp analytics --azure analytics`,
-        `    NODE_EXTRA_CA_CERTS=${ca.caFile} npx roleport run --role ${DEV_ROLE_ARNS[0]} --gcp analytics --azure analytics -- node app.mjs`,
-        '    (GOOGLE_APPLICATION_CREDENTIALS names an external_account file for the local Google STS; AZURE_* names the local Entra.',
-        '    Offline, give @azure/identity disableInstanceDiscovery: true: MSAL would otherwise ask login.microsoftonline.com about the authority.)',
-        '',
-      ].join('\n'),
-    );
-  }
+  else process.stdout.write(devBanner(endpoints, config.dataDir, ca.caFile));
   await waitForShutdown(async () => {
     removeDevRuntime(config.dataDir, process.pid);
     await app.close();
     await idp.close();
   });
+}
+
+/**
+ * What `roleport dev` prints once ready: the contract's one line per service first (scripts
+ * read them), then what to do next, for a person.
+ */
+export function devBanner(endpoints: DevEndpoints, dataDir: string, caFile: string): string {
+  const { web, issuer } = endpoints;
+  const sts = endpoints['sts'] ?? '';
+  return [
+    `issuer: ${issuer}`,
+    `sts: ${sts}`,
+    `demo idp: ${endpoints['idp'] ?? ''}`,
+    `content: ${endpoints['content'] ?? ''}`,
+    `gcp sts: ${endpoints['gcp'] ?? ''}`,
+    `web: ${web}`,
+    '',
+    'Try next:',
+    `  Open ${web}/ and sign in as alice / alice (an admin, two roles) or bob / bob (one role).`,
+    `  Start a session at ${web}/sessions/new: the page shows the commands to paste, each with a copy button.`,
+    '  Signed in as alice, the menu has the admin pages too: all sessions, users, integrations, signing keys, audit log, explain.',
+    '  Or from the CLI:',
+    `    npx roleport login --url ${web}`,
+    `    npx roleport run --role ${DEV_ROLE_ARNS[0]} --container-credentials --sts-endpoint ${sts} -- aws sts get-caller-identity --endpoint-url ${sts}`,
+    `  curl ${issuer}/.well-known/openid-configuration`,
+    `  ROLEPORT_ISSUER=${issuer} npx roleport aws trust-policy --role-name DataScientist --account 111111111111   (the demo roles' trust policy)`,
+    `  ROLEPORT_DATA_DIR=${dataDir} npx roleport keys list`,
+    `  ROLEPORT_DATA_DIR=${dataDir} ROLEPORT_ISSUER=${issuer} npx roleport token mint --sub user:alice:role:111111111111:DataScientist --aud sts.amazonaws.com`,
+    '',
+    'Google Cloud and Azure, offline:',
+    `  local entra: ${endpoints['azure'] ?? ''}   (TLS by the dev CA ${caFile}: clients need NODE_EXTRA_CA_CERTS=${caFile})`,
+    `  demo targets: alice --gcp analytics, deployer (impersonates ${DEV_GCP_SERVICE_ACCOUNT}) --azure analytics; bob --gcp analytics --azure analytics`,
+    `    NODE_EXTRA_CA_CERTS=${caFile} npx roleport run --role ${DEV_ROLE_ARNS[0]} --gcp analytics --azure analytics -- node app.mjs`,
+    '    (GOOGLE_APPLICATION_CREDENTIALS names an external_account file for the local Google STS; AZURE_* names the local Entra.',
+    '    Offline, give @azure/identity disableInstanceDiscovery: true: MSAL would otherwise ask login.microsoftonline.com about the authority.)',
+    '',
+    `Data: ${dataDir}. Users, sessions and keys stay across restarts, and so does the demo IdP's address, so the demo users sign in again.`,
+    'Stop with Ctrl-C. Warnings and errors appear below as they happen.',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -199,16 +214,10 @@ function withDemoTargets(users: IdpUser[], claims: { gcpTargets: string; azureTa
 /** The broker's client at the demo IdP. */
 const DEMO_CLIENT_ID = 'roleport-dev';
 const DEMO_REDIRECT_PATH = '/auth/callback';
+/** The demo user who is an admin in `roleport dev` (with a real IdP, admins come from config `admins`). */
+const DEMO_ADMIN = 'alice';
 
 async function resolvePort(value: string): Promise<number> {
   const port = parsePort(value);
-  if (port !== 0) return port;
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePromise(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+  return port === 0 ? freePort() : port;
 }

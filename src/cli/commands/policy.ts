@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { isRoleportError, systemClock } from '../../core/index.ts';
-import { explainWebIdentity, formatExplanation, splitList, type ExplainResult } from '../../aws/index.ts';
-import { isTagKey, isTagValue, maxSessionDurationProblem, type OriginFlags } from '../../iam/index.ts';
+import { explainWebIdentity, formatExplanation, readExplainRequest, splitList, type ExplainRequestInput, type ExplainRequestValues, type ExplainResult } from '../../aws/index.ts';
 import { evaluatePolicy, formatEvaluation, parsePolicy } from '../../policy/index.ts';
 import { createTrustPolicyEngine, explainAssumeRole, formatAssumeRoleExplanation, type ExplainAssumeRoleResult } from '../../sts/index.ts';
 import type { ConfigFlags } from '../context.ts';
@@ -169,37 +167,30 @@ function explainAssumeRoleCommand(flags: PolicyExplainOptions): ExplainAssumeRol
   return result;
 }
 
+/** `--flag` of each input the request rule reads (aws/explain-request.ts). */
+const REQUEST_FLAGS: Record<keyof ExplainRequestInput, string> = {
+  durationSeconds: '--duration-seconds',
+  maxSessionDuration: '--max-session-duration',
+  roleTags: '--role-tag',
+  secureTransport: '--secure-transport',
+  sourceIp: '--source-ip',
+  at: '--at',
+};
+
 /**
  * The flags both forms share: what explain cannot know about the role (its maximum session,
  * its tags) and about the request (transport, source address, time), which the STS reads off
- * the role and the connection.
+ * the role and the connection. Read by the rule the explain page uses too.
  */
-function requestFlags(flags: PolicyExplainOptions): { durationSeconds: number | undefined; maxSessionDurationSeconds: number | undefined; roleTags: Record<string, string> | undefined } & OriginFlags {
-  const seconds = (flag: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    if (!/^\d{1,9}$/.test(value)) throw new UsageError(`${flag} ${value}: expected a whole number of seconds`);
-    return Number(value);
-  };
-  const maxSessionDurationSeconds = seconds('--max-session-duration', flags.maxSessionDuration);
-  const problem = maxSessionDurationSeconds === undefined ? undefined : maxSessionDurationProblem(maxSessionDurationSeconds);
-  if (problem !== undefined) throw new UsageError(`--max-session-duration ${flags.maxSessionDuration}: expected ${problem}`);
-  let roleTags: Record<string, string> | undefined;
-  for (const pair of flags.roleTag ?? []) {
-    const equals = pair.indexOf('=');
-    const key = equals < 0 ? pair : pair.slice(0, equals);
-    const value = equals < 0 ? '' : pair.slice(equals + 1);
-    if (equals < 0 || !isTagKey(key) || !isTagValue(value)) throw new UsageError(`--role-tag ${pair}: expected KEY=VALUE, a key of 1-128 and a value of 0-256 letters, digits, spaces and _.:/=+-@`);
-    roleTags = { ...roleTags, [key]: value };
-  }
-  if (flags.secureTransport !== undefined && flags.secureTransport !== 'true' && flags.secureTransport !== 'false') {
-    throw new UsageError(`--secure-transport ${flags.secureTransport}: expected true or false`);
-  }
-  if (flags.sourceIp !== undefined && isIP(flags.sourceIp) === 0) throw new UsageError(`--source-ip ${flags.sourceIp}: expected an IPv4 or IPv6 address`);
-  let at: number | undefined;
-  if (flags.at !== undefined) {
-    at = /^\d{1,12}$/.test(flags.at) ? Number(flags.at) * 1000 : /^\d{4}-\d{2}-\d{2}T/.test(flags.at) ? Date.parse(flags.at) : Number.NaN;
-    if (Number.isNaN(at)) throw new UsageError(`--at ${flags.at}: expected an ISO 8601 time (2030-01-01T12:00:00Z) or epoch seconds`);
-  }
-  const secureTransport = flags.secureTransport === undefined ? undefined : flags.secureTransport === 'true';
-  return { durationSeconds: seconds('--duration-seconds', flags.durationSeconds), maxSessionDurationSeconds, roleTags, secureTransport, sourceIp: flags.sourceIp, at };
+function requestFlags(flags: PolicyExplainOptions): ExplainRequestValues {
+  const read = readExplainRequest({
+    durationSeconds: flags.durationSeconds,
+    maxSessionDuration: flags.maxSessionDuration,
+    roleTags: flags.roleTag,
+    secureTransport: flags.secureTransport,
+    sourceIp: flags.sourceIp,
+    at: flags.at,
+  });
+  if (!read.ok) throw new UsageError(`${REQUEST_FLAGS[read.field]} ${read.value}: ${read.problem}`);
+  return read.value;
 }

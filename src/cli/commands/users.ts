@@ -1,6 +1,7 @@
 import { formatAzureTarget } from '../../azure/index.ts';
 import { RoleportError } from '../../core/index.ts';
 import { formatGcpTarget } from '../../gcp/index.ts';
+import type { Principal } from '../../sessions/index.ts';
 import { parseRoleArnList, type UserRole, type UserView } from '../../users/index.ts';
 import { withServices, type ConfigFlags } from '../context.ts';
 import { formatTime, print, table } from '../output.ts';
@@ -79,6 +80,37 @@ function printTargets(options: { cloud: 'gcp' | 'azure'; json: boolean }, user: 
   const targets = options.cloud === 'gcp' ? user.gcpTargets.map((t) => ({ line: formatGcpTarget(t), json: { name: t.name, provider: t.provider, service_account: t.serviceAccount ?? null, source: t.source } })) : user.azureTargets.map((t) => ({ line: formatAzureTarget(t), json: { name: t.name, tenant_id: t.tenantId, client_id: t.clientId, subject_scope: t.subjectScope ?? 'user', source: t.source } }));
   // An empty list prints nothing, so that scripts can count lines.
   print(options, { username: user.username, [`${options.cloud}_targets`]: targets.map((t) => t.json) }, () => targets.map((t) => (withSource ? `${t.line}\t${t.json.source}` : t.line)).join('\n'));
+}
+
+/** The admin CLI on the data directory acts as an admin. */
+const CLI: Principal = { name: 'cli', admin: true };
+
+export interface UserActionOptions extends UsersListOptions {
+  username: string;
+}
+
+/** `roleport users unbind <username>`: the next sign-in binds the user to whatever identity the IdP names. */
+export async function runUnbindUser(options: UserActionOptions): Promise<void> {
+  const before = await withServices(options, async (services) => {
+    const user = await services.users.findByUsername(options.username);
+    await services.users.unbind(options.username, 'cli');
+    return user!;
+  });
+  const unbound = { issuer: before.idpIssuer, subject: before.subject };
+  print(options, { username: options.username, unbound }, () =>
+    unbound.subject === null
+      ? `${options.username} was not bound to an IdP identity; nothing changed`
+      : `${options.username} is no longer bound to ${unbound.subject} at ${unbound.issuer ?? '?'}; their next sign-in binds them again`,
+  );
+}
+
+/** `roleport users delete <username>`: the user, their roles and sign-ins go; their active sessions are revoked. */
+export async function runDeleteUser(options: UserActionOptions): Promise<void> {
+  const revoked = await withServices(options, async (services) => {
+    await services.users.remove(options.username, 'cli');
+    return services.sessions.revokeAllOf(options.username, CLI);
+  });
+  print(options, { username: options.username, deleted: true, revoked_sessions: revoked }, () => `deleted ${options.username}${revoked === 0 ? '' : `; revoked ${revoked} active session${revoked === 1 ? '' : 's'}`}`);
 }
 
 function rolesJson(username: string, roles: readonly UserRole[]) {

@@ -124,6 +124,24 @@ export function defineUsersCommands(program: Command): void {
       const { runSetUserRoles } = await import('../commands/users.ts');
       await runSetUserRoles({ ...configFlags(command), username, arns, json: json(command) });
     });
+  users
+    .command('unbind')
+    .description('forget the IdP identity (issuer and subject) the user is bound to; their next sign-in binds them again. For an IdP whose issuer changed ("belongs to another identity at the IdP")')
+    .argument('<username>', 'the user')
+    .option('--json', 'print JSON: {username, unbound: {issuer, subject}}')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      const { runUnbindUser } = await import('../commands/users.ts');
+      await runUnbindUser({ ...configFlags(command), username, json: json(command) });
+    });
+  users
+    .command('delete')
+    .description('delete the user with their roles and browser sign-ins, and revoke their active sessions; signing in again creates them anew')
+    .argument('<username>', 'the user')
+    .option('--json', 'print JSON: {username, deleted: true, revoked_sessions}')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      const { runDeleteUser } = await import('../commands/users.ts');
+      await runDeleteUser({ ...configFlags(command), username, json: json(command) });
+    });
 
   for (const cloud of ['gcp', 'azure'] as const) {
     const label = cloud === 'gcp' ? 'GCP' : 'Azure';

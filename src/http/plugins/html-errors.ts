@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isRoleportError, type ErrorCode } from '../../core/index.ts';
 import { IdpResponseError } from '../../sso/index.ts';
-import { renderErrorPage, type ErrorView } from '../../web/index.ts';
+import { renderErrorPage, type ErrorView, type PageContext } from '../../web/index.ts';
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
   ERR_SSO_STATE: 'Sign-in could not be verified',
@@ -14,6 +14,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   ERR_CSRF: 'The form could not be accepted',
   ERR_RATE_LIMITED: 'Too many requests',
   ERR_NOT_FOUND: 'Page not found',
+  ERR_FORBIDDEN: 'Not allowed',
   ERR_INPUT_INVALID: 'The request is not valid',
 };
 
@@ -22,14 +23,16 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 const SIGN_IN_CODES = new Set<ErrorCode>(['ERR_SSO_STATE', 'ERR_SSO_IDP', 'ERR_SSO_UNREACHABLE', 'ERR_SSO_ID_TOKEN', 'ERR_SSO_ACCOUNT', 'ERR_SSO_DISABLED', 'ERR_SSO_REFRESH']);
 
 /**
- * The web UI's error serializer: a clear HTML page with the error's status. The IdP's own
+ * The web UI's error serializer: a clear HTML page with the error's status, in the same
+ * layout as every page (the navigation and who is signed in: `pageOf`). The IdP's own
  * `error`/`error_description` are shown escaped; internals of a 5xx never are.
  */
-export function registerHtmlErrorHandler(scope: FastifyInstance): void {
-  scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
+export function registerHtmlErrorHandler(scope: FastifyInstance, pageOf: (request: FastifyRequest) => Promise<PageContext>): void {
+  scope.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     const view = errorViewFor(error);
     if (view.status >= 500) request.log.error({ err: error }, 'page failed');
-    return reply.status(view.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderErrorPage(view));
+    const page = await pageOf(request);
+    return reply.status(view.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderErrorPage({ ...page, notice: undefined }, view));
   });
 }
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Headers for every server-rendered page of a scope: no scripts at all, styles only from us,
+ * Headers for every server-rendered page of a scope: scripts and styles only from us (files,
+ * never inline),
  * no framing, no referrer (the callback URL carries the one-time code), never cached. A page
  * that sets its own policy (the consent page lets its forms reach the IdPs) keeps it.
  *
@@ -21,5 +22,5 @@ export function registerPageHeaders(scope: FastifyInstance): void {
 
 /** The pages' policy, with extra origins their forms may be sent on to. */
 export function pageCsp(formOrigins: readonly string[]): string {
-  return `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${formOrigins.map((origin) => ` ${origin}`).join('')}; frame-ancestors 'none'; base-uri 'none'`;
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'${formOrigins.map((origin) => ` ${origin}`).join('')}; frame-ancestors 'none'; base-uri 'none'`;
 }

@@ -3,6 +3,7 @@ import { RoleportError } from '../../core/index.ts';
 import type { SessionUser } from '../../sessions/index.ts';
 import type { Sso } from '../../sso/index.ts';
 import type { UserView } from '../../users/index.ts';
+import { noticeText, type PageContext, type SignedInPage } from '../../web/index.ts';
 import { createCookieSigner } from './cookies.ts';
 import { checkCsrf } from './csrf.ts';
 
@@ -54,6 +55,10 @@ export interface WebVisitorAuth {
   requireVisitor(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
   /** preHandler after `requireVisitor`: the visitor must be an admin. */
   requireAdmin(request: FastifyRequest): Promise<void>;
+  /** The page context of a route behind `requireVisitor`: the header, the path, the notice. */
+  page(request: FastifyRequest): SignedInPage;
+  /** The page context anywhere (error pages): the signed-in visitor if any, else an anonymous header. */
+  pageOf(request: FastifyRequest): Promise<PageContext>;
 }
 
 /**
@@ -88,14 +93,22 @@ export function createWebVisitorAuth(options: WebVisitorOptions): WebVisitorAuth
     return pending;
   };
 
+  const signedIn = (request: FastifyRequest): Visitor => {
+    const visitor = known.get(request);
+    if (visitor === undefined) throw new TypeError(`${request.routeOptions.url ?? request.url} is not behind requireVisitor`);
+    return visitor;
+  };
+
   return {
     sessionCookie,
     visitorOf,
-    signedIn(request) {
-      const visitor = known.get(request);
-      if (visitor === undefined) throw new TypeError(`${request.routeOptions.url ?? request.url} is not behind requireVisitor`);
-      return visitor;
+    page: (request) => pageContext(request, signedIn(request)) as SignedInPage,
+    async pageOf(request) {
+      // An error page must render even when the error was resolving the visitor (the database down).
+      const visitor = known.get(request) ?? (await visitorOf(request).catch(() => undefined));
+      return pageContext(request, visitor);
     },
+    signedIn,
     async requireVisitor(request, reply) {
       const visitor = await visitorOf(request);
       if (visitor === undefined) {
@@ -115,6 +128,16 @@ export function createWebVisitorAuth(options: WebVisitorOptions): WebVisitorAuth
       if (visitor === undefined) throw new TypeError('requireAdmin must follow requireVisitor');
       if (!visitor.user.admin) throw new RoleportError('ERR_FORBIDDEN', 'this page is for admins');
     },
+  };
+}
+
+/** What every page shows besides its content: who is signed in, where they are, what just happened (`?notice=`). */
+function pageContext(request: FastifyRequest, visitor: Visitor | undefined): PageContext {
+  const url = new URL(request.url, 'http://roleport.invalid');
+  return {
+    user: visitor === undefined ? undefined : { username: visitor.user.username, csrfToken: visitor.csrfToken, admin: visitor.user.admin },
+    path: `${url.pathname}${url.search}`,
+    notice: noticeText(url.searchParams.get('notice') ?? undefined),
   };
 }
 

@@ -1,6 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
-import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent } from '../../core/index.ts';
+import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent, type AuditPageQuery, type StoredAuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
 export type AuditEventRow = Selectable<AuditEventTable>;
@@ -52,6 +52,21 @@ export function createAuditEventRepository(db: Kysely<Database>) {
       if (query.since !== undefined) select = select.where('occurred_at', '>=', query.since);
       const rows = await select.orderBy('id', 'desc').limit(query.limit ?? 500).execute();
       return rows.map(fromRow);
+    },
+    async page(query: AuditPageQuery): Promise<StoredAuditEvent[]> {
+      let select = db.selectFrom('audit_events').selectAll();
+      if (query.userName !== undefined) select = select.where('user_name', '=', query.userName);
+      if (query.sessionId !== undefined) select = select.where('session_id', '=', query.sessionId);
+      if (query.roleArn !== undefined) select = select.where('role_arn', '=', query.roleArn);
+      if (query.type !== undefined) select = select.where('type', '=', query.type);
+      // substr, not LIKE: `_` in type names is a LIKE wildcard, and both databases spell substr alike.
+      if (query.typePrefix !== undefined) select = select.where(sql<string>`substr(type, 1, ${query.typePrefix.length})`, '=', query.typePrefix);
+      if (query.from !== undefined) select = select.where('occurred_at', '>=', query.from);
+      if (query.to !== undefined) select = select.where('occurred_at', '<=', query.to);
+      if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
+      if (query.afterId !== undefined) select = select.where('id', '>', query.afterId);
+      const rows = await select.orderBy('id', query.order === 'newest' ? 'desc' : 'asc').limit(query.limit).execute();
+      return rows.map((row) => ({ ...fromRow(row), id: Number(row.id) }));
     },
   };
 }

@@ -10,6 +10,8 @@ export interface SessionListQuery {
   userName?: string | undefined;
   state?: SessionTable['state'] | undefined;
   limit?: number | undefined;
+  /** Keyset paging: only sessions listed after this one (newest first: older, or as old with a smaller id). */
+  after?: { createdAt: number; id: string } | undefined;
 }
 
 /** Sessions; ending, revoking or changing the roles of one is noted in the access-change log in the same transaction. */
@@ -32,6 +34,10 @@ export function createSessionRepository(db: Kysely<Database>, changes: Pick<Acce
       let select = db.selectFrom('sessions').selectAll();
       if (query.userName !== undefined) select = select.where('user_name', '=', query.userName);
       if (query.state !== undefined) select = select.where('state', '=', query.state);
+      const after = query.after;
+      if (after !== undefined) {
+        select = select.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+      }
       return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit ?? 500).execute();
     },
     /**

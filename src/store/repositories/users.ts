@@ -50,6 +50,8 @@ export interface UserRepository {
   count(): Promise<number>;
   insert(row: NewUserRow): Promise<void>;
   update(id: string, patch: UserRowPatch): Promise<void>;
+  /** Deletes the user; their roles, SSO tokens and browser sessions go with them (foreign keys cascade). */
+  delete(id: string): Promise<void>;
   /** Replaces every role of the user with `arns`, all from `source`, in the given order. */
   replaceRoles(userId: string, arns: readonly string[], source: RoleSource, now: number): Promise<void>;
   /** Removes the roles that came from one source, keeping the others. */
@@ -109,10 +111,10 @@ export function createUserRepository(db: Kysely<Database>, changes: Pick<AccessC
    * commits. Inside `transaction` (`committed` given) the handed-over repository already runs
    * on one (Kysely has no nested transactions): the outer call announces.
    */
-  const changeUser = async (userId: string, work: (trx: Kysely<Database>) => Promise<unknown>): Promise<void> => {
+  const changeUser = async (userId: string, work: (trx: Kysely<Database>) => Promise<unknown>, named?: string): Promise<void> => {
     const run = async (trx: Kysely<Database>): Promise<AccessChange | undefined> => {
       await work(trx);
-      return changes.record(trx, { userId });
+      return changes.record(trx, named === undefined ? { userId } : { userName: named });
     };
     if (committed !== undefined) {
       const change = await run(db);
@@ -150,6 +152,13 @@ export function createUserRepository(db: Kysely<Database>, changes: Pick<AccessC
     },
     async update(id: string, patch: UserRowPatch): Promise<void> {
       await changeUser(id, (trx) => trx.updateTable('users').set(patch).where('id', '=', id).execute());
+    },
+    async delete(id: string): Promise<void> {
+      // A deletion is an access change too (cached credentials of the user's sessions must stop
+      // at once); it names the user, whose row the deletion removes.
+      const row = await db.selectFrom('users').select('username').where('id', '=', id).executeTakeFirst();
+      if (row === undefined) return;
+      await changeUser(id, (trx) => trx.deleteFrom('users').where('id', '=', id).execute(), row.username);
     },
     async replaceRoles(userId: string, arns: readonly string[], source: RoleSource, now: number): Promise<void> {
       await changeUser(userId, async (trx) => {

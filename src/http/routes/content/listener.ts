@@ -53,7 +53,8 @@ export async function buildContentListener(options: ContentListenerOptions): Pro
     reply.headers(CONTENT_ORIGIN_HEADERS);
     return payload;
   });
-  registerHtmlErrorHandler(app);
+  // No broker sign-in reaches this origin: its error pages have no signed-in header.
+  registerHtmlErrorHandler(app, async (request) => ({ user: undefined, path: request.url }));
   app.setNotFoundHandler(() => {
     throw new RoleportError('ERR_NOT_FOUND', 'this is Roleport\'s content origin: content lives at /content/<guid>/');
   });

@@ -1,16 +1,36 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { RoleportError, isRoleportError } from '../../../core/index.ts';
-import { INTEGRATION_CALLBACK_PATH, isContentGuid, toConfigJson, type Integration, type Integrations } from '../../../integrations/index.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RoleportError, isRoleportError, type Clock } from '../../../core/index.ts';
+import {
+  INTEGRATION_CALLBACK_PATH,
+  isContentGuid,
+  toConfigJson,
+  type Content,
+  type ContentUse,
+  type Integration,
+  type IntegrationAccess,
+  type Integrations,
+} from '../../../integrations/index.ts';
 import { safeReturnTo } from '../../../sso/index.ts';
-import type { SignedInHeader } from '../../../web/index.ts';
-import { renderConsentPage, renderIntegrationForm, renderIntegrationList, type IntegrationView } from '../../../web/integration-pages.ts';
+import { errorsFromMessage } from '../../../web/components.ts';
+import {
+  deleteConsequence,
+  INTEGRATION_FIELDS,
+  integrationFormValues,
+  renderConsentPage,
+  renderIntegrationForm,
+  renderIntegrationList,
+  type IntegrationFormValues,
+  type IntegrationView,
+} from '../../../web/integration-pages.ts';
 import { pageCsp } from '../../plugins/page-headers.ts';
-import { requireVisitorOn, type Visitor, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
+import { backWithNotice, CONFIRMABLE_FIELDS, confirmed, type ConfirmableBody } from './confirmation.ts';
 import { contentHandoffUrl, HANDOFF_STATE } from './content-handoff.ts';
 import { multilineText, safeText } from '../../schemas/text.ts';
 
 export interface IntegrationPageOptions {
   integrations: Integrations;
+  clock: Clock;
   secureCookies: boolean;
   defaultRegion: string;
   /** `content.origin`: once every integration is authorized, the consent's redirects end there. */
@@ -22,7 +42,6 @@ export const INTEGRATION_AUTH_COOKIE = 'roleport_integration_auth';
 export const CONSENT_PATH = '/__oauth__/integrations/consent';
 
 const GUID_PARAMS = { type: 'object', properties: { guid: safeText(64) }, required: ['guid'] } as const;
-const CSRF_BODY = { type: 'object', properties: { csrf: safeText(256) } } as const;
 const STATE = { type: 'string', pattern: HANDOFF_STATE.source } as const;
 const FORM_FIELDS = {
   csrf: safeText(256),
@@ -52,11 +71,25 @@ type IntegrationForm = Partial<Record<keyof typeof FORM_FIELDS, string>>;
 export async function registerIntegrationPages(scope: FastifyInstance, auth: WebVisitorAuth, options: IntegrationPageOptions): Promise<void> {
   const { integrations } = options;
   const baseCookie = { httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies };
-  const header = (visitor: Visitor): SignedInHeader => ({ username: visitor.user.username, csrfToken: visitor.csrfToken });
   const sendHtml = (reply: FastifyReply, page: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(page);
   const views = async (): Promise<IntegrationView[]> => {
-    const usage = await integrations.content.usage();
-    return (await integrations.integrations.list()).map((integration) => toView(integration, usage.get(integration.guid) ?? []));
+    const [usage, content] = await Promise.all([integrations.content.usage(), integrations.content.list()]);
+    const names = new Map(content.map((item) => [item.guid, item.name]));
+    const result: IntegrationView[] = [];
+    for (const integration of await integrations.integrations.list()) {
+      result.push(toView(integration, usage.get(integration.guid) ?? [], await integrations.access.list(integration.guid), names));
+    }
+    return result;
+  };
+  const viewOf = async (guid: string): Promise<IntegrationView> => {
+    const view = (await views()).find((v) => v.guid === guid);
+    if (view === undefined) throw new RoleportError('ERR_NOT_FOUND', `no integration ${guid}`);
+    return view;
+  };
+  /** Content not on the integration's access list yet: what the page offers to grant. */
+  const grantable = async (view: IntegrationView): Promise<Content[]> => {
+    const granted = new Set(view.access.map((entry) => entry.contentGuid));
+    return (await integrations.content.list()).filter((content) => !granted.has(content.guid));
   };
 
   // The callback finds the visitor itself: one whose sign-in ended meanwhile is told so, not sent round again.
@@ -92,7 +125,7 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
         return sendHtml(
           reply,
           renderConsentPage({
-            user: header(visitor),
+            page: auth.page(request),
             content: { guid: content.guid, name: content.name, title: content.title },
             pending: pending.map((integration) => ({ guid: integration.guid, name: integration.name, description: integration.description, roleArn: integration.config.roleArn })),
             state: request.query.state,
@@ -123,31 +156,40 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
 
   await scope.register(async (admin) => {
     requireVisitorOn(admin, auth, 'admin');
+    const form = async (request: FastifyRequest, view: { integration?: IntegrationView | undefined; values: IntegrationFormValues; errors?: Record<string, string>; error?: string | undefined }) =>
+      renderIntegrationForm({
+        page: auth.page(request),
+        callbackUrl: integrations.callbackUrl,
+        now: options.clock.now(),
+        grantable: view.integration === undefined ? undefined : await grantable(view.integration),
+        ...view,
+      });
+    /** A refused save: the form again, as it was sent, the problem beside the field it names. */
+    const refused = async (request: FastifyRequest, reply: FastifyReply, message: string, body: IntegrationForm, integration?: IntegrationView) => {
+      const placed = errorsFromMessage(message, INTEGRATION_FIELDS);
+      return sendHtml(reply, await form(request, { integration, values: submittedValues(body), errors: placed.errors, error: placed.general }), 400);
+    };
 
-    admin.get<{ Querystring: { done?: string } }>('/admin/integrations', { schema: { querystring: { type: 'object', properties: { done: safeText(16) } } } }, async (request, reply) => {
-      const notice = request.query.done === undefined ? undefined : NOTICES[request.query.done];
-      return sendHtml(reply, renderIntegrationList({ user: header(auth.signedIn(request)), integrations: await views(), callbackUrl: integrations.callbackUrl, notice }));
-    });
-
-    admin.get('/admin/integrations/new', async (request, reply) =>
-      sendHtml(reply, renderIntegrationForm({ user: header(auth.signedIn(request)), callbackUrl: integrations.callbackUrl, defaultRegion: options.defaultRegion })),
+    admin.get('/admin/integrations', async (request, reply) =>
+      sendHtml(reply, renderIntegrationList({ page: auth.page(request), integrations: await views(), callbackUrl: integrations.callbackUrl })),
     );
+
+    admin.get('/admin/integrations/new', async (request, reply) => sendHtml(reply, await form(request, { values: integrationFormValues(undefined, options.defaultRegion) })));
 
     admin.post<{ Body: IntegrationForm }>('/admin/integrations', { schema: { body: { type: 'object', properties: FORM_FIELDS } } }, async (request, reply) => {
       const visitor = auth.signedIn(request);
       try {
         const created = await integrations.integrations.create(formToBody(request.body, 'create'), { name: visitor.user.username });
-        return reply.redirect(`/admin/integrations/${created.guid}?done=created`, 303);
+        return reply.redirect(`/admin/integrations/${created.guid}?notice=integration-created`, 303);
       } catch (error) {
         if (!isRoleportError(error) || error.code !== 'ERR_INPUT_INVALID') throw error;
-        return sendHtml(reply, renderIntegrationForm({ user: header(visitor), callbackUrl: integrations.callbackUrl, defaultRegion: options.defaultRegion, error: error.message }), 400);
+        return refused(request, reply, error.message, request.body);
       }
     });
 
     admin.get<{ Params: { guid: string } }>('/admin/integrations/:guid', { schema: { params: GUID_PARAMS } }, async (request, reply) => {
-      const view = (await views()).find((v) => v.guid === request.params.guid);
-      if (view === undefined) throw new RoleportError('ERR_NOT_FOUND', `no integration ${request.params.guid}`);
-      return sendHtml(reply, renderIntegrationForm({ user: header(auth.signedIn(request)), integration: view, callbackUrl: integrations.callbackUrl, defaultRegion: options.defaultRegion }));
+      const view = await viewOf(request.params.guid);
+      return sendHtml(reply, await form(request, { integration: view, values: integrationFormValues(view, options.defaultRegion) }));
     });
 
     admin.post<{ Params: { guid: string }; Body: IntegrationForm }>(
@@ -157,23 +199,86 @@ export async function registerIntegrationPages(scope: FastifyInstance, auth: Web
         const visitor = auth.signedIn(request);
         try {
           await integrations.integrations.update(request.params.guid, formToBody(request.body, 'update'), { name: visitor.user.username });
-          return reply.redirect('/admin/integrations?done=updated', 303);
+          return reply.redirect('/admin/integrations?notice=integration-saved', 303);
         } catch (error) {
           if (!isRoleportError(error) || error.code !== 'ERR_INPUT_INVALID') throw error;
-          const view = (await views()).find((v) => v.guid === request.params.guid);
-          return sendHtml(reply, renderIntegrationForm({ user: header(visitor), integration: view, callbackUrl: integrations.callbackUrl, defaultRegion: options.defaultRegion, error: error.message }), 400);
+          return refused(request, reply, error.message, request.body, (await views()).find((v) => v.guid === request.params.guid));
         }
       },
     );
 
-    admin.post<{ Params: { guid: string }; Body: { csrf?: string } }>('/admin/integrations/:guid/delete', { schema: { params: GUID_PARAMS, body: CSRF_BODY } }, async (request, reply) => {
-      await integrations.integrations.delete(request.params.guid, { name: auth.signedIn(request).user.username });
-      return reply.redirect('/admin/integrations?done=deleted', 303);
-    });
+    admin.post<{ Params: { guid: string }; Body: ConfirmableBody }>(
+      '/admin/integrations/:guid/delete',
+      { schema: { params: GUID_PARAMS, body: { type: 'object', properties: CONFIRMABLE_FIELDS } } },
+      async (request, reply) => {
+        const view = await viewOf(request.params.guid);
+        const go = confirmed(request, reply, {
+          page: auth.page(request),
+          title: 'Delete this integration?',
+          question: `Delete the integration ${view.name}?`,
+          consequence: deleteConsequence(view),
+          confirmLabel: 'Delete integration',
+          danger: true,
+        });
+        if (!go) return reply;
+        await integrations.integrations.delete(request.params.guid, { name: auth.signedIn(request).user.username });
+        return reply.redirect(backWithNotice(request.body.return_to, 'integration-deleted', '/admin/integrations'), 303);
+      },
+    );
+
+    // The access list, by the domain's own grant and withdraw (the API's PUT and the CLI set the same list).
+    admin.post<{ Params: { guid: string }; Body: { csrf?: string; content: string } }>(
+      '/admin/integrations/:guid/access/grant',
+      { schema: { params: GUID_PARAMS, body: { type: 'object', properties: { csrf: safeText(256), content: safeText(64) }, required: ['content'] } } },
+      async (request, reply) => {
+        await integrations.access.grant(request.params.guid, request.body.content, { name: auth.signedIn(request).user.username });
+        return reply.redirect(`/admin/integrations/${request.params.guid}?notice=access-granted`, 303);
+      },
+    );
+
+    admin.post<{ Params: { guid: string }; Body: ConfirmableBody & { content: string } }>(
+      '/admin/integrations/:guid/access/withdraw',
+      { schema: { params: GUID_PARAMS, body: { type: 'object', properties: { ...CONFIRMABLE_FIELDS, content: safeText(64) }, required: ['content'] } } },
+      async (request, reply) => {
+        const view = await viewOf(request.params.guid);
+        const entry = view.access.find((candidate) => candidate.contentGuid === request.body.content);
+        if (entry === undefined) throw new RoleportError('ERR_NOT_FOUND', `content ${request.body.content} is not on the access list of integration ${view.guid}`);
+        const go = confirmed(request, reply, {
+          page: auth.page(request),
+          title: 'Withdraw access?',
+          question: `Withdraw ${entry.name}'s access to the integration ${view.name}?`,
+          consequence: 'The content gets no more AWS credentials through this integration, from its next credentials exchange on.',
+          confirmLabel: 'Withdraw access',
+          danger: true,
+          fields: { content: entry.contentGuid },
+        });
+        if (!go) return reply;
+        await integrations.access.withdraw(view.guid, entry.contentGuid, { name: auth.signedIn(request).user.username });
+        return reply.redirect(backWithNotice(request.body.return_to, 'access-withdrawn', `/admin/integrations/${view.guid}`), 303);
+      },
+    );
   });
 }
 
-const NOTICES: Record<string, string> = { updated: 'Integration saved.', deleted: 'Integration deleted.' };
+/** The form as it was sent, to show again after a refused save (the secret is never shown). */
+function submittedValues(form: IntegrationForm): IntegrationFormValues {
+  return {
+    name: form.name ?? '',
+    description: form.description ?? '',
+    authType: form.auth_type ?? 'Service Account',
+    roleArn: form.role_arn ?? '',
+    stsRegion: form.sts_region ?? '',
+    sessionDuration: form.session_duration ?? '',
+    audience: form.audience ?? '',
+    authMode: form.auth_mode ?? 'Confidential',
+    clientId: form.client_id ?? '',
+    authorizationUri: form.authorization_uri ?? '',
+    tokenUri: form.token_uri ?? '',
+    tokenEndpointAuthMethod: form.token_endpoint_auth_method ?? '',
+    scopes: form.scopes ?? '',
+    usePkce: form.use_pkce === 'true',
+  };
+}
 
 /**
  * The form as the API's body: empty optional fields are left out on create and cleared on
@@ -206,7 +311,7 @@ export function formToBody(form: IntegrationForm, mode: 'create' | 'update'): Re
   return { template: 'aws', name: form.name?.trim(), description: form.description ?? '', config };
 }
 
-function toView(integration: Integration, usedBy: ReadonlyArray<{ guid: string; name: string }>): IntegrationView {
+function toView(integration: Integration, usedBy: readonly ContentUse[], access: readonly IntegrationAccess[], contentNames: ReadonlyMap<string, string>): IntegrationView {
   const config = toConfigJson(integration.config);
   return {
     guid: integration.guid,
@@ -226,6 +331,7 @@ function toView(integration: Integration, usedBy: ReadonlyArray<{ guid: string; 
     usePkce: config.use_pkce,
     hasClientSecret: integration.hasClientSecret,
     updatedAt: integration.updatedAt,
-    usedBy: usedBy.map((content) => ({ guid: content.guid, name: content.name })),
+    usedBy: usedBy.map((use) => ({ guid: use.content.guid, name: use.content.name, granted: use.granted })),
+    access: access.map((entry) => ({ contentGuid: entry.contentGuid, name: contentNames.get(entry.contentGuid) ?? entry.contentGuid, grantedAt: entry.grantedAt, grantedBy: entry.grantedBy })),
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Sso } from '../../../sso/index.ts';
-import { renderHomePage, renderLandingPage, stylesheet, STYLESHEET_PATH } from '../../../web/index.ts';
+import { renderHomePage, renderLandingPage } from '../../../web/index.ts';
 import { createCookieSigner } from '../../plugins/cookies.ts';
 import { requireVisitorOn, type WebVisitorAuth } from '../../plugins/web-visitor.ts';
 import { safeText } from '../../schemas/text.ts';
@@ -29,8 +29,8 @@ const CALLBACK_QUERY = {
 export const LOGIN_COOKIE = 'roleport_login';
 
 /**
- * `/` (landing or the user's roles), `/login` → the IdP, the callback, `POST /logout`, and the
- * stylesheet. Registered inside the web scope (see ./index.ts).
+ * `/` (landing or the user's roles), `/login` → the IdP, the callback, and `POST /logout`.
+ * Registered inside the web scope (see ./index.ts).
  */
 export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisitorAuth, options: SignInRouteOptions): Promise<void> {
   const { sso } = options;
@@ -40,19 +40,17 @@ export async function registerSignInRoutes(scope: FastifyInstance, auth: WebVisi
     reply.clearCookie(auth.sessionCookie, { ...baseCookie, path: '/' });
   };
 
-  scope.get(STYLESHEET_PATH, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
-
   scope.get<{ Querystring: { signed_out?: string } }>('/', async (request, reply) => {
     const visitor = await auth.visitorOf(request);
     if (visitor === undefined) {
       if (request.cookies[auth.sessionCookie] !== undefined) clearSessionCookie(reply);
-      return reply.type('text/html; charset=utf-8').send(renderLandingPage({ ssoEnabled: sso.enabled, signedOut: request.query.signed_out !== undefined }));
+      return reply.type('text/html; charset=utf-8').send(renderLandingPage({ page: await auth.pageOf(request), ssoEnabled: sso.enabled, signedOut: request.query.signed_out !== undefined }));
     }
     const { account } = visitor;
     const page = renderHomePage({
-      user: {
+      page: { ...(await auth.pageOf(request)), user: { username: account.username, csrfToken: visitor.csrfToken, admin: visitor.user.admin } },
+      profile: {
         username: account.username,
-        csrfToken: visitor.csrfToken,
         displayName: account.displayName,
         email: account.email,
         groups: account.groups,
