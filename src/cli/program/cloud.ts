@@ -98,7 +98,7 @@ export function defineGcpCommands(program: Command): void {
   gcp
     .command('serve')
     .description('run only the local Google STS and IAM Credentials endpoint on 127.0.0.1 (point token_url and service_account_impersonation_url at it)')
-    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '8082')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '8084')
     .option('--json', 'print {"gcp": URL} once listening')
     .action(async (_options: unknown, command: Command) => (await load()).runGcpServe(command.optsWithGlobals<GcpFlags>()));
 }
