@@ -40,17 +40,19 @@ export async function runDev(flags: DevOptions): Promise<void> {
   const port = await resolvePort(flags.port);
   const listen = `127.0.0.1:${port}`;
   const dataDir = resolve(flags.dataDir ?? process.env['ROLEPORT_DATA_DIR'] ?? '.roleport');
-  // The STS sits on the next port when the broker's is given; with --port 0 it gets its own
-  // free port (port + 1 may be some client socket's ephemeral port at that moment).
-  const stsPort = flags.port === '0' || port >= 65535 ? await freePort() : port + 1;
+  // Each listener takes the n-th port after the broker's (the STS n=1, content 2, demo IdP 3,
+  // local Google STS 4, local Entra 5); with --port 0 each gets a free port of its own (port + n
+  // may be some client socket's ephemeral port at that moment).
+  const offset = (n: number): number | undefined => (flags.port === '0' || port + n > 65535 ? undefined : port + n);
+  const portAfter = async (n: number): Promise<number> => offset(n) ?? freePort();
+  const stsPort = await portAfter(1);
   // Published content gets a site of its own: the same loopback address under another host
   // name (localhost), so that it shares no cookie with the broker on 127.0.0.1.
-  const contentPort = flags.port === '0' || port >= 65534 ? await freePort() : port + 2;
+  const contentPort = await portAfter(2);
   // The demo IdP keeps its address across restarts of this data directory (users are bound to its issuer).
-  const idpPort = await demoIdpPort(dataDir, flags.port === '0' || port >= 65533 ? undefined : port + 3);
-  // The local Google STS and the local Entra endpoint (TLS) on the two ports after those.
-  const gcpPort = flags.port === '0' || port >= 65532 ? await freePort() : port + 4;
-  const azurePort = flags.port === '0' || port >= 65531 ? await freePort() : port + 5;
+  const idpPort = await demoIdpPort(dataDir, offset(3));
+  const gcpPort = await portAfter(4);
+  const azurePort = await portAfter(5);
   // MSAL takes only https:// authorities: the Entra listener's certificate comes from a dev CA
   // kept in the data directory, so that NODE_EXTRA_CA_CERTS keeps working across restarts.
   const ca = ensureDevCa(join(dataDir, 'dev-ca'));
