@@ -273,8 +273,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (!user.roles.includes(role.arn)) throw new RoleportError('ERR_GRANT_INVALID', `${user.username} no longer holds role ${role.arn}`);
       const request = { session, user, roleArn: role.arn, audience: options.audience };
       const issued = session.tokenSource === 'broker' ? await issueBrokerToken(deps.mintToken, settings, request) : await issueViewerToken({ provider: deps.viewerTokens, events, clock }, request);
+      // The session's last-token note committed with the token's audit row (store: session-token-notes.ts).
       const now = clock.now();
-      await repository.recordToken(session.id, now, issued.expiresAt);
       return { ...issued, session: { ...session, lastTokenAt: now, tokenExpiresAt: issued.expiresAt }, roleArn: role.arn, target: undefined, expiresIn: expiresIn(issued, now) };
     },
   };
@@ -286,7 +286,6 @@ export function createSessionService(deps: SessionServiceDeps) {
     const binding = targetTokenBinding(session, user, target, audience);
     const issued = await issueTargetToken(deps.mintToken, { session, user, binding });
     const now = clock.now();
-    await repository.recordToken(session.id, now, issued.expiresAt);
     return { ...issued, session: { ...session, lastTokenAt: now, tokenExpiresAt: issued.expiresAt }, roleArn: undefined, target, expiresIn: expiresIn(issued, now) };
   }
 }

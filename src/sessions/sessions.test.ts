@@ -71,7 +71,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       events = [];
       const key = await generateSigningKey({ alg: 'ES256' });
       jwks = createLocalJWKSet({ keys: [key.publicJwk] });
-      const sink = { record: (event: AuditEvent) => void events.push(event), commit: async (event: AuditEvent) => void events.push(event) };
+      // Committed rows go to the store's audit table, as the broker's audit writer commits them: a session's last-token note rides on its token.minted row.
+      const sink = {
+        record: (event: AuditEvent) => void events.push(event),
+        commit: async (event: AuditEvent) => {
+          await repositories.auditEvents.insertMany([event]);
+          events.push(event);
+        },
+      };
       users.set('alice', { username: 'alice', email: 'alice@example.com', groups: ['data-science', 'engineering'], roles: [DS, RO], admin: false });
       users.set('bob', { username: 'bob', email: 'bob@example.com', groups: ['analysts'], roles: [ANALYST], roleSessionName: 'bob', admin: false });
       const idpKey = await generateSigningKey({ alg: 'ES256' });

@@ -4,8 +4,8 @@ import type { Database } from './schema.ts';
 type Row<Table extends keyof Database> = Insertable<Database[Table]>;
 type Column<Table extends keyof Database> = keyof Row<Table> & string;
 
-/** Inserts many rows of one table in as few statements as `maxRows` allows. */
-export type BulkInsert<R> = (rows: readonly R[]) => Promise<void>;
+/** Inserts many rows of one table in as few statements as `maxRows` allows; on `trx` when given (a transaction of the caller's). */
+export type BulkInsert<R> = (rows: readonly R[], trx?: Kysely<Database>) => Promise<void>;
 
 /** Like {@link BulkInsert}, skipping rows whose key is taken; resolves to the keys it inserted. */
 export type BulkInsertSkippingDuplicates<R> = (rows: readonly R[]) => Promise<ReadonlySet<string>>;
@@ -27,8 +27,8 @@ export function createBulkInsert<Table extends keyof Database & string>(
   maxRows: number,
 ): BulkInsert<Row<Table>> {
   const statement = compiledPerRowCount(columns, (placeholders) => db.insertInto(table).values(placeholders as never).compile());
-  return async (rows) => {
-    for (const chunk of chunks(rows, maxRows)) await db.executeQuery(statement(chunk));
+  return async (rows, trx = db) => {
+    for (const chunk of chunks(rows, maxRows)) await trx.executeQuery(statement(chunk));
   };
 }
 

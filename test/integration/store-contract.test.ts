@@ -267,14 +267,20 @@ for (const backend of backends) {
       assert.deepEqual((await repos.azureFederatedCredentials.list()).map((row) => row.name), ['n2']);
     });
 
-    test('session token notes: concurrent notes share writes, each session keeps its latest token, other sessions are untouched', async () => {
+    test('session token notes: a token.minted row notes its session in the same write, the latest token wins, other sessions and other rows are untouched', async () => {
       const base = { user_name: 'alice', state: 'active' as const, token_source: 'broker' as const, audience: 'sts.amazonaws.com', token_ttl_seconds: 900, region: 'us-east-1', roles: '[]', created_at: 1, created_by: 'test', ended_at: null, ended_by: null, last_token_at: null, token_expires_at: null };
       const ids = Array.from({ length: 700 }, (_, i) => `ses_notes_${String(i).padStart(4, '0')}`);
       for (const id of ids) await repos.sessions.insert({ ...base, id, credential_hash: `hash-${id}` });
       await repos.sessions.insert({ ...base, id: 'ses_notes_untouched', credential_hash: 'hash-untouched' });
-      // More than one statement's worth at once, each session twice with the later token first.
       const big = 1_800_000_000_000;
-      await Promise.all(ids.flatMap((id, i) => [repos.sessions.recordToken(id, big + i + 1, big + i + 901), repos.sessions.recordToken(id, big + i, big + i + 900)]));
+      const minted = (sessionId: string, at: number, expiresAt: number) => ({ type: 'token.minted', actor: `session:${sessionId}`, occurredAt: at, sessionId, userName: 'alice', jti: `jti-${sessionId}-${at}`, expiresAt });
+      // More than one UPDATE's worth in one write, each session twice with the later token first,
+      // and rows that note nothing: another type naming the untouched session, a token of no session.
+      await repos.auditEvents.insertMany([
+        ...ids.flatMap((id, i) => [minted(id, big + i + 1, big + i + 901), minted(id, big + i, big + i + 900)]),
+        { type: 'session.started', actor: 'alice', occurredAt: big, sessionId: 'ses_notes_untouched', expiresAt: big + 1 },
+        { type: 'token.minted', actor: 'cli', occurredAt: big, subject: 'cli', expiresAt: big + 1 },
+      ]);
       for (const [i, id] of ids.entries()) {
         const row = (await repos.sessions.findById(id))!;
         assert.equal(Number(row.last_token_at), big + i + 1, id);
@@ -283,9 +289,12 @@ for (const backend of backends) {
       const untouched = (await repos.sessions.findById('ses_notes_untouched'))!;
       assert.equal(untouched.last_token_at, null);
       assert.equal(untouched.token_expires_at, null);
-      // A later note, alone, still lands.
-      await repos.sessions.recordToken(ids[0]!, big + 5000, big + 5900);
+      // A later row, alone, still notes.
+      await repos.auditEvents.insertMany([minted(ids[0]!, big + 5000, big + 5900)]);
       assert.equal(Number((await repos.sessions.findById(ids[0]!))!.last_token_at), big + 5000);
+      // A write the database refuses notes nothing: the note commits with its row or not at all.
+      await assert.rejects(repos.auditEvents.insertMany([minted(ids[1]!, big + 6000, big + 6900), { ...minted(ids[1]!, big + 6001, big + 6901), occurredAt: null as unknown as number }]));
+      assert.equal(Number((await repos.sessions.findById(ids[1]!))!.last_token_at), big + 2);
     });
 
     test('settings: the first value set wins, later ones are ignored', async () => {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
+import { sessionTokenNotesOf, writeSessionTokenNotes } from './session-token-notes.ts';
 import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent, type AuditPageQuery, type StoredAuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
@@ -25,8 +26,16 @@ const COLUMNS = ['occurred_at', 'type', 'actor', 'user_name', 'session_id', 'jti
 export function createAuditEventRepository(db: Kysely<Database>) {
   const bulkInsert = createBulkInsert(db, 'audit_events', COLUMNS, INSERT_CHUNK);
   return {
+    /**
+     * Writes the rows in one transaction, with what they note on sessions: a session's last
+     * token (session-token-notes.ts) commits with its `token.minted` row, one commit for both.
+     */
     async insertMany(events: readonly AuditEvent[]): Promise<void> {
-      await bulkInsert(events.map(toRow));
+      const notes = sessionTokenNotesOf(events);
+      await db.transaction().execute(async (trx) => {
+        await bulkInsert(events.map(toRow), trx);
+        if (notes.size > 0) await writeSessionTokenNotes(trx, notes);
+      });
     },
     /**
      * Inserts a probe row and rolls it back: resolves when the table takes rows right now,

@@ -1,7 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, SessionTable } from '../schema.ts';
 import type { AccessChanges } from '../access-changes.ts';
-import { createSessionTokenNotes } from './session-token-notes.ts';
 
 export type SessionRow = Selectable<SessionTable>;
 export type NewSessionRow = Insertable<SessionTable>;
@@ -52,8 +51,6 @@ export function createSessionRepository(db: Kysely<Database>, changes: Pick<Acce
     async setRoles(id: string, roles: string): Promise<boolean> {
       return changeSession(id, (trx) => trx.updateTable('sessions').set({ roles }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst());
     },
-    /** Notes the latest token handed to the session's agent; concurrent notes share one write (session-token-notes.ts). */
-    recordToken: createSessionTokenNotes(db),
   };
 }
 
