@@ -67,6 +67,7 @@ export function createAccessChanges(db: Kysely<Database>, dialect: DialectName):
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let polling: Promise<void> | undefined;
+  let scheduled: Promise<void> | undefined;
   let pollingSince = 0;
   let lastPurge = 0;
   let dataVersion: number | undefined;
@@ -138,10 +139,23 @@ export function createAccessChanges(db: Kysely<Database>, dialect: DialectName):
   const caughtUpSince = async (since: number): Promise<void> => {
     if (checkedAt !== undefined && checkedAt >= since) return;
     if (polling !== undefined && pollingSince >= since) return polling;
-    // The poll under way began too early to be sure of: let it finish, then take the next.
-    if (polling !== undefined) await polling.catch(() => {});
-    if (checkedAt !== undefined && checkedAt >= since) return;
-    return poll();
+    return pollNextTurn();
+  };
+
+  /**
+   * A poll that begins once this turn of the event loop is over, so that every request read in
+   * this turn — all of which arrived before it begins — shares it: one query for a batch of
+   * token exchanges instead of one each. A poll under way began too early to be sure of: it
+   * finishes first.
+   */
+  const pollNextTurn = (): Promise<void> => {
+    scheduled ??= (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (polling !== undefined) await polling.catch(() => {});
+      scheduled = undefined;
+      return poll();
+    })();
+    return scheduled;
   };
 
   return {
