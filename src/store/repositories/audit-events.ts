@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
-import { sessionTokenNotesOf, writeSessionTokenNotes } from './session-token-notes.ts';
+import { createSessionTokenNotesWriter, sessionTokenNotesOf } from './session-token-notes.ts';
 import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent, type AuditPageQuery, type StoredAuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
@@ -25,6 +25,7 @@ const COLUMNS = ['occurred_at', 'type', 'actor', 'user_name', 'session_id', 'jti
 
 export function createAuditEventRepository(db: Kysely<Database>) {
   const bulkInsert = createBulkInsert(db, 'audit_events', COLUMNS, INSERT_CHUNK);
+  const writeSessionTokenNotes = createSessionTokenNotesWriter(db);
   return {
     /**
      * Writes the rows in one transaction, with what they note on sessions: a session's last
