@@ -51,6 +51,38 @@ export function brokerTokenClaims(settings: SessionsSettings, session: Pick<Sess
   return { subject, claims };
 }
 
+type BrokerTokenClaims = ReturnType<typeof brokerTokenClaims>;
+
+const rememberedClaims = new WeakMap<Session, Map<string, { settings: SessionsSettings; user: SessionUser; claims: BrokerTokenClaims }>>();
+
+/**
+ * `brokerTokenClaims` once per session, user and role while they are unchanged: an agent's
+ * refreshes present the same session and user objects (sessions/credential-cache.ts keeps them
+ * until a change drops them), and the claims depend on nothing else — not on time. A changed
+ * user or session is a new object, so it never meets claims built from the old one.
+ */
+function rememberedBrokerTokenClaims(settings: SessionsSettings, session: Session, user: SessionUser, roleArn: string): BrokerTokenClaims {
+  let byRole = rememberedClaims.get(session);
+  if (byRole === undefined) {
+    byRole = new Map();
+    rememberedClaims.set(session, byRole);
+  }
+  const remembered = byRole.get(roleArn);
+  if (remembered !== undefined && remembered.settings === settings && remembered.user === user) return remembered.claims;
+  // Frozen: every token of the session shares them from now on.
+  const claims = deepFreeze(brokerTokenClaims(settings, session, user, roleArn));
+  byRole.set(roleArn, { settings, user, claims });
+  return claims;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Who the token speaks for, in every broker token of a session (roles and cloud targets alike). */
 function identityClaims(user: SessionUser, sessionId: string): Record<string, unknown> {
   return {
@@ -85,7 +117,7 @@ export async function issueTargetToken(mintToken: MintToken, request: { session:
  * `token.minted` audit event with the session, user and role before it resolves.
  */
 export async function issueBrokerToken(mintToken: MintToken, settings: SessionsSettings, request: TokenRequest): Promise<IssuedToken> {
-  const { subject, claims } = brokerTokenClaims(settings, request.session, request.user, request.roleArn);
+  const { subject, claims } = rememberedBrokerTokenClaims(settings, request.session, request.user, request.roleArn);
   const minted = await mintToken({
     subject,
     audience: request.audience ?? request.session.audience,
