@@ -278,6 +278,7 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
         // The listeners are closed by now; requests still running finish their writes first.
         await sts.drain();
         await audit.close();
+        await repositories.auditEvents.flushSessionNotes().catch((error: unknown) => logger.warn({ err: error }, 'session last-token notes could not be written at shutdown; the tokens are in the audit log'));
         await store.close();
       },
     };

@@ -289,12 +289,23 @@ for (const backend of backends) {
       const untouched = (await repos.sessions.findById('ses_notes_untouched'))!;
       assert.equal(untouched.last_token_at, null);
       assert.equal(untouched.token_expires_at, null);
-      // A later row, alone, still notes.
-      await repos.auditEvents.insertMany([minted(ids[0]!, big + 5000, big + 5900)]);
-      assert.equal(Number((await repos.sessions.findById(ids[0]!))!.last_token_at), big + 5000);
-      // A write the database refuses notes nothing: the note commits with its row or not at all.
+      // A write the database refuses notes nothing, now or later: the note commits with its row or not at all.
       await assert.rejects(repos.auditEvents.insertMany([minted(ids[1]!, big + 6000, big + 6900), { ...minted(ids[1]!, big + 6001, big + 6901), occurredAt: null as unknown as number }]));
+      await repos.auditEvents.flushSessionNotes();
       assert.equal(Number((await repos.sessions.findById(ids[1]!))!.last_token_at), big + 2);
+      // A session noted less than a second ago: its next notes are held back, the latest written together.
+      await repos.auditEvents.insertMany([minted(ids[0]!, big + 5000, big + 5900)]);
+      await repos.auditEvents.insertMany([minted(ids[0]!, big + 5001, big + 5901)]);
+      assert.equal(Number((await repos.sessions.findById(ids[0]!))!.last_token_at), big + 1, 'held back');
+      await repos.auditEvents.flushSessionNotes();
+      assert.equal(Number((await repos.sessions.findById(ids[0]!))!.last_token_at), big + 5001);
+      assert.equal(Number((await repos.sessions.findById(ids[0]!))!.token_expires_at), big + 5901);
+      // And without a flush, within the second (the timer's): waited for, not timed.
+      await repos.auditEvents.insertMany([minted(ids[0]!, big + 5002, big + 5902)]);
+      for (let waited = 0; Number((await repos.sessions.findById(ids[0]!))!.last_token_at) !== big + 5002; waited += 50) {
+        assert.ok(waited < 5000, 'the held-back note was written by its timer');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     });
 
     test('settings: the first value set wins, later ones are ignored', async () => {

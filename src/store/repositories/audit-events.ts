@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createBulkInsert } from '../bulk-insert.ts';
-import { createSessionTokenNotesWriter, sessionTokenNotesOf } from './session-token-notes.ts';
+import { createSessionTokenNotes, sessionTokenNotesOf } from './session-token-notes.ts';
 import { codePointLength, escapeUnsafeText, isSafeText, type AuditEvent, type AuditPageQuery, type StoredAuditEvent } from '../../core/index.ts';
 import type { AuditEventTable, Database } from '../schema.ts';
 
@@ -25,19 +25,23 @@ const COLUMNS = ['occurred_at', 'type', 'actor', 'user_name', 'session_id', 'jti
 
 export function createAuditEventRepository(db: Kysely<Database>) {
   const bulkInsert = createBulkInsert(db, 'audit_events', COLUMNS, INSERT_CHUNK);
-  const writeSessionTokenNotes = createSessionTokenNotesWriter(db);
+  const sessionNotes = createSessionTokenNotes(db);
   return {
     /**
      * Writes the rows in one transaction, with what they note on sessions: a session's last
-     * token (session-token-notes.ts) commits with its `token.minted` row, one commit for both.
+     * token (session-token-notes.ts) commits with its `token.minted` row, one commit for both
+     * (unless the session was noted within the last second: then shortly after).
      */
     async insertMany(events: readonly AuditEvent[]): Promise<void> {
-      const notes = sessionTokenNotesOf(events);
+      const { due, later } = sessionNotes.split(sessionTokenNotesOf(events));
       await db.transaction().execute(async (trx) => {
         await bulkInsert(events.map(toRow), trx);
-        if (notes.size > 0) await writeSessionTokenNotes(trx, notes);
+        if (due.size > 0) await sessionNotes.write(trx, due);
       });
+      sessionNotes.committed(due, later);
     },
+    /** Writes session notes held back (session-token-notes.ts); the broker calls it as it stops. */
+    flushSessionNotes: () => sessionNotes.flush(),
     /**
      * Inserts a probe row and rolls it back: resolves when the table takes rows right now,
      * rejects with the database's refusal (down, read-only, INSERT revoked, a trigger).

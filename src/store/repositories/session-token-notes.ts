@@ -27,14 +27,51 @@ export function sessionTokenNotesOf(events: readonly AuditEvent[]): Map<string, 
   return notes;
 }
 
+export interface SessionTokenNotesOptions {
+  /** A session noted less than this long ago has its next notes held back, written together at most this long later (default 1 s). */
+  coalesceMs?: number;
+  /** Wall-clock milliseconds (default `Date.now`). */
+  now?: () => number;
+}
+
+export interface SessionTokenNotes {
+  /**
+   * Splits the notes of a batch of audit rows: `due` to be written on the rows' own
+   * transaction, `later` held back until `committed` is told the rows are in.
+   */
+  split(notes: ReadonlyMap<string, SessionTokenNote>): { due: Map<string, SessionTokenNote>; later: Map<string, SessionTokenNote> };
+  /** Writes `due` notes on `trx`, the transaction of the audit rows they come from. */
+  write(trx: Kysely<Database>, due: ReadonlyMap<string, SessionTokenNote>): Promise<void>;
+  /** The rows of a split have committed: `due` notes are written, `later` ones may now be. */
+  committed(due: ReadonlyMap<string, SessionTokenNote>, later: ReadonlyMap<string, SessionTokenNote>): void;
+  /** Writes the held-back notes now. */
+  flush(): Promise<void>;
+}
+
 /**
- * Writes the notes on `trx`, the transaction of the audit rows they come from: one UPDATE (a
- * CASE per column) for up to 500 sessions, so a batch of refreshes costs one statement, and a
- * token's note commits with its row or not at all. The statement's text is compiled once per
- * session count (as bulk-insert.ts does for INSERTs): building it anew was a query tree of
- * three nodes a session, for every batch.
+ * `sessions.last_token_at` / `token_expires_at`, kept from the session's `token.minted` rows.
+ *
+ * A session's note is written **with its token's audit row**, in the same transaction, one
+ * UPDATE (a CASE per column) for up to 500 sessions — so an agent's refresh (one every 48
+ * seconds or more) is on the session the moment its token is. A session refreshed again less
+ * than `coalesceMs` after its last note (a client exchanging in a loop) has its later notes
+ * held back and written together, the latest one, at most `coalesceMs` later: each note
+ * rewrites the session's page, and thousands a second for one session would only rewrite the
+ * same page. A held-back note is written only once its token's row has committed; one not yet
+ * written when the process dies is lost, the token's audit row is not (the session timeline
+ * reads those rows).
+ *
+ * The UPDATE's text is compiled once per session count (as bulk-insert.ts does for INSERTs):
+ * building it anew was a query tree of three nodes a session, for every batch.
  */
-export function createSessionTokenNotesWriter(db: Kysely<Database>): (trx: Kysely<Database>, notes: ReadonlyMap<string, SessionTokenNote>) => Promise<void> {
+export function createSessionTokenNotes(db: Kysely<Database>, options: SessionTokenNotesOptions = {}): SessionTokenNotes {
+  const coalesceMs = options.coalesceMs ?? 1000;
+  const now = options.now ?? Date.now;
+  /** When each session's note was last written (wall clock); entries older than `coalesceMs` are dropped at each flush. */
+  const writtenAt = new Map<string, number>();
+  let heldBack = new Map<string, SessionTokenNote>();
+  let timer: NodeJS.Timeout | undefined;
+
   const texts = new Map<number, string>();
   const textFor = (count: number): string => {
     let text = texts.get(count);
@@ -48,7 +85,8 @@ export function createSessionTokenNotesWriter(db: Kysely<Database>): (trx: Kysel
     }
     return text;
   };
-  return async (trx, notes) => {
+
+  const write = async (trx: Kysely<Database>, notes: ReadonlyMap<string, SessionTokenNote>): Promise<void> => {
     const rows = [...notes];
     for (let start = 0; start < rows.length; start += MAX_PER_STATEMENT) {
       const part = rows.slice(start, start + MAX_PER_STATEMENT);
@@ -58,5 +96,59 @@ export function createSessionTokenNotesWriter(db: Kysely<Database>): (trx: Kysel
       for (const [id] of part) parameters.push(id);
       await trx.executeQuery(CompiledQuery.raw(textFor(part.length), parameters));
     }
+  };
+
+  const markWritten = (notes: ReadonlyMap<string, SessionTokenNote>): void => {
+    const at = now();
+    for (const id of notes.keys()) writtenAt.set(id, at);
+  };
+
+  const hold = (notes: ReadonlyMap<string, SessionTokenNote>): void => {
+    for (const [id, note] of notes) {
+      const previous = heldBack.get(id);
+      if (previous === undefined || previous.at <= note.at) heldBack.set(id, note);
+    }
+    if (heldBack.size > 0 && timer === undefined) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        void flush().catch(() => {
+          // The database refused: the notes stay held back, for the next batch's flush.
+        });
+      }, coalesceMs);
+      timer.unref();
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const notes = heldBack;
+    heldBack = new Map();
+    const cutoff = now() - coalesceMs;
+    for (const [id, at] of writtenAt) if (at < cutoff) writtenAt.delete(id);
+    if (notes.size === 0) return;
+    try {
+      await db.transaction().execute((trx) => write(trx, notes));
+    } catch (error) {
+      hold(notes);
+      throw error;
+    }
+    markWritten(notes);
+  };
+
+  return {
+    split(notes) {
+      const due = new Map<string, SessionTokenNote>();
+      const later = new Map<string, SessionTokenNote>();
+      const recent = now() - coalesceMs;
+      for (const [id, note] of notes) ((writtenAt.get(id) ?? -Infinity) > recent ? later : due).set(id, note);
+      return { due, later };
+    },
+    write,
+    committed(due, later) {
+      markWritten(due);
+      if (later.size > 0) hold(later);
+    },
+    flush,
   };
 }
