@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes, timingSafeEqual, createHash, hash } from 'node:crypto';
 
 export function base64urlEncode(data: Uint8Array | string): string {
   return Buffer.from(data).toString('base64url');
@@ -27,5 +27,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** SHA-256 hex digest: how API keys, session credentials and AWS secrets are stored. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  // The one-shot form: no Hash object per call (every token exchange hashes its credential).
+  return hash('sha256', value, 'hex');
 }
