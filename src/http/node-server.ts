@@ -11,11 +11,29 @@ export interface TlsFiles {
 export interface NodeServerOptions {
   /** Terminate TLS with these PEM files; reloaded when either changes, without a restart. */
   tls?: TlsFiles | undefined;
-  /** Answers a request before Fastify routing when it returns true (hot public documents). */
-  fastPath?: ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined;
+  /** Answers a request before Fastify routing when it returns true (hot public documents, the token endpoint, the STS). */
+  fastPath?: NodeFastPath | undefined;
   /** Headers every response carries, the fast path's included (nosniff, HSTS): set once here, before anything answers. */
   headers?: Readonly<Record<string, string>> | undefined;
   logger: FastifyBaseLogger;
+}
+
+/**
+ * Answers a request before Fastify routing and returns true, or returns false and leaves it
+ * to Fastify. `leading` is the listener's own headers (nosniff, HSTS) as a flat name/value
+ * list: an answer writes its head with `writeFastHead`, which puts them first.
+ */
+export type NodeFastPath = (request: IncomingMessage, response: ServerResponse, leading: readonly string[]) => boolean;
+
+/**
+ * A fast path's response head: the listener's headers, then the answer's own, as one flat
+ * list — the form Node writes without a header object of its own (no `setHeader` before it),
+ * which costs less per response on the busiest routes than headers set one by one.
+ */
+export function writeFastHead(response: ServerResponse, status: number, leading: readonly string[], ...own: ReadonlyArray<Readonly<Record<string, string | number>>>): void {
+  const head: string[] = [...leading];
+  for (const headers of own) for (const name in headers) head.push(name, String(headers[name]));
+  response.writeHead(status, head);
 }
 
 const TLS_POLL_MS = 5000;
@@ -28,9 +46,10 @@ const TLS_POLL_MS = 5000;
 export function createNodeServerFactory(options: NodeServerOptions): FastifyServerFactory {
   return (handler, fastifyOptions) => {
     const headers = Object.entries(options.headers ?? {});
+    const leading = headers.flat();
     const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
+      if (options.fastPath?.(request, response, leading) === true) return;
       for (const [name, value] of headers) response.setHeader(name, value);
-      if (options.fastPath?.(request, response) === true) return;
       handler(request, response);
     };
     if (options.tls === undefined) return withKeepAlive(createHttpServer(dispatch), fastifyOptions['keepAliveTimeout']);

@@ -1,11 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { FastifyBaseLogger } from 'fastify';
 import { registerApiErrorHandler } from './plugins/errors.ts';
 import { formatSchemaErrors } from './schemas/text.ts';
 import { createIssuerFastPath, registerIssuerRoutes, type IssuerRouteOptions } from './routes/public/issuer.ts';
-import { createNodeServerFactory, type TlsFiles } from './node-server.ts';
+import { createNodeServerFactory, type NodeFastPath, type TlsFiles } from './node-server.ts';
 import { registerOpsRoutes, type OpsRouteOptions } from './routes/ops/health.ts';
 import { registerRateLimits, type RateLimitRule, type RouteLimiters } from './plugins/rate-limits.ts';
 
@@ -27,8 +26,8 @@ export interface HttpServerOptions {
   fastPaths?: ReadonlyArray<(context: FastPathContext) => FastPath>;
 }
 
-/** Answers a request before Fastify's router and returns true, or returns false and leaves it to Fastify. */
-export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
+/** Answers a request before Fastify's router and returns true, or returns false and leaves it to Fastify (node-server.ts). */
+export type FastPath = NodeFastPath;
 
 /** What a fast path takes from the Fastify app so as to answer as its route would. */
 export interface FastPathContext {
@@ -57,7 +56,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     // Path parameters are checked by each route's schema (a username may have 255 characters), not cut at Fastify's default 100.
     routerOptions: { maxParamLength: 2048 },
     schemaErrorFormatter: formatSchemaErrors,
-    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: (request, response) => fastPaths.some((answer) => answer(request, response)), logger: options.logger, headers: options.securityHeaders }),
+    serverFactory: createNodeServerFactory({ tls: options.tls, fastPath: (request, response, leading) => fastPaths.some((answer) => answer(request, response, leading)), logger: options.logger, headers: options.securityHeaders }),
   });
   const fastPaths: FastPath[] = [createIssuerFastPath(options.issuer)];
   await app.register(formbody);

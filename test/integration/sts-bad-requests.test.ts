@@ -208,6 +208,21 @@ describe('bad STS requests', () => {
     assert.equal(xmlText(await response.text(), 'Code'), 'ValidationError');
   });
 
+  test('every answer of the STS listener carries nosniff: its fast path\'s (a form POST, served or refused) and Fastify\'s', async () => {
+    const form = (params: Record<string, string>) => fetch(sts.stsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+    for (const [what, response] of [
+      ['fast path, served', await form(assumeParams(token, { RoleSessionName: 'nosniff' }))],
+      ['fast path, refused', await form(without(assumeParams(token), 'RoleArn'))],
+      ['Fastify, a GET', await fetch(`${sts.stsUrl}/?Action=GetCallerIdentity&Version=2011-06-15`)],
+      ['Fastify, another path', await fetch(`${sts.stsUrl}/elsewhere`, { method: 'POST' })],
+    ] as const) {
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', what);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/xml/, what);
+      await response.body?.cancel();
+    }
+    stored += 1;
+  });
+
   test('another path of the STS listener answers XML', async () => {
     const response = await fetch(`${sts.stsUrl}/elsewhere`, { method: 'POST' });
     assert.equal(response.status, 404);

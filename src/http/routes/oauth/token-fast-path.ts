@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { writeFastHead, type NodeFastPath } from '../../node-server.ts';
 import { parse as parseForm } from 'fast-querystring';
 import type { FastifyBaseLogger, FastifySchemaValidationError } from 'fastify';
 import { TOKEN_ENDPOINT_PATH, type Sessions } from '../../../sessions/index.ts';
@@ -38,8 +39,8 @@ export interface TokenFastPathOptions {
  * path or method, a query string, another content type, no or a chunked or an oversized
  * body, a request over the rate limit — returns false and goes to Fastify.
  */
-export function createTokenFastPath(options: TokenFastPathOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
-  return (request, response) => {
+export function createTokenFastPath(options: TokenFastPathOptions): NodeFastPath {
+  return (request, response, leading) => {
     if (request.method !== 'POST' || request.url !== TOKEN_ENDPOINT_PATH) return false;
     const contentType = request.headers['content-type'];
     if (contentType === undefined || !PLAIN_FORM.test(contentType)) return false;
@@ -64,7 +65,7 @@ export function createTokenFastPath(options: TokenFastPathOptions): (request: In
       const body = parseForm((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString()) as unknown;
       const send = (status: number, headers: Readonly<Record<string, string>>, answer: Record<string, unknown>): void => {
         const json = JSON.stringify(answer);
-        response.writeHead(status, { ...limitHeaders, ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+        writeFastHead(response, status, leading, limitHeaders, headers, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
         response.end(json);
       };
       const fail = (failure: unknown): void => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeFastHead, type NodeFastPath } from '../../node-server.ts';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DISCOVERY_PATH, JWKS_PATH, type IssuerDocuments, type ServedDocument } from '../../../issuer/index.ts';
 import { safeText } from '../../schemas/text.ts';
@@ -54,9 +54,9 @@ export function registerIssuerRoutes(app: FastifyInstance, options: IssuerRouteO
  * GET of the exact path, nothing else. Anything unusual (HEAD, a query string, another
  * method) falls through to the routes above, which give the same bytes and headers.
  */
-export function createIssuerFastPath(options: IssuerRouteOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
+export function createIssuerFastPath(options: IssuerRouteOptions): NodeFastPath {
   const cacheControl = `public, max-age=${options.cacheSeconds}`;
-  return (request, response) => {
+  return (request, response, leading) => {
     if (request.method !== 'GET') return false;
     const kind = request.url === DISCOVERY_PATH ? 'discovery' : request.url === JWKS_PATH ? 'jwks' : undefined;
     if (kind === undefined) return false;
@@ -64,7 +64,7 @@ export function createIssuerFastPath(options: IssuerRouteOptions): (request: Inc
     const document = kind === 'discovery' ? documents.discovery : documents.jwks;
     options.onRequest(kind);
     const notModified = request.headers['if-none-match'] === document.etag;
-    response.writeHead(notModified ? 304 : 200, {
+    writeFastHead(response, notModified ? 304 : 200, leading, {
       'cache-control': cacheControl,
       etag: document.etag,
       'access-control-allow-origin': '*',

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { writeFastHead, type NodeFastPath } from '../../node-server.ts';
 import type { RequestOrigin } from '../../request-origin.ts';
 import { FORM_CONTENT_TYPE, parseForm, toStsQueryRequest, type StsRouteOptions } from './query-endpoint.ts';
 
@@ -18,8 +19,8 @@ export interface StsFastPathOptions {
  * string, another content type, a chunked or oversized body, `/healthz` — returns false
  * and goes to Fastify.
  */
-export function createStsFastPath(options: StsFastPathOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
-  return (request, response) => {
+export function createStsFastPath(options: StsFastPathOptions): NodeFastPath {
+  return (request, response, leading) => {
     if (request.method !== 'POST' || request.url !== '/' || !isForm(request.headers['content-type'])) return false;
     const declared = request.headers['content-length'];
     if (declared === undefined || request.headers['transfer-encoding'] !== undefined) return false;
@@ -35,7 +36,7 @@ export function createStsFastPath(options: StsFastPathOptions): (request: Incomi
       const query = toStsQueryRequest(request, body, parseForm(body), options.origin(request));
       // handleQuery never rejects: every failure is already AWS error XML.
       void options.sts.handleQuery(query).then((answer) => {
-        response.writeHead(answer.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.body), 'x-amzn-requestid': answer.requestId });
+        writeFastHead(response, answer.status, leading, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.body), 'x-amzn-requestid': answer.requestId });
         response.end(answer.body);
       });
     });
