@@ -137,6 +137,26 @@ for (const c of badInput) {
   });
 }
 
+test('frozen claims (a session\'s refreshes) are checked and serialized once per subject and audience: every token still says exactly its own claims', async () => {
+  const { clock, mint, jwks } = await setup('ES256');
+  const claims = Object.freeze({ email: 'alice@example.test', groups: Object.freeze(['data']), note: 'quote " and \\ and \u2028' });
+  const tokens = [];
+  for (const [subject, audience] of [['user:alice', 'sts.amazonaws.com'], ['user:alice', 'sts.amazonaws.com'], ['user:alice', ['a1', 'a2']], ['user:alice:other', 'sts.amazonaws.com']] as const) {
+    clock.advance(1000);
+    const result = await mint({ subject, audience, claims, actor: 'test' });
+    const decoded = JSON.parse(Buffer.from(result.token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    // The payload is the JSON of the claims the result reports, key for key and in order.
+    assert.equal(Buffer.from(result.token.split('.')[1]!, 'base64url').toString('utf8'), JSON.stringify(result.claims));
+    assert.deepEqual(decoded, { ...claims, iss: ISSUER, sub: subject, aud: audience, exp: decoded['iat'] as number + 3600, iat: Math.floor(clock.now() / 1000), nbf: Math.floor(clock.now() / 1000), jti: result.jti });
+    await jwtVerify(result.token, jwks, { issuer: ISSUER, subject, currentDate: new Date(clock.now()) });
+    tokens.push(result);
+  }
+  assert.equal(new Set(tokens.map((t) => t.jti)).size, tokens.length);
+  // Frozen claims that hold a reserved name, or an unsafe subject with them, are refused like any others.
+  await assert.rejects(mint({ subject: 'user:alice', audience: 'a', claims: Object.freeze({ sub: 'admin' }), actor: 'test' }), /claim sub is set by the issuer/);
+  await assert.rejects(mint({ subject: 'user:alice\u0000', audience: 'sts.amazonaws.com', claims, actor: 'test' }), /sub must not contain control characters/);
+});
+
 test('without an active key, minting fails with the key manager error instead of signing', async () => {
   const mint = createMinter({
     issuer: ISSUER,

@@ -65,13 +65,17 @@ export function createMinter(options: MinterOptions): MintToken {
     return header;
   };
 
-  return async (mint) => {
-    const ttl = mint.ttlSeconds ?? options.defaultTtlSeconds;
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > options.maxTtlSeconds) {
-      throw invalidInput(`ttl must be a whole number of seconds between 1 and ${options.maxTtlSeconds}`);
-    }
-    if (mint.subject.length === 0) throw invalidInput('sub must not be empty');
+  // The checked, serialized part of a payload that stays the same from token to token — the
+  // caller's claims, iss, sub and aud — kept per claims object: a session's refreshes pass the
+  // same frozen claims (sessions/token-sources.ts), so only exp, iat, nbf and jti are new.
+  const fixedParts = new WeakMap<object, Map<string, FixedPayload>>();
+  const fixedPayload = (mint: MintOptions): FixedPayload => {
     const audiences = typeof mint.audience === 'string' ? [mint.audience] : [...mint.audience];
+    const audienceKey = audiences.join('\n');
+    const byClaims = mint.claims === undefined || !Object.isFrozen(mint.claims) ? undefined : fixedParts.get(mint.claims);
+    const remembered = byClaims?.get(mint.subject)?.audienceKey === audienceKey ? byClaims.get(mint.subject) : undefined;
+    if (remembered !== undefined) return remembered;
+    if (mint.subject.length === 0) throw invalidInput('sub must not be empty');
     if (audiences.length === 0 || audiences.some((a) => a.length === 0)) throw invalidInput('aud must not be empty');
     // Whoever asked, sub and aud are safe text (core/text.ts): AWS matches them, the audit log stores them.
     for (const [name, value] of [['sub', mint.subject], ...audiences.map((a) => ['aud', a] as const)] as const) {
@@ -81,21 +85,32 @@ export function createMinter(options: MinterOptions): MintToken {
     for (const name of Object.keys(mint.claims ?? {})) {
       if (RESERVED_CLAIMS.has(name)) throw invalidInput(`claim ${name} is set by the issuer and cannot be given`);
     }
+    const fixed: Record<string, unknown> = { ...mint.claims, iss: options.issuer, sub: mint.subject, aud: audiences.length === 1 ? audiences[0] : audiences };
+    // `{…fixed,` — the JSON of the fixed claims without its closing brace; the rest is appended.
+    const part: FixedPayload = { audienceKey, audiences, claims: fixed, json: JSON.stringify(fixed).slice(0, -1) };
+    if (mint.claims !== undefined && Object.isFrozen(mint.claims)) {
+      let bySubject = fixedParts.get(mint.claims);
+      if (bySubject === undefined) fixedParts.set(mint.claims, (bySubject = new Map()));
+      bySubject.set(mint.subject, part);
+    }
+    return part;
+  };
+
+  return async (mint) => {
+    const ttl = mint.ttlSeconds ?? options.defaultTtlSeconds;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > options.maxTtlSeconds) {
+      throw invalidInput(`ttl must be a whole number of seconds between 1 and ${options.maxTtlSeconds}`);
+    }
+    const fixed = fixedPayload(mint);
+    const audiences = fixed.audiences;
     const key = options.signingKey();
     const issuedAt = Math.floor(options.clock.now() / 1000);
     const expiresAt = issuedAt + ttl;
     const jti = timeOrderedUuid(options.clock.now());
-    const claims: Record<string, unknown> = {
-      ...mint.claims,
-      iss: options.issuer,
-      sub: mint.subject,
-      aud: audiences.length === 1 ? audiences[0] : audiences,
-      exp: expiresAt,
-      iat: issuedAt,
-      nbf: issuedAt,
-      jti,
-    };
-    const signingInput = `${encodedHeader(key)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const claims: Record<string, unknown> = { ...fixed.claims, exp: expiresAt, iat: issuedAt, nbf: issuedAt, jti };
+    // The same JSON as JSON.stringify(claims): the fixed part, then the four claims in that order.
+    const payload = `${fixed.json},"exp":${expiresAt},"iat":${issuedAt},"nbf":${issuedAt},"jti":"${jti}"}`;
+    const signingInput = `${encodedHeader(key)}.${Buffer.from(payload).toString('base64url')}`;
     const signature = Buffer.from(await signJws(key, Buffer.from(signingInput)));
     await options.events.commit({
       type: 'token.minted',
@@ -113,6 +128,14 @@ export function createMinter(options: MinterOptions): MintToken {
     options.onMint?.();
     return { token: `${signingInput}.${signature.toString('base64url')}`, jti, kid: key.kid, issuedAt, expiresAt, claims };
   };
+}
+
+/** What `createMinter` keeps of a payload that stays the same from token to token. */
+interface FixedPayload {
+  audienceKey: string;
+  audiences: readonly string[];
+  claims: Readonly<Record<string, unknown>>;
+  json: string;
 }
 
 /** RS256 off the event loop when the process may use more than one core (a `taskset` to one CPU counts as one); see jws-signer.ts. */
