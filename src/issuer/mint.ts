@@ -70,11 +70,10 @@ export function createMinter(options: MinterOptions): MintToken {
   // same frozen claims (sessions/token-sources.ts), so only exp, iat, nbf and jti are new.
   const fixedParts = new WeakMap<object, Map<string, FixedPayload>>();
   const fixedPayload = (mint: MintOptions): FixedPayload => {
+    const audienceKey = typeof mint.audience === 'string' ? mint.audience : mint.audience.join('\n');
+    const remembered = mint.claims === undefined ? undefined : fixedParts.get(mint.claims)?.get(mint.subject);
+    if (remembered !== undefined && remembered.audienceKey === audienceKey) return remembered;
     const audiences = typeof mint.audience === 'string' ? [mint.audience] : [...mint.audience];
-    const audienceKey = audiences.join('\n');
-    const byClaims = mint.claims === undefined || !Object.isFrozen(mint.claims) ? undefined : fixedParts.get(mint.claims);
-    const remembered = byClaims?.get(mint.subject)?.audienceKey === audienceKey ? byClaims.get(mint.subject) : undefined;
-    if (remembered !== undefined) return remembered;
     if (mint.subject.length === 0) throw invalidInput('sub must not be empty');
     if (audiences.length === 0 || audiences.some((a) => a.length === 0)) throw invalidInput('aud must not be empty');
     // Whoever asked, sub and aud are safe text (core/text.ts): AWS matches them, the audit log stores them.

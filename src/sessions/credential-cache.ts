@@ -79,10 +79,12 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   };
 
   const lookup = async <V>(map: Map<string, V>, key: string, arrivedAt: number, load: () => Promise<V | undefined>, keep: (value: V) => boolean, onKeep?: (value: V) => void, onEvict?: (value: V) => void): Promise<V | undefined> => {
-    const caughtUp = await options.changes.caughtUpSince(arrivedAt).then(
-      () => true,
-      () => false,
-    );
+    let caughtUp = true;
+    try {
+      await options.changes.caughtUpSince(arrivedAt);
+    } catch {
+      caughtUp = false;
+    }
     if (caughtUp) {
       const hit = map.get(key);
       if (hit !== undefined) return hit;
