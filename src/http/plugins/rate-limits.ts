@@ -77,14 +77,22 @@ export async function registerRateLimits(app: FastifyInstance, rules: readonly R
     if (limit === undefined) return undefined;
     const store = storeOf(method, path);
     const max = limit.max;
+    const maxText = String(max);
     const windowMs = limit.windowSeconds * 1000;
+    // The last address and its key: a client sends many requests in a row (an agent, a proxy).
+    let lastIp = '';
+    let lastKey = '';
     return {
       admit(clientIp) {
-        const key = normalizeIP(clientIp);
+        if (clientIp !== lastIp) {
+          lastKey = normalizeIP(clientIp);
+          lastIp = clientIp;
+        }
+        const key = lastKey;
         if (store.peek(key, windowMs) + 1 > max) return undefined;
         const { current, ttl } = store.count(key, windowMs);
         // The plugin's headers while under the limit (x-ratelimit-*), with its rounding.
-        return { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': String(Math.max(0, max - current)), 'x-ratelimit-reset': String(Math.ceil(ttl / 1000)) };
+        return { 'x-ratelimit-limit': maxText, 'x-ratelimit-remaining': String(Math.max(0, max - current)), 'x-ratelimit-reset': String(Math.ceil(ttl / 1000)) };
       },
     };
   };
