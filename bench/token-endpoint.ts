@@ -9,6 +9,7 @@ import { pinThisProcess, startBenchProcess, type BenchProcess } from './processe
 import { CREDENTIAL_TYPE, EXCHANGE, ROLE } from './sessions.ts';
 import { PEER_CLIENT, type TokenPeerInput } from './token-peer.ts';
 import type { RawSignerInput } from './raw-signer.ts';
+import type { LeanMintInput } from './lean-mint-server.ts';
 
 /**
  * Roleport's `POST /oauth/token` against its peer and against raw signing (issue 14). Three
@@ -54,9 +55,13 @@ export interface TokenEndpointResult {
   raw: number;
   roleport: EndpointRate;
   peer: EndpointRate;
-  /** Medians of the rounds' Roleport ÷ raw and Roleport ÷ peer. */
+  /** The leanest node:http token endpoint (bench/lean-mint-server.ts): sign and answer, nothing else. */
+  lean: EndpointRate;
+  /** Medians of the rounds' Roleport ÷ raw, Roleport ÷ peer, lean ÷ raw and Roleport ÷ lean. */
   ratioToRaw: number;
   ratioToPeer: number;
+  leanToRaw: number;
+  ratioToLean: number;
   /** Claims in each side's token (the peer's are padded to Roleport's count). */
   claims: { roleport: number; peer: number };
   /** Load averages (1, 5, 15 min) when this measurement started and ended. */
@@ -86,6 +91,7 @@ interface Prepared {
   credentials: string[];
   claimCount: number;
   signingInputBytes: number;
+  payloadBytes: number;
 }
 
 /** Sessions for the load to rotate through, and the shape of the token one of them gets. */
@@ -99,7 +105,7 @@ async function prepare(data: BenchData, count: number): Promise<Prepared> {
     }
     const { token } = await services.sessions.exchange({ credential: credentials[0]! });
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-    return { credentials, claimCount: Object.keys(claims).length, signingInputBytes: token.lastIndexOf('.') };
+    return { credentials, claimCount: Object.keys(claims).length, signingInputBytes: token.lastIndexOf('.'), payloadBytes: Buffer.from(token.split('.')[1]!, 'base64url').length };
   } finally {
     await services.close();
   }
@@ -124,6 +130,11 @@ async function measure(algorithm: 'RS256' | 'ES256', mode: TokenEndpointMode, da
       input: { alg: algorithm, claimCount: prepared.claimCount } satisfies TokenPeerInput,
     });
     started.push(peer);
+    const lean = await startBenchProcess<{ type: 'listening'; url: string }>(new URL('./lean-mint-server.ts', import.meta.url), {
+      cpus: serverCpus,
+      input: { alg: algorithm, payloadBytes: prepared.payloadBytes } satisfies LeanMintInput,
+    });
+    started.push(lean);
     const signerInput: RawSignerInput = { alg: algorithm, signingInputBytes: prepared.signingInputBytes };
     const signers = await Promise.all(
       Array.from({ length: pinned ? 1 : cores }, (_, index) =>
@@ -152,12 +163,14 @@ async function measure(algorithm: 'RS256' | 'ES256', mode: TokenEndpointMode, da
       raw: async () => ({ perSecond: await raw(), p50Ms: 0, p99Ms: 0, cpuMicrosPerToken: 0, served: 0, requests: 0 }),
       roleport: () => withCpu(roleport, () => load(`${roleport.ready.url}/oauth/token`, roleportBody, durationSeconds)),
       peer: () => withCpu(peer, () => load(`${peer.ready.url}/token`, () => peerBody, durationSeconds)),
+      lean: () => withCpu(lean, () => load(`${lean.ready.url}/oauth/token`, roleportBody, durationSeconds)),
     };
     // Warm-up: JIT, connections, caches.
     let served = (await sides.roleport()).served;
     await sides.peer();
-    const measured: Record<keyof typeof sides, Array<EndpointRate & { served: number }>> = { raw: [], roleport: [], peer: [] };
-    const order: Array<keyof typeof sides> = ['raw', 'roleport', 'peer'];
+    await sides.lean();
+    const measured: Record<keyof typeof sides, Array<EndpointRate & { served: number }>> = { raw: [], roleport: [], peer: [], lean: [] };
+    const order: Array<keyof typeof sides> = ['raw', 'roleport', 'peer', 'lean'];
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < order.length; i++) {
         const side = order[(i + round) % order.length]!;
@@ -181,8 +194,11 @@ async function measure(algorithm: 'RS256' | 'ES256', mode: TokenEndpointMode, da
       raw: mean(measured.raw.map((r) => r.perSecond)),
       roleport: rate(measured.roleport),
       peer: rate(measured.peer),
+      lean: rate(measured.lean),
       ratioToRaw: median(measured.roleport.map((r, i) => r.perSecond / measured.raw[i]!.perSecond)),
       ratioToPeer: median(measured.roleport.map((r, i) => r.perSecond / measured.peer[i]!.perSecond)),
+      leanToRaw: median(measured.lean.map((r, i) => r.perSecond / measured.raw[i]!.perSecond)),
+      ratioToLean: median(measured.roleport.map((r, i) => r.perSecond / measured.lean[i]!.perSecond)),
       claims: { roleport: prepared.claimCount, peer: peerClaims },
       load: { start: loadAtStart, end: loadAverage() },
       audited: audited - auditedBefore,
@@ -240,6 +256,8 @@ export function formatTokenEndpointBench(results: readonly TokenEndpointResult[]
     lines.push(`    raw, per signature   ${fmt(1e6 / (r.raw / r.cores))} µs CPU`);
     lines.push(`    Roleport ÷ raw       ${pct(r.ratioToRaw)}${check(r.ratioToRaw, target.raw, pct)}`);
     lines.push(`    Roleport ÷ peer      ${r.ratioToPeer.toFixed(2)}×${check(r.ratioToPeer, target.peer, (n) => `${n}×`)}`);
+    lines.push(`    lean node:http mint  ${fmt(r.lean.perSecond)} tokens/s (${fmt(r.lean.cpuMicrosPerToken)} µs CPU per token; sign and answer, no lookup, no audit) = ${pct(r.leanToRaw)} of raw: the ceiling of a node:http token endpoint here`);
+    lines.push(`    Roleport ÷ lean      ${pct(r.ratioToLean)}`);
     lines.push(`    audit rows           ${fmt(r.audited)} token.minted rows for ${fmt(r.served)} tokens served${r.audited >= r.served ? '' : ': ROWS MISSING'}`);
   }
   return lines.join('\n');
