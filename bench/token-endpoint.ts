@@ -256,7 +256,7 @@ export function formatTokenEndpointBench(results: readonly TokenEndpointResult[]
     lines.push(`    raw, per signature   ${fmt(1e6 / (r.raw / r.cores))} µs CPU`);
     lines.push(`    Roleport ÷ raw       ${pct(r.ratioToRaw)}${check(r.ratioToRaw, target.raw, pct)}`);
     lines.push(`    Roleport ÷ peer      ${r.ratioToPeer.toFixed(2)}×${check(r.ratioToPeer, target.peer, (n) => `${n}×`)}`);
-    lines.push(`    lean node:http mint  ${fmt(r.lean.perSecond)} tokens/s (${fmt(r.lean.cpuMicrosPerToken)} µs CPU per token; sign and answer, no lookup, no audit) = ${pct(r.leanToRaw)} of raw: the ceiling of a node:http token endpoint here`);
+    lines.push(`    lean node:http mint  ${fmt(r.lean.perSecond)} tokens/s (${fmt(r.lean.cpuMicrosPerToken)} µs CPU per token; sign and answer, no lookup, no audit) = ${pct(r.leanToRaw)} of raw${r.mode === 'one core' ? ': the ceiling of a node:http token endpoint on one core here' : ' (one process signing on its event loop)'}`);
     lines.push(`    Roleport ÷ lean      ${pct(r.ratioToLean)}`);
     lines.push(`    audit rows           ${fmt(r.audited)} token.minted rows for ${fmt(r.served)} tokens served${r.audited >= r.served ? '' : ': ROWS MISSING'}`);
   }
