@@ -98,21 +98,33 @@ export function createSessionTokenNotes(db: Kysely<Database>, options: SessionTo
     }
   };
 
+  let sweptAt = now();
   const markWritten = (notes: ReadonlyMap<string, SessionTokenNote>): void => {
     const at = now();
     for (const id of notes.keys()) writtenAt.set(id, at);
+    // Forget sessions noted long enough ago, at most once per period: the map holds about one
+    // period's worth of sessions, however many have come and gone.
+    if (at - sweptAt >= coalesceMs) {
+      sweptAt = at;
+      for (const [id, written] of writtenAt) if (written <= at - coalesceMs) writtenAt.delete(id);
+    }
   };
 
-  const hold = (notes: ReadonlyMap<string, SessionTokenNote>): void => {
+  const keep = (notes: ReadonlyMap<string, SessionTokenNote>): void => {
     for (const [id, note] of notes) {
       const previous = heldBack.get(id);
       if (previous === undefined || previous.at <= note.at) heldBack.set(id, note);
     }
+  };
+
+  const hold = (notes: ReadonlyMap<string, SessionTokenNote>): void => {
+    keep(notes);
     if (heldBack.size > 0 && timer === undefined) {
       timer = setTimeout(() => {
         timer = undefined;
         void flush().catch(() => {
-          // The database refused: the notes stay held back, for the next batch's flush.
+          // The database refused (or is closed): the notes stay held back, and the next
+          // batch that commits schedules another try.
         });
       }, coalesceMs);
       timer.unref();
@@ -124,13 +136,11 @@ export function createSessionTokenNotes(db: Kysely<Database>, options: SessionTo
     timer = undefined;
     const notes = heldBack;
     heldBack = new Map();
-    const cutoff = now() - coalesceMs;
-    for (const [id, at] of writtenAt) if (at < cutoff) writtenAt.delete(id);
     if (notes.size === 0) return;
     try {
       await db.transaction().execute((trx) => write(trx, notes));
     } catch (error) {
-      hold(notes);
+      keep(notes);
       throw error;
     }
     markWritten(notes);
