@@ -13,7 +13,7 @@ export interface NodeServerOptions {
   tls?: TlsFiles | undefined;
   /** Answers a request before Fastify routing when it returns true (hot public documents, the token endpoint, the STS). */
   fastPath?: NodeFastPath | undefined;
-  /** Headers every response carries, the fast path's included (nosniff, HSTS): set once here, before anything answers. */
+  /** Headers every response carries (nosniff, HSTS): handed to the fast path, which leads its head with them (`writeFastHead`), or set here before Fastify answers. */
   headers?: Readonly<Record<string, string>> | undefined;
   logger: FastifyBaseLogger;
 }
