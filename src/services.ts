@@ -203,7 +203,16 @@ export async function createServices(config: ResolvedConfig, options: ServicesOp
     });
     const sts = createSts({
       settings: config.sts,
-      storage: { providers: repositories.stsProviders, roles: repositories.stsRoles, credentials: repositories.stsCredentials, principals: repositories.stsPrincipals },
+      storage: {
+        providers: repositories.stsProviders,
+        roles: repositories.stsRoles,
+        credentials: {
+          insertWithEvent: (row, event) => audit.commitWith(event, { table: repositories.stsCredentials.asCompanion, row }),
+          find: (accessKeyId) => repositories.stsCredentials.find(accessKeyId),
+          purgeExpired: (before) => repositories.stsCredentials.purgeExpired(before),
+        },
+        principals: repositories.stsPrincipals,
+      },
       sealer,
       clock,
       logger,

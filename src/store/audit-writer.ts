@@ -1,5 +1,5 @@
 import { RoleportError, type AuditEvent, type EventSink, type Logger } from '../core/index.ts';
-import type { AuditEventRepository } from './repositories/audit-events.ts';
+import type { AuditEventRepository, CompanionTable, CompanionWrite } from './repositories/audit-events.ts';
 
 export interface AuditWriterOptions {
   repository: Pick<AuditEventRepository, 'insertMany' | 'probeWrite'>;
@@ -34,7 +34,19 @@ export interface AuditWriterStatus {
   deadLettered: number;
 }
 
+/** A row of another table that commits with an audit event, or neither does. */
+export interface CompanionRow<Row> {
+  readonly table: CompanionTable<Row>;
+  readonly row: Row;
+}
+
 export interface AuditWriter extends EventSink {
+  /**
+   * Commits `event` and `companion.row` in one transaction, with the same group commit as
+   * `commit` (always durable: the row is what the caller hands out). Resolves true once both
+   * are committed, false when the companion's key was already taken — then neither is written.
+   */
+  commitWith<Row>(event: AuditEvent, companion: CompanionRow<Row>): Promise<boolean>;
   /** Writes everything queued now; resolves when done or when the database refused (the events then stay queued). */
   flush(): Promise<void>;
   /** Writes what it can and sets the rest aside (logged); no timer is left behind. */
@@ -46,8 +58,38 @@ export interface AuditWriter extends EventSink {
 
 interface Entry {
   event: AuditEvent;
-  /** Set for `commit`: the caller waits for this row. */
-  settle?: { resolve: () => void; reject: (error: unknown) => void };
+  /** Set for `commitWith`: written first, on the same transaction. */
+  companion?: CompanionRow<unknown>;
+  /** Set for `commit` and `commitWith`: the caller waits for this row (false: its companion was declined, nothing written). */
+  settle?: { resolve: (written: boolean) => void; reject: (error: unknown) => void };
+}
+
+/**
+ * The companion rows of a batch, table by table, as one write on the audit rows' transaction;
+ * undefined when the batch has none. Resolves to the positions of the entries declined.
+ */
+function companionWriteOf(batch: readonly Entry[]): CompanionWrite | undefined {
+  const positionsByTable = new Map<CompanionTable<unknown>, number[]>();
+  batch.forEach((entry, position) => {
+    if (entry.companion === undefined) return;
+    const positions = positionsByTable.get(entry.companion.table);
+    if (positions === undefined) positionsByTable.set(entry.companion.table, [position]);
+    else positions.push(position);
+  });
+  if (positionsByTable.size === 0) return undefined;
+  return async (trx) => {
+    const declined = new Set<number>();
+    for (const [table, positions] of positionsByTable) {
+      const inserted = await table.insertMany(
+        positions.map((position) => batch[position]!.companion!.row),
+        trx,
+      );
+      positions.forEach((position, index) => {
+        if (!inserted.has(index)) declined.add(position);
+      });
+    }
+    return declined;
+  };
 }
 
 /**
@@ -57,6 +99,9 @@ interface Entry {
  * commit — every event committed in the same turn of the event loop, or while the previous
  * write was running, goes into one multi-row INSERT, then each waiting request is answered.
  * A token or credential leaves the broker only after its row is in the database.
+ * **Companion rows** (`commitWith`) are rows of another table written on the same
+ * transaction, before the audit rows: the local STS's credentials, which then cost no
+ * separate commit and exist only with their `sts.role_assumed` row.
  * **Queued events** (`record`) guard nothing leaving; they ride along with the next write,
  * at most `flushIntervalMs` later.
  *
@@ -128,8 +173,11 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   /** Writes one batch; false when the database refused and the writer now waits to retry. */
   const writeBatch = async (batch: Entry[]): Promise<boolean> => {
     try {
-      await repository.insertMany(batch.map((entry) => entry.event));
-      for (const entry of batch) entry.settle?.resolve();
+      const declined = await repository.insertMany(
+        batch.map((entry) => entry.event),
+        companionWriteOf(batch),
+      );
+      batch.forEach((entry, position) => entry.settle?.resolve(!declined.has(position)));
       markWritable();
       return true;
     } catch {
@@ -138,8 +186,8 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     for (let index = 0; index < batch.length; index++) {
       const entry = batch[index]!;
       try {
-        await repository.insertMany([entry.event]);
-        entry.settle?.resolve();
+        const declined = await repository.insertMany([entry.event], companionWriteOf([entry]));
+        entry.settle?.resolve(!declined.has(0));
         continue;
       } catch (rowError) {
         const databaseError = await probe();
@@ -245,7 +293,14 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       }
       if (closed) return Promise.reject(new RoleportError('ERR_STORE_UNAVAILABLE', 'the broker is stopping; nothing was issued'));
       return new Promise<void>((resolve, reject) => {
-        queue.push({ event, settle: { resolve, reject } });
+        queue.push({ event, settle: { resolve: () => resolve(), reject } });
+        scheduleNow();
+      });
+    },
+    commitWith(event, companion) {
+      if (closed) return Promise.reject(new RoleportError('ERR_STORE_UNAVAILABLE', 'the broker is stopping; nothing was issued'));
+      return new Promise<boolean>((resolve, reject) => {
+        queue.push({ event, companion, settle: { resolve, reject } });
         scheduleNow();
       });
     },

@@ -8,7 +8,7 @@ type Column<Table extends keyof Database> = keyof Row<Table> & string;
 export type BulkInsert<R> = (rows: readonly R[], trx?: Kysely<Database>) => Promise<void>;
 
 /** Like {@link BulkInsert}, skipping rows whose key is taken; resolves to the keys it inserted. */
-export type BulkInsertSkippingDuplicates<R> = (rows: readonly R[]) => Promise<ReadonlySet<string>>;
+export type BulkInsertSkippingDuplicates<R> = (rows: readonly R[], trx?: Kysely<Database>) => Promise<ReadonlySet<string>>;
 
 /**
  * A multi-row INSERT whose SQL text is compiled once per row count and then only given new
@@ -52,10 +52,10 @@ export function createBulkInsertSkippingDuplicates<Table extends keyof Database 
       .returning(key as never)
       .compile(),
   );
-  return async (rows) => {
+  return async (rows, trx = db) => {
     const inserted = new Set<string>();
     for (const chunk of chunks(rows, maxRows)) {
-      const result = await db.executeQuery<Record<string, unknown>>(statement(chunk));
+      const result = await trx.executeQuery<Record<string, unknown>>(statement(chunk));
       for (const row of result.rows) inserted.add(String(row[key]));
     }
     return inserted;

@@ -9,7 +9,7 @@
  * set, whose callers are sessions of that role. Both are found through an
  * {@link AccessKeyDirectory}, so signature verification does not care which.
  */
-import { constantTimeEqual, sha256Hex, type Clock } from '../core/index.ts';
+import { constantTimeEqual, sha256Hex, type AuditEvent, type Clock } from '../core/index.ts';
 import type { PolicyDocument } from '../policy/index.ts';
 import type { Sealer } from '../secrets/index.ts';
 import type { StsCredentialRow } from '../store/index.ts';
@@ -120,14 +120,20 @@ export type CredentialRow = StsCredentialRow;
 
 /** The rows the credential store reads and writes (the store's `sts_credentials` repository). */
 export interface CredentialStorage {
-  /** Inserts the rows whose access key ID is free, skipping the others; resolves to the IDs inserted. */
-  insertMany(rows: readonly CredentialRow[]): Promise<ReadonlySet<string>>;
+  /**
+   * Stores the row and its audit event in one transaction (the audit writer's group commit:
+   * requests issuing at once share it): resolves true once both are committed, false when the
+   * access key ID was already taken — then neither is written. Committed means durable and
+   * visible to other replicas before the caller sees the credentials.
+   */
+  insertWithEvent(row: CredentialRow, event: AuditEvent): Promise<boolean>;
   find(accessKeyId: string): Promise<CredentialRow | undefined>;
   purgeExpired(before: number): Promise<number>;
 }
 
 export interface CredentialStore extends AccessKeyDirectory {
-  issue(input: IssueCredentialsInput): Promise<IssuedCredentials>;
+  /** Issues credentials; `auditEvent` describes them for the audit row they commit with. */
+  issue(input: IssueCredentialsInput, auditEvent: (issued: IssuedCredentials) => AuditEvent): Promise<IssuedCredentials>;
   /** Forgets credentials that expired more than `retainMs` ago; they then read as unknown instead of expired. */
   purgeExpired(): Promise<number>;
 }
@@ -139,52 +145,13 @@ function secretAssociatedData(accessKeyId: string): string {
   return `sts_credentials:${accessKeyId}:secret`;
 }
 
-/** Most rows one INSERT carries (17 parameters each, well under SQLite's and PostgreSQL's limits). */
-const MAX_BATCH = 200;
-
-/**
- * Group commit: credentials issued while a write is pending are written together in one
- * statement, and every issue resolves only once its row is committed — so credentials are
- * durable (and visible to other replicas) before the caller sees them, while a burst of
- * requests costs one database round trip instead of one each. Resolves false for a row whose
- * access key ID was already taken (the statement skipped it).
- */
-function createBatchedInsert(storage: CredentialStorage): (row: CredentialRow) => Promise<boolean> {
-  let queue: Array<{ row: CredentialRow; resolve: (inserted: boolean) => void; reject: (error: unknown) => void }> = [];
-  let scheduled = false;
-  const flush = async (): Promise<void> => {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(batch.length);
-      try {
-        const inserted = new Set(await storage.insertMany(batch.map((entry) => entry.row)));
-        // Two rows of one batch with the same ID: rows go in in order, so the first is the one stored.
-        for (const entry of batch) entry.resolve(inserted.delete(entry.row.access_key_id));
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
-      }
-    }
-    scheduled = false;
-  };
-  return (row) =>
-    new Promise<boolean>((resolve, reject) => {
-      queue.push({ row, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        // One turn of the event loop lets concurrent requests join the batch.
-        setImmediate(() => void flush());
-      }
-    });
-}
-
 /** Draws of a fresh access key ID before giving up; a second collision is already beyond belief. */
 const MAX_ID_DRAWS = 3;
 
 export function createCredentialStore(options: { storage: CredentialStorage; sealer: Sealer; clock: Clock }): CredentialStore {
   const { storage, sealer, clock } = options;
-  const insert = createBatchedInsert(storage);
   return {
-    async issue(input) {
+    async issue(input, auditEvent) {
       const issuedAt = clock.now();
       // AWS's Expiration has whole seconds.
       const expiresAt = Math.floor(issuedAt / 1000) * 1000 + input.durationSeconds * 1000;
@@ -194,7 +161,8 @@ export function createCredentialStore(options: { storage: CredentialStorage; sea
         const accessKeyId = newTemporaryAccessKeyId(issuedAt);
         const secretAccessKey = newSecretAccessKey();
         const sessionToken = newSessionToken();
-        const inserted = await insert({
+        const issued = { accessKeyId, secretAccessKey, sessionToken, expiresAt, assumedRoleArn: principalArn, assumedRoleId: `${roleId}:${input.sessionName}` };
+        const row = {
           access_key_id: accessKeyId,
           secret_sealed: sealer.seal(secretAccessKey, secretAssociatedData(accessKeyId)),
           session_token_hash: sha256Hex(sessionToken),
@@ -212,8 +180,9 @@ export function createCredentialStore(options: { storage: CredentialStorage; sea
           parent_access_key_id: input.parentAccessKeyId ?? null,
           issued_at: issuedAt,
           expires_at: expiresAt,
-        });
-        if (inserted) return { accessKeyId, secretAccessKey, sessionToken, expiresAt, assumedRoleArn: principalArn, assumedRoleId: `${roleId}:${input.sessionName}` };
+        };
+        // Another issue (here or on a replica) took the ID first: draw again.
+        if (await storage.insertWithEvent(row, auditEvent(issued))) return issued;
       }
       throw new Error(`no free access key ID after ${MAX_ID_DRAWS} draws`);
     },

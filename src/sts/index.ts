@@ -146,7 +146,7 @@ export function createSts(options: StsOptions): Sts {
       return undefined;
     },
   };
-  const operations = createOperations({ registry, engine, credentials, verifyToken, clock: options.clock, events: options.events });
+  const operations = createOperations({ registry, engine, credentials, verifyToken, clock: options.clock });
   const query = createQueryHandler({ operations, directory, clock: options.clock, logger: options.logger, events: options.events });
 
   let inFlight = 0;

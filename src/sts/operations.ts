@@ -6,7 +6,7 @@
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
  */
-import type { Clock, EventSink } from '../core/index.ts';
+import type { Clock } from '../core/index.ts';
 import type { PolicyContext } from '../policy/index.ts';
 import {
   assumeRoleContext,
@@ -41,7 +41,6 @@ export interface OperationDeps {
   credentials: CredentialStore;
   verifyToken: VerifyWebIdentityToken;
   clock: Clock;
-  events: EventSink;
 }
 
 export interface AssumedRoleResult {
@@ -98,7 +97,7 @@ function callerContextInput(caller: StsCaller): CallerContextInput {
 }
 
 export function createOperations(deps: OperationDeps) {
-  const { registry, engine, credentials, verifyToken, clock, events } = deps;
+  const { registry, engine, credentials, verifyToken, clock } = deps;
 
   return {
     async assumeRoleWithWebIdentity(params: AssumeRoleWithWebIdentityParams, origin: RequestOrigin): Promise<AssumeRoleWithWebIdentityResult> {
@@ -124,32 +123,34 @@ export function createOperations(deps: OperationDeps) {
 
       const tags = identity.sessionTags ?? NO_TAGS;
       const packed = packedPolicySize(params.policy, tags.tags);
-      const issued = await credentials.issue({
-        role,
-        sessionName: params.roleSessionName,
-        durationSeconds,
-        sourceIdentity: identity.sourceIdentity,
-        subject: identity.subject,
-        provider: providerArn,
-        audience: identity.audience,
-        sessionTags: tags.tags,
-        transitiveTagKeys: tags.transitiveTagKeys,
-        chained: false,
-        parentAccessKeyId: undefined,
-      });
-      // The credentials leave only once this row is committed.
-      await events.commit({
-        type: 'sts.role_assumed',
-        actor: identity.subject,
-        occurredAt: now,
-        jti: identity.jti,
-        kid: identity.kid,
-        subject: identity.subject,
-        audience: identity.audience,
-        roleArn: role.arn.arn,
-        expiresAt: issued.expiresAt,
-        details: { action: 'AssumeRoleWithWebIdentity', accessKeyId: issued.accessKeyId, sessionName: params.roleSessionName, provider: providerArn, sourceIdentity: identity.sourceIdentity },
-      });
+      // The credentials and their audit row commit together, before the credentials leave.
+      const issued = await credentials.issue(
+        {
+          role,
+          sessionName: params.roleSessionName,
+          durationSeconds,
+          sourceIdentity: identity.sourceIdentity,
+          subject: identity.subject,
+          provider: providerArn,
+          audience: identity.audience,
+          sessionTags: tags.tags,
+          transitiveTagKeys: tags.transitiveTagKeys,
+          chained: false,
+          parentAccessKeyId: undefined,
+        },
+        (credential) => ({
+          type: 'sts.role_assumed',
+          actor: identity.subject,
+          occurredAt: now,
+          jti: identity.jti,
+          kid: identity.kid,
+          subject: identity.subject,
+          audience: identity.audience,
+          roleArn: role.arn.arn,
+          expiresAt: credential.expiresAt,
+          details: { action: 'AssumeRoleWithWebIdentity', accessKeyId: credential.accessKeyId, sessionName: params.roleSessionName, provider: providerArn, sourceIdentity: identity.sourceIdentity },
+        }),
+      );
       return {
         credentials: issued,
         sourceIdentity: identity.sourceIdentity,
@@ -221,29 +222,31 @@ export function createOperations(deps: OperationDeps) {
       authorizeAssumeRoleActions(engine, caller, role, identityPolicies, context, actions);
 
       const packed = packedPolicySize(params.policy, requested);
-      const issued = await credentials.issue({
-        role,
-        sessionName: params.roleSessionName,
-        durationSeconds,
-        sourceIdentity,
-        subject: caller.arn,
-        provider: undefined,
-        audience: undefined,
-        sessionTags: tags,
-        transitiveTagKeys,
-        chained,
-        parentAccessKeyId: caller.accessKeyId,
-      });
-      // The credentials leave only once this row is committed.
-      await events.commit({
-        type: 'sts.role_assumed',
-        actor: caller.arn,
-        occurredAt: now,
-        subject: caller.arn,
-        roleArn: role.arn.arn,
-        expiresAt: issued.expiresAt,
-        details: { action: 'AssumeRole', accessKeyId: issued.accessKeyId, parentAccessKeyId: caller.accessKeyId, sessionName: params.roleSessionName, chained, sourceIdentity },
-      });
+      // The credentials and their audit row commit together, before the credentials leave.
+      const issued = await credentials.issue(
+        {
+          role,
+          sessionName: params.roleSessionName,
+          durationSeconds,
+          sourceIdentity,
+          subject: caller.arn,
+          provider: undefined,
+          audience: undefined,
+          sessionTags: tags,
+          transitiveTagKeys,
+          chained,
+          parentAccessKeyId: caller.accessKeyId,
+        },
+        (credential) => ({
+          type: 'sts.role_assumed',
+          actor: caller.arn,
+          occurredAt: now,
+          subject: caller.arn,
+          roleArn: role.arn.arn,
+          expiresAt: credential.expiresAt,
+          details: { action: 'AssumeRole', accessKeyId: credential.accessKeyId, parentAccessKeyId: caller.accessKeyId, sessionName: params.roleSessionName, chained, sourceIdentity },
+        }),
+      );
       return { credentials: issued, sourceIdentity, packedPolicySize: packed };
     },
 

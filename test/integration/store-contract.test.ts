@@ -209,41 +209,94 @@ for (const backend of backends) {
       assert.equal(await repos.stsCredentials.count(), 353);
     });
 
-    test('the credential store draws a new access key ID when a replica took its first one', async () => {
+    test('the credential store draws a new access key ID when a replica took its first one; only the credentials issued are audited', async () => {
       const clock = new ManualClock(T0);
       const sealer = createSealer(randomBytes(32));
-      let raced = false;
+      const writer = createAuditWriter({ repository: repos.auditEvents, logger: silentLogger });
+      let raced: string | undefined;
       const racing: CredentialStorage = {
-        async insertMany(rows) {
-          if (!raced) {
-            raced = true;
+        async insertWithEvent(row, event) {
+          if (raced === undefined) {
+            raced = row.access_key_id;
             // Another broker commits the same access key ID first.
-            await repos.stsCredentials.insertMany([{ ...rows[0]!, subject: 'other-replica' }]);
+            await repos.stsCredentials.insertMany([{ ...row, subject: 'other-replica' }]);
           }
-          return repos.stsCredentials.insertMany(rows);
+          return writer.commitWith(event, { table: repos.stsCredentials.asCompanion, row });
         },
         find: (accessKeyId) => repos.stsCredentials.find(accessKeyId),
         purgeExpired: (before) => repos.stsCredentials.purgeExpired(before),
       };
       const credentials = createCredentialStore({ storage: racing, sealer, clock });
-      const issued = await credentials.issue({
-        role: { arn: parseRoleArn('arn:aws:iam::123456789012:role/Racer')! },
-        sessionName: 'race',
-        durationSeconds: 900,
-        sourceIdentity: undefined,
-        subject: 'user:alice',
-        provider: undefined,
-        audience: undefined,
-        sessionTags: {},
-        transitiveTagKeys: [],
-        chained: false,
-        parentAccessKeyId: undefined,
-      });
-      assert.ok(raced);
+      const issued = await credentials.issue(
+        {
+          role: { arn: parseRoleArn('arn:aws:iam::123456789012:role/Racer')! },
+          sessionName: 'race',
+          durationSeconds: 900,
+          sourceIdentity: undefined,
+          subject: 'user:alice',
+          provider: undefined,
+          audience: undefined,
+          sessionTags: {},
+          transitiveTagKeys: [],
+          chained: false,
+          parentAccessKeyId: undefined,
+        },
+        (credential) => ({ type: 'sts.role_assumed', actor: 'user:alice', occurredAt: T0, details: { accessKeyId: credential.accessKeyId } }),
+      );
+      await writer.close();
+      assert.ok(raced !== undefined && raced !== issued.accessKeyId, 'the first ID was taken, the second drawn');
       const record = await credentials.find(issued.accessKeyId);
       assert.equal(record?.caller.arn, 'arn:aws:sts::123456789012:assumed-role/Racer/race');
       assert.deepEqual(record?.signingSecret, { kind: 'secret', secretAccessKey: issued.secretAccessKey }, 'the secret returned is the one stored');
       assert.equal((await repos.stsCredentials.find(issued.accessKeyId))?.subject, 'user:alice');
+      assert.equal((await repos.stsCredentials.find(raced))?.subject, 'other-replica', "the replica's row stays");
+      const audited = (await repos.auditEvents.query({ type: 'sts.role_assumed' })).map((event) => event.details?.['accessKeyId']);
+      assert.deepEqual(audited, [issued.accessKeyId], 'the declined draw left no audit row');
+    });
+
+    test('companion rows commit with their audit rows in one transaction, or neither does', async () => {
+      const writer = createAuditWriter({ repository: repos.auditEvents, logger: silentLogger });
+      const row = (id: string, subject: string): NewStsCredentialRow => ({
+        access_key_id: id,
+        secret_sealed: 'sealed',
+        session_token_hash: 'hash',
+        principal_arn: 'arn:aws:sts::123456789012:assumed-role/R/s',
+        role_arn: 'arn:aws:iam::123456789012:role/R',
+        role_id: 'AROAEXAMPLE',
+        session_name: 's',
+        source_identity: null,
+        subject,
+        provider: null,
+        audience: null,
+        session_tags: '{}',
+        transitive_tag_keys: '[]',
+        chained: 0,
+        parent_access_key_id: null,
+        issued_at: T0,
+        expires_at: T0 + 3_600_000,
+      });
+      const companion = (id: string, subject: string) => ({ table: repos.stsCredentials.asCompanion, row: row(id, subject) });
+      const assumed = (id: string): AuditEvent => ({ type: 'sts.role_assumed', actor: 'test', occurredAt: T0, jti: `companion-${id}`, details: { accessKeyId: id } });
+      const audited = async (id: string): Promise<number> => (await repos.auditEvents.query({ jti: `companion-${id}` })).length;
+
+      // One group commit: a plain event, three companions, one of them the twin of another.
+      const results = await Promise.all([
+        writer.commit(auditEvent(900, { jti: 'companion-plain' })).then(() => 'plain'),
+        writer.commitWith(assumed('ASIACOMPANION00001'), companion('ASIACOMPANION00001', 'first')),
+        writer.commitWith(assumed('ASIACOMPANION00002'), companion('ASIACOMPANION00002', 'second')),
+        writer.commitWith({ ...assumed('ASIACOMPANION00001'), jti: 'companion-twin' }, companion('ASIACOMPANION00001', 'twin')),
+      ]);
+      assert.deepEqual(results, ['plain', true, true, false], 'the twin was declined');
+      assert.equal((await repos.stsCredentials.find('ASIACOMPANION00001'))?.subject, 'first');
+      assert.equal((await repos.stsCredentials.find('ASIACOMPANION00002'))?.subject, 'second');
+      assert.deepEqual([await audited('ASIACOMPANION00001'), await audited('ASIACOMPANION00002'), (await repos.auditEvents.query({ jti: 'companion-twin' })).length, (await repos.auditEvents.query({ jti: 'companion-plain' })).length], [1, 1, 0, 1]);
+
+      // An audit row the database refuses takes its companion with it (same transaction).
+      // Text is cut to fit its column, so the refusal comes from occurred_at's NOT NULL.
+      const refused = writer.commitWith({ ...assumed('ASIACOMPANION00003'), occurredAt: null as unknown as number }, companion('ASIACOMPANION00003', 'refused'));
+      await assert.rejects(refused, /refused this event; nothing was issued/);
+      assert.equal(await repos.stsCredentials.find('ASIACOMPANION00003'), undefined, 'no credentials without their audit row');
+      await writer.close();
     });
 
     test('cloud counterparts: gcp providers, service accounts and azure federated credentials upsert, list and remove', async () => {

@@ -16,6 +16,22 @@ export interface AuditQuery {
   limit?: number | undefined;
 }
 
+/**
+ * Writes that share a batch of audit rows' transaction, made before the rows: the rows of
+ * another table that must commit with their audit event or not at all (audit-writer.ts's
+ * companion rows). Resolves to the positions, in the batch, of the events to leave out
+ * because their companion row was declined (its key was already taken).
+ */
+export type CompanionWrite = (trx: Kysely<Database>) => Promise<ReadonlySet<number>>;
+
+/** A table whose rows can commit with an audit event, on that event's transaction. */
+export interface CompanionTable<Row> {
+  /** Inserts `rows` on `trx`, skipping any whose key is already taken; resolves to the positions (in `rows`) inserted. */
+  insertMany(rows: readonly Row[], trx: Kysely<Database>): Promise<ReadonlySet<number>>;
+}
+
+const NONE_DECLINED: ReadonlySet<number> = new Set();
+
 // SQLite limits bound parameters per statement; 12 columns × 60 rows stays far below it.
 const INSERT_CHUNK = 60;
 
@@ -30,15 +46,21 @@ export function createAuditEventRepository(db: Kysely<Database>) {
     /**
      * Writes the rows in one transaction, with what they note on sessions: a session's last
      * token (session-token-notes.ts) commits with its `token.minted` row, one commit for both
-     * (unless the session was noted within the last second: then shortly after).
+     * (unless the session was noted within the last second: then shortly after). `companions`
+     * writes first on the same transaction; the events it declines are not written, and their
+     * positions are what this resolves to.
      */
-    async insertMany(events: readonly AuditEvent[]): Promise<void> {
-      const { due, later } = sessionNotes.split(sessionTokenNotesOf(events));
-      await db.transaction().execute(async (trx) => {
-        await bulkInsert(events.map(toRow), trx);
-        if (due.size > 0) await sessionNotes.write(trx, due);
+    async insertMany(events: readonly AuditEvent[], companions?: CompanionWrite): Promise<ReadonlySet<number>> {
+      const { declined, due, later } = await db.transaction().execute(async (trx) => {
+        const left = companions === undefined ? NONE_DECLINED : await companions(trx);
+        const written = left.size === 0 ? events : events.filter((_, position) => !left.has(position));
+        const notes = sessionNotes.split(sessionTokenNotesOf(written));
+        await bulkInsert(written.map(toRow), trx);
+        if (notes.due.size > 0) await sessionNotes.write(trx, notes.due);
+        return { declined: left, ...notes };
       });
       sessionNotes.committed(due, later);
+      return declined;
     },
     /** Writes session notes held back (session-token-notes.ts); the broker calls it as it stops. */
     flushSessionNotes: () => sessionNotes.flush(),

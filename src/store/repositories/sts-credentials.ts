@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { createBulkInsertSkippingDuplicates } from '../bulk-insert.ts';
 import type { Database, StsCredentialTable } from '../schema.ts';
+import type { CompanionTable } from './audit-events.ts';
 
 export type StsCredentialRow = Selectable<StsCredentialTable>;
 export type NewStsCredentialRow = Insertable<StsCredentialTable>;
@@ -42,6 +43,22 @@ export function createStsCredentialRepository(db: Kysely<Database>) {
     insertMany(rows: readonly NewStsCredentialRow[]): Promise<ReadonlySet<string>> {
       return bulkInsert(rows);
     },
+    /**
+     * The table as an audit companion (audit-writer.ts `commitWith`): issued credentials and
+     * their `sts.role_assumed` row commit in one transaction, or neither does. A row whose access
+     * key ID is taken is skipped, and so is its event; of two rows of one batch with the same ID,
+     * the first goes in.
+     */
+    asCompanion: {
+      async insertMany(rows, trx) {
+        const inserted = new Set(await bulkInsert(rows, trx));
+        const positions = new Set<number>();
+        rows.forEach((row, position) => {
+          if (inserted.delete(row.access_key_id)) positions.add(position);
+        });
+        return positions;
+      },
+    } satisfies CompanionTable<NewStsCredentialRow>,
     async find(accessKeyId: string): Promise<StsCredentialRow | undefined> {
       return db.selectFrom('sts_credentials').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
     },
