@@ -6,7 +6,7 @@
  * @see https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/generateAccessToken
  * @see https://cloud.google.com/iam/docs/workload-identity-federation-with-other-providers#impersonation
  */
-import type { Clock, EventSink } from '../core/index.ts';
+import { isoSeconds, type Clock, type EventSink } from '../core/index.ts';
 import {
   CLOUD_PLATFORM_SCOPE,
   IMPERSONATION_DEFAULT_LIFETIME_SECONDS,
@@ -94,6 +94,6 @@ export async function generateAccessToken(deps: ImpersonationDeps, request: Gene
   });
   return {
     accessToken: sealAccessToken(deps.sealer, { kind: 'service-account', email: request.email, scopes, expiresAt }),
-    expireTime: new Date(expiresAt * 1000).toISOString().replace('.000Z', 'Z'),
+    expireTime: isoSeconds(expiresAt * 1000),
   };
 }

@@ -8,6 +8,7 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-sts (sts:RoleSessionName, sts:SourceIdentity, sts:TransitiveTagKeys, sts:ExternalId)
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
  */
+import { isoSeconds } from '../core/index.ts';
 
 /** Keys → one value, or several for a multi-valued key (`:amr`, `aws:TagKeys`). */
 export type RequestContext = Record<string, string | readonly string[]>;
@@ -31,7 +32,7 @@ export type OriginKey = (typeof ORIGIN_KEYS)[number];
 
 /** `aws:CurrentTime` is ISO 8601 in whole seconds. */
 export function currentTimeValue(now: number): string {
-  return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoSeconds(now);
 }
 
 /** Keys every request carries (global condition keys). */

@@ -11,7 +11,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation (§3.1.3.7: aud and azp)
  * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT best current practices)
  */
-import { findUnsafeCharacter } from '../core/index.ts';
+import { findUnsafeCharacter, isoSeconds } from '../core/index.ts';
 import { StsError, stsError } from './sts-errors.ts';
 import { readSourceIdentityClaim, readTagsClaim, type SessionTags } from './session-tags.ts';
 import type { WebIdentityContextClaims } from './request-context.ts';
@@ -129,7 +129,7 @@ function integerClaim(claims: Readonly<Record<string, unknown>>, name: string): 
 }
 
 function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+  return isoSeconds(seconds * 1000);
 }
 
 interface Audience {
@@ -174,22 +174,23 @@ function readAmr(claims: Readonly<Record<string, unknown>>): readonly string[] |
 
 /**
  * The checks STS makes on a token's claims once its signature holds, in STS's order; the
- * first failure throws the `StsError` STS answers with. `report` (explain) hears every step.
+ * first failure throws the `StsError` STS answers with. `report` (explain) hears every step;
+ * without it (the STS itself) no step's description is written.
  */
 export function checkWebIdentityClaims(
   claims: Readonly<Record<string, unknown>>,
   options: ClaimCheckOptions,
-  report: (check: ClaimCheckReport) => void = () => undefined,
+  report?: (check: ClaimCheckReport) => void,
 ): WebIdentityClaims {
   const step = <T>(name: ClaimCheckName, run: () => T, describe: (value: T) => { status: 'pass' | 'warn' | 'skip'; message: string }): T => {
     let value: T;
     try {
       value = run();
     } catch (error) {
-      if (error instanceof StsError) report({ name, status: 'fail', error });
+      if (error instanceof StsError) report?.({ name, status: 'fail', error });
       throw error;
     }
-    report({ name, ...describe(value) });
+    report?.({ name, ...describe(value) });
     return value;
   };
   const pass = (message: string) => ({ status: 'pass' as const, message });

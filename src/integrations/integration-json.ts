@@ -1,4 +1,4 @@
-import { assertSafeText, invalidInput } from '../core/index.ts';
+import { assertSafeText, invalidInput, isoSeconds } from '../core/index.ts';
 import { checkRoleArn, DURATION_SECONDS, isRegion } from '../iam/index.ts';
 import type { AuthMode, AuthType, Integration, IntegrationConfig, TokenEndpointAuthMethod, ViewerOAuthSettings } from './types.ts';
 
@@ -74,7 +74,7 @@ const MAX_URI = 2048;
 
 /** Epoch milliseconds as `%Y-%m-%dT%H:%M:%SZ`, the publishing server's time format. */
 export function formatWireTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return isoSeconds(ms);
 }
 
 export function toIntegrationJson(integration: Integration): IntegrationJson {

@@ -4,14 +4,14 @@
  * `ErrorResponse` here, so the HTTP adapter only moves bytes.
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
  */
-import { isSafeText, type Logger, type EventSink, type Clock } from '../core/index.ts';
+import { isSafeText, isoSeconds, type Logger, type EventSink, type Clock } from '../core/index.ts';
 import { stsError, toStsError, type StsError } from '../iam/index.ts';
 import { newRequestId } from './ids.ts';
 import type { StsOperations, AssumedRoleResult } from './operations.ts';
 import { checkSafeParameters, readAssumeRoleParams, readAssumeRoleWithWebIdentityParams, type QueryParams } from '../iam/index.ts';
 import { authenticateRequest, type SignedHttpRequest } from './sigv4.ts';
 import type { AccessKeyDirectory } from './credentials.ts';
-import { isoSeconds, renderError, renderResult, type XmlNode } from './xml.ts';
+import { renderError, renderResult, type XmlNode } from './xml.ts';
 
 export const STS_API_VERSION = '2011-06-15';
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StsError, toStsError } from '../iam/index.ts';
-import { escapeXml, isoSeconds, renderError, renderResult } from './xml.ts';
+import { isoSeconds } from '../core/index.ts';
+import { escapeXml, renderError, renderResult } from './xml.ts';
 
 test('results nest in Action Response/Result with ResponseMetadata, leaving out undefined elements', () => {
   const xml = renderResult('GetCallerIdentity', { Arn: 'arn:aws:sts::1:assumed-role/R/s', UserId: 'AROA:s', Account: '1', SourceIdentity: undefined }, 'req-1');

@@ -51,7 +51,3 @@ export function renderError(error: StsError, requestId: string): string {
   );
 }
 
-/** ISO 8601 without milliseconds, as AWS writes `Expiration`. */
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
