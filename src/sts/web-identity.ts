@@ -93,9 +93,8 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
     } catch (cause) {
       throw keyFailure(cause);
     }
-    let verifiedPayload: Uint8Array;
     try {
-      verifiedPayload = await verifySignature(token, keySet.resolve);
+      await verifySignature(token, keySet.resolve);
     } catch (error) {
       if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw mapJoseError(error, header as JWSHeaderParameters);
       // The provider may have rotated: look at its JWKS once more (rate-limited), then give up.
@@ -107,13 +106,14 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
       }
       if (fresh === undefined) throw mapJoseError(error, header as JWSHeaderParameters);
       try {
-        verifiedPayload = await verifySignature(token, fresh.resolve);
+        await verifySignature(token, fresh.resolve);
       } catch (retry) {
         throw mapJoseError(retry, header as JWSHeaderParameters);
       }
     }
 
-    const claims = JSON.parse(Buffer.from(verifiedPayload).toString('utf8')) as Record<string, unknown>;
+    // The signature covers the very payload part read above: its claims are now trusted.
+    const claims = payload;
     const checked = checkWebIdentityClaims(claims, { clientIds: provider.clientIds, now: Math.floor(clock.now() / 1000), maxTokenAgeSeconds: options.maxTokenAgeSeconds });
     return { ...checked, provider, claims, kid: typeof header['kid'] === 'string' ? header['kid'] : undefined, alg };
   };
