@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { AuditEvent, Logger } from '../../src/core/index.ts';
-import { createAuditWriter, createRepositories, migrateToLatest, openDatabase, type DeadLetterReason, type NewStsCredentialRow, type StoreDatabase } from '../../src/store/index.ts';
+import { createAuditWriter, createRepositories, migrateToLatest, openDatabase, type DeadLetterReason, type StoreDatabase } from '../../src/store/index.ts';
 import { asOwnerRole, testPostgresUrl } from '../helpers/postgres.ts';
+import { stsCredentialRow } from '../helpers/store-rows.ts';
 
 const T0 = Date.parse('2026-05-01T00:00:00Z');
 
@@ -21,28 +22,6 @@ function event(type: string, overrides: Partial<AuditEvent> = {}): AuditEvent {
   return { type, actor: 'test', occurredAt: T0, ...overrides };
 }
 
-/** An STS credential row: the companion that commits with its `sts.role_assumed` row. */
-function credentialRow(accessKeyId: string): NewStsCredentialRow {
-  return {
-    access_key_id: accessKeyId,
-    secret_sealed: 'sealed',
-    session_token_hash: 'hash',
-    principal_arn: 'arn:aws:sts::123456789012:assumed-role/R/s',
-    role_arn: 'arn:aws:iam::123456789012:role/R',
-    role_id: 'AROAEXAMPLE',
-    session_name: 's',
-    source_identity: null,
-    subject: 'user:test',
-    provider: null,
-    audience: null,
-    session_tags: '{}',
-    transitive_tag_keys: '[]',
-    chained: 0,
-    parent_access_key_id: null,
-    issued_at: T0,
-    expires_at: T0 + 3_600_000,
-  };
-}
 
 /** A logger that keeps what it was told at error level. */
 function recordingLogger(): Logger & { errors: Array<{ fields: Record<string, unknown>; message: string }> } {
@@ -181,7 +160,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         for (let i = 0; i < 5; i++) writer.record(event('outage.queued', { details: { i } }));
         await assert.rejects(writer.commit(event('outage.durable')), { code: 'ERR_STORE_UNAVAILABLE' });
         const credentials = createRepositories(store).stsCredentials;
-        await assert.rejects(writer.commitWith(event('outage.companion'), { table: credentials.asCompanion, row: credentialRow('ASIAOUTAGE00000001') }), { code: 'ERR_STORE_UNAVAILABLE' });
+        await assert.rejects(writer.commitWith(event('outage.companion'), { table: credentials.asCompanion, row: stsCredentialRow('ASIAOUTAGE00000001') }), { code: 'ERR_STORE_UNAVAILABLE' });
         assert.equal(await credentials.find('ASIAOUTAGE00000001'), undefined, 'the credentials were rolled back with their refused audit row');
         await writer.flush();
         assert.equal(writer.status().writable, false);
@@ -208,7 +187,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     test('commitWith waits for its rows even when plain commits are only queued (the benchmark reference): the credentials are what leaves', async () => {
       const repositories = createRepositories(store);
       const writer = createAuditWriter({ repository: repositories.auditEvents, logger: recordingLogger(), durable: false, flushIntervalMs: 60_000 });
-      assert.equal(await writer.commitWith(event('queued.companion', { jti: 'queued-companion' }), { table: repositories.stsCredentials.asCompanion, row: credentialRow('ASIAQUEUED00000001') }), true);
+      assert.equal(await writer.commitWith(event('queued.companion', { jti: 'queued-companion' }), { table: repositories.stsCredentials.asCompanion, row: stsCredentialRow('ASIAQUEUED00000001') }), true);
       assert.equal((await repositories.auditEvents.query({ jti: 'queued-companion' })).length, 1);
       assert.equal((await repositories.stsCredentials.find('ASIAQUEUED00000001'))?.subject, 'user:test');
       await writer.close();

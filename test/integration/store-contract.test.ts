@@ -23,6 +23,7 @@ import { createSealer } from '../../src/secrets/index.ts';
 import { parseRoleArn } from '../../src/iam/index.ts';
 import { createCredentialStore, type CredentialStorage } from '../../src/sts/index.ts';
 import { testPostgres, type PostgresHandle } from '../helpers/postgres.ts';
+import { stsCredentialRow } from '../helpers/store-rows.ts';
 
 /**
  * The store's contract: every repository behaves the same on SQLite (node:sqlite) and on
@@ -170,26 +171,8 @@ for (const backend of backends) {
     });
 
     test('sts credentials: batches beyond one statement, a taken access key ID skipped and reported, expired rows purged', async () => {
-      const row = (i: number, fields: Partial<NewStsCredentialRow> = {}): NewStsCredentialRow => ({
-        access_key_id: `ASIATEST${String(i).padStart(12, '0')}`,
-        secret_sealed: `v1.sealed.${i}`,
-        session_token_hash: `hash-${i}`,
-        principal_arn: 'arn:aws:sts::123456789012:assumed-role/r/s',
-        role_arn: 'arn:aws:iam::123456789012:role/r',
-        role_id: 'AROAEXAMPLE',
-        session_name: 's',
-        source_identity: null,
-        subject: `user:${i}`,
-        provider: null,
-        audience: null,
-        session_tags: '{}',
-        transitive_tag_keys: '[]',
-        chained: 0,
-        parent_access_key_id: null,
-        issued_at: T0 + i,
-        expires_at: T0 + 3_600_000 + i,
-        ...fields,
-      });
+      const row = (i: number, fields: Partial<NewStsCredentialRow> = {}): NewStsCredentialRow =>
+        stsCredentialRow(`ASIATEST${String(i).padStart(12, '0')}`, { subject: `user:${i}`, issued_at: T0 + i, expires_at: T0 + 3_600_000 + i, ...fields });
       const first = await repos.stsCredentials.insertMany(Array.from({ length: 450 }, (_, i) => row(i)));
       assert.equal(first.size, 450, 'three statements of at most 200 rows');
       assert.equal(await repos.stsCredentials.count(), 450);
@@ -256,26 +239,7 @@ for (const backend of backends) {
 
     test('companion rows commit with their audit rows in one transaction, or neither does', async () => {
       const writer = createAuditWriter({ repository: repos.auditEvents, logger: silentLogger });
-      const row = (id: string, subject: string): NewStsCredentialRow => ({
-        access_key_id: id,
-        secret_sealed: 'sealed',
-        session_token_hash: 'hash',
-        principal_arn: 'arn:aws:sts::123456789012:assumed-role/R/s',
-        role_arn: 'arn:aws:iam::123456789012:role/R',
-        role_id: 'AROAEXAMPLE',
-        session_name: 's',
-        source_identity: null,
-        subject,
-        provider: null,
-        audience: null,
-        session_tags: '{}',
-        transitive_tag_keys: '[]',
-        chained: 0,
-        parent_access_key_id: null,
-        issued_at: T0,
-        expires_at: T0 + 3_600_000,
-      });
-      const companion = (id: string, subject: string) => ({ table: repos.stsCredentials.asCompanion, row: row(id, subject) });
+      const companion = (id: string, subject: string) => ({ table: repos.stsCredentials.asCompanion, row: stsCredentialRow(id, { subject }) });
       const assumed = (id: string): AuditEvent => ({ type: 'sts.role_assumed', actor: 'test', occurredAt: T0, jti: `companion-${id}`, details: { accessKeyId: id } });
       const audited = async (id: string): Promise<number> => (await repos.auditEvents.query({ jti: `companion-${id}` })).length;
 
