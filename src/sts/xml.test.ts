@@ -27,6 +27,13 @@ test('errors render as AWS ErrorResponse; 5xx are Receiver faults with no intern
 test('text is escaped, and characters XML cannot carry are replaced', () => {
   assert.equal(escapeXml(`<a href="x">&'`), '&lt;a href=&quot;x&quot;&gt;&amp;&apos;');
   assert.equal(escapeXml('a\u0000b\u001fc\uD800d😀'), 'a\uFFFDb\uFFFDc\uFFFDd😀');
+  // Each on its own, as the one-scan check before the replacements sees them.
+  assert.equal(escapeXml('😀'), '😀', 'a pair of surrogates is kept');
+  assert.equal(escapeXml('\uDC00x'), '\uFFFDx', 'a lone low surrogate');
+  assert.equal(escapeXml('x\uD83D'), 'x\uFFFD', 'a lone high surrogate at the end');
+  assert.equal(escapeXml('\uFFFE\uFFFF'), '\uFFFD\uFFFD');
+  assert.equal(escapeXml('\t\n\r'), '\t\n\r', 'tab, line feed and carriage return are XML');
+  assert.equal(escapeXml('ASIA2345ABCDEFGH/+='), 'ASIA2345ABCDEFGH/+=');
 });
 
 test('Expiration is ISO 8601 in whole seconds', () => {
