@@ -3,7 +3,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { answerCpuQueries, benchInput, freePort } from './processes.ts';
 
 /**
- * A server that answers every request with the same bytes — the size and headers of one of
+ * A server that answers every request with the same bytes — about the size of one of
  * Roleport's token responses — in a process of its own, over `node:http` or over a bare
  * `node:net` socket. The two measure what the HTTP layer under the fast paths costs and what a
  * cheaper one could save (bench/http-layer.ts). The `net` side parses only what autocannon
